@@ -1,0 +1,299 @@
+import { type PathTable, ROOT } from "./path-table.js";
+
+/** Entry types after whiteout markers are taken out (those become whiteouts/opaque lists). */
+export const EntryType = {
+  File: 0,
+  Dir: 1,
+  Symlink: 2,
+  Hardlink: 3,
+  CharDevice: 4,
+  BlockDevice: 5,
+  Fifo: 6,
+} as const;
+export type EntryType = (typeof EntryType)[keyof typeof EntryType];
+
+export const ENTRY_TYPE_NAMES: Record<EntryType, string> = {
+  0: "file",
+  1: "dir",
+  2: "symlink",
+  3: "hardlink",
+  4: "char",
+  5: "block",
+  6: "fifo",
+};
+
+/** One tar header as a source read it; the name is raw, exactly as stored in the layer tar. */
+export interface TarEntryHeader {
+  name: string;
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  /** Symlink target, or hardlink target name (raw). */
+  linkName: string | null;
+}
+
+export interface EntryProblem {
+  severity: "error" | "warning";
+  /** The raw entry name, as in the tar. */
+  entry: string;
+  message: string;
+}
+
+export const OPAQUE_MARKER = ".wh..wh..opq";
+const WHITEOUT_PREFIX = ".wh.";
+const AUFS_META_PREFIX = ".wh..wh.";
+
+export type ParsedName =
+  | { kind: "entry"; segments: string[] }
+  | { kind: "whiteout"; segments: string[] }
+  | { kind: "opaque"; segments: string[] }
+  | { kind: "ignored"; reason: string }
+  | { kind: "invalid"; reason: string };
+
+/**
+ * Normalise a raw tar name: strip "./" and "/" prefixes, trailing "/", empty and "." segments,
+ * resolve ".." (an escape above the root is invalid), and classify whiteout markers.
+ * The opaque marker is matched exactly before the general ".wh." rule.
+ */
+export function parseEntryName(raw: string): ParsedName {
+  const segments: string[] = [];
+  for (const part of raw.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (segments.length === 0)
+        return { kind: "invalid", reason: "its name climbs out of the root with '..'" };
+      segments.pop();
+      continue;
+    }
+    segments.push(part);
+  }
+  const base = segments[segments.length - 1];
+  if (base === undefined || !base.startsWith(WHITEOUT_PREFIX)) return { kind: "entry", segments };
+  const dir = segments.slice(0, -1);
+  if (base === OPAQUE_MARKER) return { kind: "opaque", segments: dir };
+  if (base.startsWith(AUFS_META_PREFIX)) return { kind: "ignored", reason: "AUFS metadata" };
+  const target = base.slice(WHITEOUT_PREFIX.length);
+  if (target === "" || target === "." || target === "..") {
+    return { kind: "invalid", reason: `'${base}' is a whiteout that names no file` };
+  }
+  dir.push(target);
+  return { kind: "whiteout", segments: dir };
+}
+
+/** The files of one layer blob, stored column-wise. Indices are entry numbers within the layer. */
+export interface LayerContents {
+  readonly count: number;
+  readonly node: Int32Array;
+  readonly type: Uint8Array;
+  readonly mode: Uint16Array;
+  readonly uid: Uint32Array;
+  readonly gid: Uint32Array;
+  readonly size: Float64Array;
+  readonly mtime: Float64Array;
+  /** 64-bit content hash of regular files as two halves; 0/0 for everything else. */
+  readonly hashHi: Uint32Array;
+  readonly hashLo: Uint32Array;
+  /** Entry index -> symlink target (raw) or hardlink target (normalised absolute path). */
+  readonly links: ReadonlyMap<number, string>;
+  /** Nodes whited out by `.wh.NAME` markers (they delete lower layers' NAME and its subtree). */
+  readonly whiteouts: Int32Array;
+  /** Directories marked opaque by `.wh..wh..opq` (all lower children hidden). */
+  readonly opaqueDirs: Int32Array;
+  /** Tar headers read, markers and duplicates included. */
+  readonly tarEntries: number;
+  /** Sum of regular-file sizes: the layer size (what `docker history` shows). */
+  readonly fileBytes: number;
+  /** Sum of every regular-file header's size, repeated paths included (how dive sizes a layer). */
+  readonly tarFileBytes: number;
+  readonly problems: readonly EntryProblem[];
+}
+
+/**
+ * Collects one layer's tar entries into compact columns, interning paths in a shared table.
+ * A path repeated within the layer keeps its last entry (with a warning).
+ */
+export class LayerContentsBuilder {
+  private n = 0;
+  private cap: number;
+  private node: Int32Array;
+  private type: Uint8Array;
+  private mode: Uint16Array;
+  private uid: Uint32Array;
+  private gid: Uint32Array;
+  private size: Float64Array;
+  private mtime: Float64Array;
+  private hashHi: Uint32Array;
+  private hashLo: Uint32Array;
+  private dropped: Uint8Array;
+  private readonly links = new Map<number, string>();
+  private readonly whiteouts: number[] = [];
+  private readonly opaqueDirs: number[] = [];
+  private readonly seen = new Map<number, number>();
+  private readonly problems: EntryProblem[] = [];
+  private tarEntries = 0;
+  private tarFileBytes = 0;
+  private droppedCount = 0;
+
+  constructor(
+    private readonly paths: PathTable,
+    initialCapacity = 256,
+  ) {
+    this.cap = Math.max(16, initialCapacity);
+    this.node = new Int32Array(this.cap);
+    this.type = new Uint8Array(this.cap);
+    this.mode = new Uint16Array(this.cap);
+    this.uid = new Uint32Array(this.cap);
+    this.gid = new Uint32Array(this.cap);
+    this.size = new Float64Array(this.cap);
+    this.mtime = new Float64Array(this.cap);
+    this.hashHi = new Uint32Array(this.cap);
+    this.hashLo = new Uint32Array(this.cap);
+    this.dropped = new Uint8Array(this.cap);
+  }
+
+  get entriesRead(): number {
+    return this.tarEntries;
+  }
+
+  /** Record one tar entry; call after its data was read so the content hash is known. */
+  add(h: TarEntryHeader, hashHi = 0, hashLo = 0): void {
+    this.tarEntries++;
+    if (h.type === EntryType.File) this.tarFileBytes += h.size;
+    const parsed = parseEntryName(h.name);
+    switch (parsed.kind) {
+      case "invalid":
+        this.problems.push({ severity: "error", entry: h.name, message: `skipped: ${parsed.reason}` });
+        return;
+      case "ignored":
+        return;
+      case "opaque":
+        this.opaqueDirs.push(this.paths.intern(parsed.segments));
+        return;
+      case "whiteout":
+        this.whiteouts.push(this.paths.intern(parsed.segments));
+        return;
+      case "entry":
+        break;
+    }
+    const node = this.paths.intern(parsed.segments);
+    let type = h.type;
+    let linkTarget: string | null = null;
+    if (type === EntryType.Hardlink) {
+      const target = parseEntryName(h.linkName ?? "");
+      if (target.kind !== "entry" || target.segments.length === 0) {
+        this.problems.push({
+          severity: "error",
+          entry: h.name,
+          message: `skipped: hardlink target '${h.linkName ?? ""}' is not a path inside the image`,
+        });
+        return;
+      }
+      linkTarget = `/${target.segments.join("/")}`;
+    } else if (type === EntryType.Symlink) {
+      linkTarget = h.linkName ?? "";
+    }
+    if (node === ROOT && type !== EntryType.Dir) {
+      this.problems.push({
+        severity: "error",
+        entry: h.name,
+        message: "skipped: the root can only be a directory",
+      });
+      return;
+    }
+    if (node === ROOT) type = EntryType.Dir;
+
+    const previous = this.seen.get(node);
+    if (previous !== undefined) {
+      this.dropped[previous] = 1;
+      this.droppedCount++;
+      this.links.delete(previous);
+      if (!(type === EntryType.Dir && this.type[previous] === EntryType.Dir)) {
+        this.problems.push({
+          severity: "warning",
+          entry: h.name,
+          message: "appears more than once in this layer; the last entry wins",
+        });
+      }
+    }
+    if (this.n === this.cap) this.grow();
+    const i = this.n++;
+    this.seen.set(node, i);
+    this.node[i] = node;
+    this.type[i] = type;
+    this.mode[i] = h.mode & 0o7777;
+    this.uid[i] = h.uid;
+    this.gid[i] = h.gid;
+    this.size[i] = type === EntryType.File ? h.size : 0;
+    this.mtime[i] = h.mtime;
+    this.hashHi[i] = type === EntryType.File ? hashHi : 0;
+    this.hashLo[i] = type === EntryType.File ? hashLo : 0;
+    if (linkTarget !== null) this.links.set(i, linkTarget);
+  }
+
+  /** Problems found outside single entries (e.g. a truncated tar) are reported by the source. */
+  finish(): LayerContents {
+    const keep: number[] = [];
+    let fileBytes = 0;
+    for (let i = 0; i < this.n; i++) {
+      if (this.dropped[i]) continue;
+      keep.push(i);
+      if (this.type[i] === EntryType.File) fileBytes += this.size[i]!;
+    }
+    const count = keep.length;
+    const pick = <T extends Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T): T => {
+      if (this.droppedCount === 0) return a.slice(0, count) as T;
+      const out = new (a.constructor as new (n: number) => T)(count);
+      for (let j = 0; j < count; j++) out[j] = a[keep[j]!]!;
+      return out;
+    };
+    const links = new Map<number, string>();
+    keep.forEach((from, to) => {
+      const l = this.links.get(from);
+      if (l !== undefined) links.set(to, l);
+    });
+    this.seen.clear();
+    return {
+      count,
+      node: pick(this.node),
+      type: pick(this.type),
+      mode: pick(this.mode),
+      uid: pick(this.uid),
+      gid: pick(this.gid),
+      size: pick(this.size),
+      mtime: pick(this.mtime),
+      hashHi: pick(this.hashHi),
+      hashLo: pick(this.hashLo),
+      links,
+      whiteouts: Int32Array.from(this.whiteouts),
+      opaqueDirs: Int32Array.from(this.opaqueDirs),
+      tarEntries: this.tarEntries,
+      fileBytes,
+      tarFileBytes: this.tarFileBytes,
+      problems: this.problems,
+    };
+  }
+
+  private grow(): void {
+    const cap = this.cap * 2;
+    const g = <T extends Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.node = g(this.node);
+    this.type = g(this.type);
+    this.mode = g(this.mode);
+    this.uid = g(this.uid);
+    this.gid = g(this.gid);
+    this.size = g(this.size);
+    this.mtime = g(this.mtime);
+    this.hashHi = g(this.hashHi);
+    this.hashLo = g(this.hashLo);
+    this.dropped = g(this.dropped);
+    this.cap = cap;
+  }
+}

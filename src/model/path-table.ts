@@ -1,0 +1,178 @@
+/**
+ * Every path seen in any layer, interned once as a node id. Node 0 is the root "/".
+ * Storage is columnar (typed arrays) plus a deduplicated basename table, so a million
+ * paths cost tens of bytes each rather than a JS object apiece.
+ */
+export const ROOT = 0;
+
+const EMPTY = -1;
+
+export class PathTable {
+  private parentOf: Int32Array;
+  private nameOf: Int32Array;
+  private firstChildOf: Int32Array;
+  private nextSiblingOf: Int32Array;
+  private count = 1;
+
+  private readonly names: string[] = [""];
+  private readonly nameIds = new Map<string, number>([["", 0]]);
+
+  // Open-addressing hash of (parent, nameId) -> node, in one Int32Array: [parent, nameId, node] per slot.
+  private slots: Int32Array;
+  private slotMask: number;
+
+  constructor(initialCapacity = 1024) {
+    const cap = Math.max(16, initialCapacity);
+    this.parentOf = new Int32Array(cap);
+    this.nameOf = new Int32Array(cap);
+    this.firstChildOf = new Int32Array(cap).fill(EMPTY);
+    this.nextSiblingOf = new Int32Array(cap).fill(EMPTY);
+    this.parentOf[ROOT] = EMPTY;
+    const slotCount = nextPow2(cap * 2);
+    this.slots = new Int32Array(slotCount * 3).fill(EMPTY);
+    this.slotMask = slotCount - 1;
+  }
+
+  /** Number of nodes, including the root. */
+  get size(): number {
+    return this.count;
+  }
+
+  parent(node: number): number {
+    return this.parentOf[node]!;
+  }
+
+  name(node: number): string {
+    return this.names[this.nameOf[node]!]!;
+  }
+
+  /** Children in insertion order (most recent first); callers sort as they need. */
+  *children(node: number): Generator<number> {
+    for (let c = this.firstChildOf[node]!; c !== EMPTY; c = this.nextSiblingOf[c]!) yield c;
+  }
+
+  firstChild(node: number): number {
+    return this.firstChildOf[node]!;
+  }
+
+  nextSibling(node: number): number {
+    return this.nextSiblingOf[node]!;
+  }
+
+  depth(node: number): number {
+    let d = 0;
+    for (let n = node; n !== ROOT; n = this.parentOf[n]!) d++;
+    return d;
+  }
+
+  /** Absolute path, "/" for the root. */
+  path(node: number): string {
+    if (node === ROOT) return "/";
+    const parts: string[] = [];
+    for (let n = node; n !== ROOT; n = this.parentOf[n]!) parts.push(this.name(n));
+    return `/${parts.reverse().join("/")}`;
+  }
+
+  isAncestor(ancestor: number, node: number): boolean {
+    for (let n = this.parentOf[node]!; n !== EMPTY; n = this.parentOf[n]!) if (n === ancestor) return true;
+    return false;
+  }
+
+  /** The child of `parent` called `name`, or -1. */
+  lookupChild(parent: number, name: string): number {
+    const nameId = this.nameIds.get(name);
+    if (nameId === undefined) return EMPTY;
+    return this.slots[this.findSlot(parent, nameId) + 2]!;
+  }
+
+  /** The node for normalised segments (no "", ".", ".."), or -1 when some part was never seen. */
+  lookup(segments: readonly string[]): number {
+    let node = ROOT;
+    for (const s of segments) {
+      node = this.lookupChild(node, s);
+      if (node === EMPTY) return EMPTY;
+    }
+    return node;
+  }
+
+  internChild(parent: number, name: string): number {
+    let nameId = this.nameIds.get(name);
+    if (nameId === undefined) {
+      nameId = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, nameId);
+    }
+    const slot = this.findSlot(parent, nameId);
+    const found = this.slots[slot + 2]!;
+    if (found !== EMPTY) return found;
+    if (this.count >= this.parentOf.length) this.grow();
+    const node = this.count++;
+    this.parentOf[node] = parent;
+    this.nameOf[node] = nameId;
+    this.nextSiblingOf[node] = this.firstChildOf[parent]!;
+    this.firstChildOf[parent] = node;
+    this.slots[slot] = parent;
+    this.slots[slot + 1] = nameId;
+    this.slots[slot + 2] = node;
+    if (this.count * 2 > this.slotMask + 1) this.rehash();
+    return node;
+  }
+
+  intern(segments: readonly string[]): number {
+    let node = ROOT;
+    for (const s of segments) node = this.internChild(node, s);
+    return node;
+  }
+
+  private findSlot(parent: number, nameId: number): number {
+    let i = hash2(parent, nameId) & this.slotMask;
+    for (;;) {
+      const at = i * 3;
+      const p = this.slots[at]!;
+      if (p === EMPTY || (p === parent && this.slots[at + 1] === nameId)) return at;
+      i = (i + 1) & this.slotMask;
+    }
+  }
+
+  private grow(): void {
+    const cap = this.parentOf.length * 2;
+    this.parentOf = growInt32(this.parentOf, cap, 0);
+    this.nameOf = growInt32(this.nameOf, cap, 0);
+    this.firstChildOf = growInt32(this.firstChildOf, cap, EMPTY);
+    this.nextSiblingOf = growInt32(this.nextSiblingOf, cap, EMPTY);
+  }
+
+  private rehash(): void {
+    const old = this.slots;
+    const slotCount = (this.slotMask + 1) * 2;
+    this.slots = new Int32Array(slotCount * 3).fill(EMPTY);
+    this.slotMask = slotCount - 1;
+    for (let at = 0; at < old.length; at += 3) {
+      if (old[at] === EMPTY) continue;
+      const to = this.findSlot(old[at]!, old[at + 1]!);
+      this.slots[to] = old[at]!;
+      this.slots[to + 1] = old[at + 1]!;
+      this.slots[to + 2] = old[at + 2]!;
+    }
+  }
+}
+
+function hash2(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+function nextPow2(n: number): number {
+  let p = 16;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export function growInt32(a: Int32Array, cap: number, fill: number): Int32Array {
+  const b = new Int32Array(cap);
+  b.set(a);
+  if (fill !== 0) b.fill(fill, a.length);
+  return b;
+}

@@ -1,0 +1,317 @@
+import { EntryType, type LayerContents } from "./layer-contents.js";
+import { type PathTable, ROOT } from "./path-table.js";
+
+/** How a version of a path came to be in its layer, relative to what the layers below showed. */
+export const ChangeKind = {
+  /** Nothing was at this path below. */
+  Added: 1,
+  /** Content, mode, owner, type or link target differ from what was below. */
+  Modified: 2,
+  /** Written again, identical to what was below (a directory touched by a later layer, a chmod to the same mode…). */
+  Same: 3,
+} as const;
+export type ChangeKind = (typeof ChangeKind)[keyof typeof ChangeKind];
+
+/** Why a version stopped being visible. */
+export const HiddenReason = {
+  None: 0,
+  /** A later layer wrote the same path. */
+  Overwritten: 1,
+  /** A whiteout in a later layer deleted it or a directory above it. */
+  Deleted: 2,
+  /** A later layer marked a directory above it opaque. */
+  Opaque: 3,
+  /** A later layer put a non-directory where a directory above it was. */
+  Replaced: 4,
+} as const;
+export type HiddenReason = (typeof HiddenReason)[keyof typeof HiddenReason];
+
+export const NOT_HIDDEN = 0xffff;
+
+/** A deletion a layer made: a whiteout, an opaque directory, or a directory replaced by a file. */
+export interface Removal {
+  layer: number;
+  node: number;
+  kind: "whiteout" | "opaque" | "replaced";
+  /** Bytes of regular files this deletion hid. */
+  bytes: number;
+  /** Paths (files, links, dirs) this deletion hid, the node itself included. */
+  paths: number;
+  /** Of those, the non-directories. */
+  files: number;
+  /** The whiteout named nothing that existed below. */
+  noTarget: boolean;
+}
+
+/**
+ * Every version of every path across the image: version v was written by layer `layer[v]`
+ * (entry `entry[v]` of that layer's contents, or -1 for a directory implied by a deeper path),
+ * and is visible up to, not including, `hiddenAt[v]`.
+ */
+export class VersionTable {
+  count = 0;
+  node = new Int32Array(1024);
+  layer = new Uint16Array(1024);
+  entry = new Int32Array(1024);
+  change = new Uint8Array(1024);
+  hiddenAt = new Uint16Array(1024);
+  hiddenReason = new Uint8Array(1024);
+
+  push(node: number, layer: number, entry: number, change: ChangeKind): number {
+    if (this.count === this.node.length) this.grow();
+    const v = this.count++;
+    this.node[v] = node;
+    this.layer[v] = layer;
+    this.entry[v] = entry;
+    this.change[v] = change;
+    this.hiddenAt[v] = NOT_HIDDEN;
+    this.hiddenReason[v] = HiddenReason.None;
+    return v;
+  }
+
+  private grow(): void {
+    const cap = this.node.length * 2;
+    const g = <T extends Int32Array | Uint16Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.node = g(this.node);
+    this.layer = g(this.layer);
+    this.entry = g(this.entry);
+    this.change = g(this.change);
+    this.hiddenAt = g(this.hiddenAt);
+    this.hiddenReason = g(this.hiddenReason);
+  }
+}
+
+const NONE = -1;
+const EMPTY_CONTENTS: LayerContents = {
+  count: 0,
+  node: new Int32Array(0),
+  type: new Uint8Array(0),
+  mode: new Uint16Array(0),
+  uid: new Uint32Array(0),
+  gid: new Uint32Array(0),
+  size: new Float64Array(0),
+  mtime: new Float64Array(0),
+  hashHi: new Uint32Array(0),
+  hashLo: new Uint32Array(0),
+  links: new Map(),
+  whiteouts: new Int32Array(0),
+  opaqueDirs: new Int32Array(0),
+  tarEntries: 0,
+  fileBytes: 0,
+  tarFileBytes: 0,
+  problems: [],
+};
+
+/**
+ * Applies layers bottom to top, as an overlay filesystem would, recording for every version
+ * the layer that hid it and why. Layers are appended in order; the state after each is queryable.
+ */
+export class LayerStack {
+  readonly versions = new VersionTable();
+  readonly removals: Removal[][] = [];
+  readonly layers: LayerContents[] = [];
+  /** The version visible at the top of what has been stacked so far, per node. */
+  private live: Int32Array;
+  /** The latest version ever written, per node (live or not). */
+  private last: Int32Array;
+  /** For directories implied by a deeper path: the version they hid, should their own entry follow. */
+  private readonly impliedOver = new Map<number, number>();
+
+  constructor(readonly paths: PathTable) {
+    this.live = new Int32Array(Math.max(16, paths.size)).fill(NONE);
+    this.last = new Int32Array(Math.max(16, paths.size)).fill(NONE);
+  }
+
+  get layerCount(): number {
+    return this.layers.length;
+  }
+
+  /** Attributes of a version, resolved through its layer's contents (implied directories get defaults). */
+  type(v: number): EntryType {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? EntryType.Dir : (this.layers[this.versions.layer[v]!]!.type[e] as EntryType);
+  }
+  mode(v: number): number {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? 0o755 : this.layers[this.versions.layer[v]!]!.mode[e]!;
+  }
+  uid(v: number): number {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? 0 : this.layers[this.versions.layer[v]!]!.uid[e]!;
+  }
+  gid(v: number): number {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? 0 : this.layers[this.versions.layer[v]!]!.gid[e]!;
+  }
+  size(v: number): number {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? 0 : this.layers[this.versions.layer[v]!]!.size[e]!;
+  }
+  mtime(v: number): number {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? 0 : this.layers[this.versions.layer[v]!]!.mtime[e]!;
+  }
+  link(v: number): string | undefined {
+    const e = this.versions.entry[v]!;
+    return e < 0 ? undefined : this.layers[this.versions.layer[v]!]!.links.get(e);
+  }
+  sameContent(a: number, b: number): boolean {
+    const ea = this.versions.entry[a]!;
+    const eb = this.versions.entry[b]!;
+    if (ea < 0 || eb < 0) return false;
+    const la = this.layers[this.versions.layer[a]!]!;
+    const lb = this.layers[this.versions.layer[b]!]!;
+    return la.size[ea] === lb.size[eb] && la.hashHi[ea] === lb.hashHi[eb] && la.hashLo[ea] === lb.hashLo[eb];
+  }
+  isDir(v: number): boolean {
+    return this.type(v) === EntryType.Dir;
+  }
+
+  /** The version visible at node after all stacked layers, or -1. */
+  top(node: number): number {
+    return node < this.live.length ? this.live[node]! : NONE;
+  }
+
+  /** Stack the next layer. `contents` null stands for a layer that could not be read. */
+  push(contents: LayerContents | null): void {
+    const c = contents ?? EMPTY_CONTENTS;
+    const L = this.layers.length;
+    if (L >= NOT_HIDDEN) throw new Error("too many layers");
+    this.ensureCapacity();
+    this.layers.push(c);
+    this.impliedOver.clear();
+    const removals: Removal[] = [];
+    this.removals.push(removals);
+
+    // Deletions apply to the layers below only, so they come before this layer's own entries.
+    for (const dir of c.opaqueDirs) {
+      const hidden = { bytes: 0, paths: 0, files: 0 };
+      for (let ch = this.paths.firstChild(dir); ch !== NONE; ch = this.paths.nextSibling(ch)) {
+        this.killSubtree(ch, L, HiddenReason.Opaque, hidden);
+      }
+      removals.push({ layer: L, node: dir, kind: "opaque", ...hidden, noTarget: false });
+    }
+    for (const node of c.whiteouts) {
+      const hidden = { bytes: 0, paths: 0, files: 0 };
+      const noTarget = this.live[node] === NONE;
+      this.killSubtree(node, L, HiddenReason.Deleted, hidden);
+      removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget });
+    }
+
+    for (let e = 0; e < c.count; e++) {
+      const node = c.node[e]!;
+      const type = c.type[e] as EntryType;
+      if (node !== ROOT) this.ensureParentDir(this.paths.parent(node), L, removals);
+      const old = this.live[node]!;
+      if (old !== NONE && this.versions.layer[old] === L) {
+        // A directory this layer implied earlier in its tar now gets its own entry.
+        this.versions.entry[old] = e;
+        this.versions.change[old] = this.changeAgainst(this.impliedOver.get(old) ?? NONE, c, e);
+        this.impliedOver.delete(old);
+        if (type !== EntryType.Dir) this.replaceChildren(node, L, removals);
+        continue;
+      }
+      if (old !== NONE) {
+        this.hide(old, L, HiddenReason.Overwritten);
+        if (this.isDir(old) && type !== EntryType.Dir) this.replaceChildren(node, L, removals);
+      }
+      const before = old !== NONE ? old : this.deletedHere(node, L);
+      const v = this.versions.push(node, L, e, this.changeAgainst(before, c, e));
+      this.live[node] = v;
+      this.last[node] = v;
+    }
+  }
+
+  /** A lower version of node deleted by this same layer's whiteout/opaque marker, else -1. */
+  private deletedHere(node: number, L: number): number {
+    const v = this.last[node]!;
+    return v !== NONE && this.versions.hiddenAt[v] === L ? v : NONE;
+  }
+
+  private changeAgainst(before: number, c: LayerContents, e: number): ChangeKind {
+    if (before === NONE) return ChangeKind.Added;
+    const type = c.type[e]!;
+    if (this.type(before) !== type) return ChangeKind.Modified;
+    if (this.mode(before) !== c.mode[e] || this.uid(before) !== c.uid[e] || this.gid(before) !== c.gid[e]) {
+      return ChangeKind.Modified;
+    }
+    if (type === EntryType.File) {
+      const be = this.versions.entry[before]!;
+      const bl = this.layers[this.versions.layer[before]!]!;
+      const same =
+        bl.size[be] === c.size[e] && bl.hashHi[be] === c.hashHi[e] && bl.hashLo[be] === c.hashLo[e];
+      return same ? ChangeKind.Same : ChangeKind.Modified;
+    }
+    if (type === EntryType.Symlink || type === EntryType.Hardlink) {
+      return this.link(before) === c.links.get(e) ? ChangeKind.Same : ChangeKind.Modified;
+    }
+    return ChangeKind.Same;
+  }
+
+  /** Make sure `dir` is a live directory, implying it (and its ancestors) when the layer did not list it. */
+  private ensureParentDir(dir: number, L: number, removals: Removal[]): void {
+    const v = this.live[dir]!;
+    if (v !== NONE && this.isDir(v)) return;
+    if (dir !== ROOT) this.ensureParentDir(this.paths.parent(dir), L, removals);
+    if (v !== NONE) this.hide(v, L, HiddenReason.Overwritten);
+    const before = v !== NONE ? v : this.deletedHere(dir, L);
+    const change =
+      before === NONE ? ChangeKind.Added : this.isDir(before) ? ChangeKind.Same : ChangeKind.Modified;
+    const nv = this.versions.push(dir, L, -1, change);
+    if (before !== NONE) this.impliedOver.set(nv, before);
+    this.live[dir] = nv;
+    this.last[dir] = nv;
+  }
+
+  /** A non-directory now stands where a directory was: everything below it goes. */
+  private replaceChildren(node: number, L: number, removals: Removal[]): void {
+    const hidden = { bytes: 0, paths: 0, files: 0 };
+    for (let ch = this.paths.firstChild(node); ch !== NONE; ch = this.paths.nextSibling(ch)) {
+      this.killSubtree(ch, L, HiddenReason.Replaced, hidden);
+    }
+    if (hidden.paths > 0) removals.push({ layer: L, node, kind: "replaced", ...hidden, noTarget: false });
+  }
+
+  private hide(v: number, L: number, reason: HiddenReason): void {
+    this.versions.hiddenAt[v] = L;
+    this.versions.hiddenReason[v] = reason;
+    this.live[this.versions.node[v]!] = NONE;
+  }
+
+  /** Hide the live version at node and every live version below it (iteratively: trees can be deep). */
+  private killSubtree(
+    start: number,
+    L: number,
+    reason: HiddenReason,
+    acc: { bytes: number; paths: number; files: number },
+  ): void {
+    const stack = [start];
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const v = this.live[node]!;
+      if (v === NONE) continue;
+      if (this.type(v) === EntryType.File) acc.bytes += this.size(v);
+      acc.paths++;
+      if (!this.isDir(v)) acc.files++;
+      this.hide(v, L, reason);
+      for (let ch = this.paths.firstChild(node); ch !== NONE; ch = this.paths.nextSibling(ch)) stack.push(ch);
+    }
+  }
+
+  private ensureCapacity(): void {
+    const n = this.paths.size;
+    if (n <= this.live.length) return;
+    const cap = Math.max(n, this.live.length * 2);
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(cap).fill(NONE);
+      b.set(a);
+      return b;
+    };
+    this.live = grow(this.live);
+    this.last = grow(this.last);
+  }
+}
