@@ -46,6 +46,22 @@ export class PathTable {
     return this.names[this.nameOf[node]!]!;
   }
 
+  /**
+   * Read-only views of the columns, for linear passes over every node: `parents[n]` (-1 for the
+   * root) and `nameIds[n]`, an index for `nameById`. Views go stale when the table grows.
+   */
+  columns(): { parents: Int32Array; nameIds: Int32Array; nameCount: number } {
+    return {
+      parents: this.parentOf.subarray(0, this.count),
+      nameIds: this.nameOf.subarray(0, this.count),
+      nameCount: this.names.length,
+    };
+  }
+
+  nameById(id: number): string {
+    return this.names[id]!;
+  }
+
   /** Children in insertion order (most recent first); callers sort as they need. */
   *children(node: number): Generator<number> {
     for (let c = this.firstChildOf[node]!; c !== EMPTY; c = this.nextSiblingOf[c]!) yield c;

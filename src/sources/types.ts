@@ -65,6 +65,10 @@ export interface ImageInfo {
   id: string | null;
   config: RawImageConfig;
   layers: LayerDescriptor[];
+  /** The chosen image's platform, `os/arch[/variant]`, when the config or index says. */
+  platform?: string | null;
+  /** Every name the archive gives this image (RepoTags, index ref names), `reference` first. */
+  tags?: string[];
 }
 
 export interface ImageData extends ImageInfo {
@@ -77,7 +81,10 @@ export interface ImageData extends ImageInfo {
 }
 
 export interface ReadProgress {
+  /** Image layer index; -1 while a one-pass stream reads a blob before the manifest maps it. */
   layer: number;
+  /** Archive path of the blob being read, when it comes from an archive. */
+  blob?: string;
   bytesRead: number;
   totalBytes: number | null;
   entries: number;

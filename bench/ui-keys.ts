@@ -1,0 +1,156 @@
+/**
+ * Key-press latency of the explorer on a synthetic image of ~1.1 million tar entries over ten
+ * layers (overwrites, file and directory whiteouts, opaque directories): the time from a key
+ * reaching stdin to Ink writing the new frame — reducer, visible-row computation and rendering the
+ * whole 120×40 frame — per action, median and p99, plus RSS. A benchmark, not a test.
+ *
+ *   npx tsc -p bench/ui-tsconfig.json && node .bench/ui/bench/ui-keys.js [--quick]
+ *
+ * Keys are sent back to back (no think time), so first visits to a layer are measured cold.
+ * `--quick` uses a 100k-entry image.
+ */
+import { EventEmitter } from "node:events";
+import { render } from "ink";
+import { createElement } from "react";
+import { ExplorerApp } from "../src/ui/explorer-app.js";
+import { outlineOf } from "../src/ui/load-events.js";
+import type { Subscribe } from "../src/ui/use-load-events.js";
+import { syntheticModel } from "./ui-synthetic.js";
+
+const COLUMNS = 120;
+const ROWS = 40;
+
+class FakeStdout extends EventEmitter {
+  columns = COLUMNS;
+  rows = ROWS;
+  isTTY = false;
+  frames = 0;
+  lastWrite = 0;
+  write = (_: string) => {
+    this.frames++;
+    this.lastWrite = performance.now();
+    return true;
+  };
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write(data: string) {
+    this.data = data;
+    this.emit("readable");
+  }
+  read() {
+    const d = this.data;
+    this.data = null;
+    return d;
+  }
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+const quick = process.argv.includes("--quick");
+const t0 = performance.now();
+const model = quick ? syntheticModel({ packages: 260 }) : syntheticModel();
+const buildMs = performance.now() - t0;
+const entries = model.layers.reduce((n, l) => n + l.entryCount, 0);
+
+const stdout = new FakeStdout();
+const stdin = new FakeStdin();
+const subscribe: Subscribe = (emit) => {
+  emit({ kind: "image", ...outlineOf(model) });
+  emit({ kind: "ready", model });
+};
+const readyStart = performance.now();
+const ink = render(createElement(ExplorerApp, { subscribe, noColor: false }), {
+  stdout: stdout as unknown as NodeJS.WriteStream,
+  stdin: stdin as unknown as NodeJS.ReadStream,
+  debug: true,
+  exitOnCtrlC: false,
+  patchConsole: false,
+});
+const tick = () => new Promise<void>((r) => setImmediate(r));
+while (stdin.listenerCount("readable") === 0) await tick();
+await tick();
+const readyMs = performance.now() - readyStart;
+
+/** Send a key; resolve with ms until the frame it causes is written (or the key is settled). */
+async function press(key: string): Promise<number> {
+  const before = stdout.frames;
+  const start = performance.now();
+  stdin.write(key);
+  if (stdout.frames === before) {
+    await tick();
+    await tick();
+  }
+  if (stdout.frames === before) throw new Error(`key ${JSON.stringify(key)} produced no frame`);
+  return stdout.lastWrite - start;
+}
+
+const results: { action: string; times: number[] }[] = [];
+async function measure(action: string, keys: string[]) {
+  const times: number[] = [];
+  for (const k of keys) times.push(await press(k));
+  results.push({ action, times });
+}
+
+const repeat = (k: string, n: number) => Array<string>(n).fill(k);
+const DOWN = "\u001b[B";
+const PGDN = "\u001b[6~";
+const PGUP = "\u001b[5~";
+
+await press("\t"); // focus the file tree
+await measure("cursor down", repeat(DOWN, 300));
+await measure("page down", repeat(PGDN, 100));
+await measure("page up", repeat(PGUP, 100));
+// Space on the same directory: collapse, expand, … (a package directory of ~350 paths).
+await measure("collapse/expand dir", repeat(" ", 100));
+await press("g");
+await press(" "); // collapse /opt (first row), so the next toggles are of the huge /usr
+await press("j");
+await measure("collapse/expand /usr (1M rows)", repeat(" ", 40));
+// Layer changes: down to the base and back up; the first visit of each layer is cold.
+await measure("layer change, first visit", [...repeat("[", 9)]);
+await measure("layer change, revisit", [...repeat("]", 9), ...repeat("[", 9), ...repeat("]", 9)]);
+// Filter: type a path fragment, erase it, type another.
+await press("/");
+const typed: number[] = [];
+for (const text of ["lib3", "file-12", "pkg0004", "new-9", "share", "x.so"]) {
+  for (const ch of text) typed.push(await press(ch));
+  for (let i = 0; i < text.length; i++) typed.push(await press("\u007f"));
+}
+results.push({ action: "filter keystroke", times: typed });
+await press("\r");
+await measure("toggle changes-only view", repeat("c", 20));
+await measure("toggle sort name/size", repeat("s", 20));
+await measure("hide/show unmodified", repeat("u", 20));
+await measure("jump to next largest file", repeat("L", 30));
+const rss = process.memoryUsage().rss;
+ink.unmount();
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const pad = (s: string, n: number) => s.padEnd(n);
+const num = (x: number) => x.toFixed(1).padStart(7);
+console.log(
+  `synthetic image: ${entries.toLocaleString("en")} tar entries, ${model.paths.size.toLocaleString("en")} paths, ${model.layerCount} layers (built in ${(buildMs / 1000).toFixed(1)} s)`,
+);
+console.log(`frame ${COLUMNS}×${ROWS}; explorer ready (first frame with tree) in ${readyMs.toFixed(0)} ms\n`);
+console.log(`${pad("action", 34)} ${"n".padStart(4)} ${"median".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  (ms)`);
+let allOk = true;
+for (const r of results) {
+  const med = pct(r.times, 50);
+  const p99 = pct(r.times, 99);
+  const ok = med <= 16 && p99 <= 50;
+  allOk &&= ok;
+  console.log(
+    `${pad(r.action, 34)} ${String(r.times.length).padStart(4)} ${num(med)} ${num(p99)} ${num(Math.max(...r.times))}  ${ok ? "" : "over target"}`,
+  );
+}
+console.log(`\nRSS ${(rss / 2 ** 20).toFixed(0)} MiB · target median ≤ 16 ms, p99 ≤ 50 ms: ${allOk ? "met" : "NOT met"}`);

@@ -1,0 +1,224 @@
+import type { Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
+import { DecompressStream } from "zstd-napi";
+import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
+import type { PathTable } from "../model/path-table.js";
+import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
+import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
+import type { Compression } from "./types.js";
+
+/** Bytes needed to tell a tar from a compressed stream. */
+export const SNIFF_BYTES = BLOCK;
+const OUTPUT_CHUNK = 256 * 1024;
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Compression of a blob from its first bytes; null when it is neither gzip, zstd nor tar. */
+export function sniffCompression(head: Buffer): Compression | null {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
+    return "zstd";
+  }
+  if (head.length >= BLOCK && (isZeroBlock(head, 0) || checksumOk(head, 0))) return "none";
+  return null;
+}
+
+/** Why a blob is not a layer, in words: names formats layerview recognises but does not read. */
+export function describeUnrecognised(head: Buffer): string {
+  if (head.length === 0) return "the blob is empty";
+  if (head.subarray(0, 3).toString("latin1") === "BZh") return "bzip2-compressed layers are not supported";
+  if (head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0]))) {
+    return "xz-compressed layers are not supported";
+  }
+  if (head.length < BLOCK && (head.every((b) => b === 0) || head.includes(Buffer.from("ustar")))) {
+    return "the layer tar is truncated";
+  }
+  const hex = head.subarray(0, 4).toString("hex").replace(/(..)/g, "$1 ").trim();
+  return `the blob is not a tar, gzip or zstd stream (it starts with ${hex})`;
+}
+
+export interface LayerBlobResult {
+  contents: LayerContents | null;
+  /** Known once the first bytes were seen; null when they matched no layer format. */
+  compression: Compression | null;
+  error: string | null;
+  /** Entries skipped for an unknown tar type (contents are still valid). */
+  skipped: SkippedEntries[];
+  /** Stored (compressed) bytes read. */
+  blobBytes: number;
+}
+
+export interface LayerBlobOptions {
+  /** Stored bytes read so far and tar entries parsed; throttled, and called once at the end. */
+  onProgress?: (blobBytes: number, entries: number) => void;
+}
+
+/**
+ * Reads one layer blob pushed to it chunk by chunk: sniffs gzip/zstd/tar from the first bytes,
+ * decompresses, parses the tar into a LayerContentsBuilder. Never throws for bad data: the result
+ * says what went wrong, and further chunks are just counted so a one-pass outer stream keeps going.
+ */
+export class LayerBlobReader {
+  private head: Buffer[] = [];
+  private headLength = 0;
+  private started = false;
+  private compression: Compression | null = null;
+  private builder: LayerContentsBuilder | null = null;
+  private parser: LayerTarParser | null = null;
+  private decompressor: Transform | null = null;
+  private decompressorDone: Promise<void> | null = null;
+  private error: string | null = null;
+  private blobBytes = 0;
+  private lastProgress = 0;
+
+  constructor(
+    private readonly paths: PathTable,
+    private readonly options: LayerBlobOptions = {},
+  ) {}
+
+  /** Returns a promise when the caller should wait before writing more (backpressure). */
+  write(chunk: Buffer): Promise<void> | null {
+    this.blobBytes += chunk.length;
+    if (this.options.onProgress) {
+      const now = Date.now();
+      if (now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
+        this.lastProgress = now;
+        this.options.onProgress(this.blobBytes, this.builder?.entriesRead ?? 0);
+      }
+    }
+    if (this.error !== null) return null;
+    if (!this.started) {
+      this.head.push(chunk);
+      this.headLength += chunk.length;
+      if (this.headLength < SNIFF_BYTES) return null;
+      const all = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+      this.head = [];
+      this.start(all);
+      if (this.error !== null) return null;
+      return this.feed(all);
+    }
+    return this.feed(chunk);
+  }
+
+  async end(): Promise<LayerBlobResult> {
+    if (!this.started && this.error === null) {
+      const all = Buffer.concat(this.head);
+      this.head = [];
+      if (all.length === 0) {
+        // A zero-byte blob: read as an empty layer rather than guessing.
+        this.compression = "none";
+        this.builder = new LayerContentsBuilder(this.paths, 16);
+        this.parser = new LayerTarParser(this.builder);
+        this.started = true;
+      } else {
+        this.start(all);
+        if (this.error === null) {
+          const wait = this.feed(all);
+          if (wait) await wait;
+        }
+      }
+    }
+    if (this.decompressor && this.error === null) {
+      this.decompressor.end();
+      await this.decompressorDone;
+    }
+    if (this.error === null && this.parser) {
+      try {
+        this.parser.end();
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+    this.options.onProgress?.(this.blobBytes, this.builder?.entriesRead ?? 0);
+    const ok = this.error === null && this.builder !== null;
+    return {
+      contents: ok ? this.builder!.finish() : null,
+      compression: this.compression,
+      error: this.error,
+      skipped: this.parser?.skippedEntries ?? [],
+      blobBytes: this.blobBytes,
+    };
+  }
+
+  /** Stop reading (abort): release the decompressor. */
+  destroy(): void {
+    this.error ??= "reading was cancelled";
+    this.decompressor?.destroy();
+  }
+
+  private start(head: Buffer): void {
+    this.started = true;
+    this.compression = sniffCompression(head);
+    if (this.compression === null) {
+      this.error = describeUnrecognised(head);
+      return;
+    }
+    this.builder = new LayerContentsBuilder(this.paths, 1024);
+    this.parser = new LayerTarParser(this.builder);
+    if (this.compression === "none") return;
+    const dec: Transform =
+      this.compression === "gzip" ? createGunzip({ chunkSize: OUTPUT_CHUNK }) : new DecompressStream();
+    this.decompressor = dec;
+    dec.on("data", (c: Buffer) => this.parse(c));
+    this.decompressorDone = new Promise<void>((resolve) => {
+      dec.once("end", resolve);
+      dec.once("close", resolve);
+      dec.once("error", (e: Error) => {
+        this.fail(e);
+        resolve();
+      });
+    });
+  }
+
+  private feed(chunk: Buffer): Promise<void> | null {
+    if (this.decompressor === null) {
+      this.parse(chunk);
+      return null;
+    }
+    const dec = this.decompressor;
+    if (dec.destroyed) return null;
+    if (dec.write(chunk)) return null;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        dec.off("drain", done);
+        dec.off("close", done);
+        resolve();
+      };
+      dec.on("drain", done);
+      dec.on("close", done);
+    });
+  }
+
+  private parse(chunk: Buffer): void {
+    if (this.error !== null || this.parser === null) return;
+    try {
+      this.parser.write(chunk);
+    } catch (e) {
+      this.fail(e);
+      this.decompressor?.destroy();
+    }
+  }
+
+  private fail(e: unknown): void {
+    if (this.error !== null) return;
+    this.error = describeFailure(e, this.compression);
+  }
+}
+
+function describeFailure(e: unknown, compression: Compression | null): string {
+  if (e instanceof TarFormatError) {
+    if (compression === "none" || compression === null) return e.message;
+    if (e.message === NOT_A_TAR) return `the ${compression} data does not hold a tar archive`;
+    return `${e.message} (inside the ${compression} stream)`;
+  }
+  const err = e as NodeJS.ErrnoException;
+  const message = err?.message ?? String(e);
+  if (compression === "gzip") {
+    if (err?.code === "Z_BUF_ERROR" || /unexpected end/i.test(message)) return "the gzip stream is truncated";
+    return `the gzip data is corrupt (${message})`;
+  }
+  if (compression === "zstd") {
+    if (/ended in middle|truncated|incomplete/i.test(message)) return "the zstd stream is truncated";
+    return `the zstd data is corrupt (${message})`;
+  }
+  return message;
+}

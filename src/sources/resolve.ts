@@ -1,0 +1,134 @@
+import { UserError } from "../model/diagnostics.js";
+import { readImage } from "./archive.js";
+import { readDaemonImage } from "./daemon.js";
+import {
+  ENGINE_NAMES,
+  type EndpointEnv,
+  type Engine,
+  endpointUrl,
+  engineConfigured,
+  findEndpoint,
+  processEndpointEnv,
+} from "./endpoint.js";
+import { parseImageRef } from "./image-ref.js";
+import type { ImageData, ReadOptions } from "./types.js";
+
+export type SourceKind = Engine | "archive";
+
+export interface OpenOptions extends ReadOptions {
+  /** `--source`: force where IMAGE comes from. */
+  source?: SourceKind;
+  /** `--pull`: pull a daemon image that is missing. */
+  pull?: boolean;
+  onPull?: (message: string) => void;
+  /** Environment, home directory and file checks (tests); defaults to the real ones. */
+  endpointEnv?: EndpointEnv;
+}
+
+export type ResolvedSource =
+  | { kind: "archive"; path: string }
+  | {
+      kind: "daemon";
+      engine: Engine;
+      ref: string;
+      /** True when no prefix or --source chose the engine. */
+      guessed: boolean;
+    };
+
+const PREFIXES: { prefix: string; kind: SourceKind }[] = [
+  { prefix: "docker-archive://", kind: "archive" },
+  { prefix: "docker-archive:", kind: "archive" },
+  { prefix: "docker://", kind: "docker" },
+  { prefix: "podman://", kind: "podman" },
+];
+
+const ARCHIVE_NAME = /\.(tar|tgz|tar\.gz|tar\.zst|tar\.zstd|oci)$/i;
+
+/**
+ * Decide where IMAGE comes from. An explicit prefix or --source wins; otherwise an existing file or
+ * directory, then an image name for the Docker daemon (Podman when only Podman is set up).
+ */
+export function resolveSource(
+  arg: string,
+  opts: Pick<OpenOptions, "source" | "endpointEnv"> = {},
+): ResolvedSource {
+  const env = opts.endpointEnv ?? processEndpointEnv();
+  let value = arg;
+  let kind = opts.source;
+  const prefixed = PREFIXES.find((p) => arg.startsWith(p.prefix));
+  if (prefixed !== undefined) {
+    value = arg.slice(prefixed.prefix.length);
+    if (kind !== undefined && kind !== prefixed.kind) {
+      throw new UserError(
+        `'${arg}' names ${describeKind(prefixed.kind)} but --source ${kind} was given`,
+        "Drop either the prefix or the --source option",
+      );
+    }
+    kind = prefixed.kind;
+    if (value === "") throw new UserError(`'${arg}' names no ${kind === "archive" ? "file" : "image"}`);
+  }
+  if (kind === "archive") return { kind: "archive", path: value };
+  if (kind === "docker" || kind === "podman")
+    return { kind: "daemon", engine: kind, ref: value, guessed: false };
+
+  if (value === "-" || env.exists(value)) return { kind: "archive", path: value };
+  if (/^(\/|\.\.?\/|~)/.test(value) || ARCHIVE_NAME.test(value) || value.includes("\\")) {
+    throw new UserError(
+      `no such file or directory: ${value}`,
+      `Check the path; to read an image from the Docker daemon instead, write docker://${value}`,
+    );
+  }
+  const ref = parseImageRef(value);
+  if (ref.kind === "invalid") {
+    throw new UserError(
+      `'${value}' is neither a file nor an image reference (${ref.reason})`,
+      "Give an archive path, an OCI layout directory, '-' for stdin, or an image NAME[:TAG], NAME@DIGEST or ID",
+    );
+  }
+  const engine: Engine =
+    !engineConfigured("docker", env) && engineConfigured("podman", env) ? "podman" : "docker";
+  return { kind: "daemon", engine, ref: value, guessed: true };
+}
+
+function describeKind(kind: SourceKind): string {
+  return kind === "archive" ? "an archive" : `a ${ENGINE_NAMES[kind]} image`;
+}
+
+/**
+ * Open IMAGE from wherever it is: an archive file, an OCI layout directory, stdin ("-"), or a
+ * Docker/Podman daemon. The CLI's only entry into src/sources.
+ */
+export async function openImage(arg: string, opts: OpenOptions = {}): Promise<ImageData> {
+  const { source, pull, onPull, endpointEnv, ...read } = opts;
+  const resolved = resolveSource(arg, { source, endpointEnv });
+  if (resolved.kind === "archive") {
+    if (pull) {
+      throw new UserError(
+        `--pull applies to daemon images, but '${arg}' is read as an archive`,
+        `Drop --pull, or name a daemon image (docker://NAME or --source docker)`,
+      );
+    }
+    return readImage(resolved.path, read);
+  }
+  return readDaemonImage(resolved.ref, {
+    ...read,
+    engine: resolved.engine,
+    pull: pull ?? false,
+    onPull,
+    endpointEnv,
+  });
+}
+
+/** One line saying where IMAGE will be read from, e.g. "image layerview-test from Docker at unix:///var/run/docker.sock". */
+export function describeSource(arg: string, opts: Pick<OpenOptions, "source" | "endpointEnv"> = {}): string {
+  const resolved = resolveSource(arg, opts);
+  if (resolved.kind === "archive")
+    return resolved.path === "-" ? "archive from standard input" : `archive ${resolved.path}`;
+  let where: string;
+  try {
+    where = ` at ${endpointUrl(findEndpoint(resolved.engine, opts.endpointEnv))}`;
+  } catch {
+    where = "";
+  }
+  return `image ${resolved.ref} from ${ENGINE_NAMES[resolved.engine]}${where}`;
+}

@@ -1,0 +1,448 @@
+import type { Readable, Transform } from "node:stream";
+import { createGunzip } from "node:zlib";
+import tar from "tar-stream";
+import { DecompressStream } from "zstd-napi";
+import { type Diagnostic, UserError } from "../model/diagnostics.js";
+import type { LayerContents } from "../model/layer-contents.js";
+import { PathTable } from "../model/path-table.js";
+import { type ArchiveStore, MAX_JSON_BYTES, normalizeArchivePath, resolveLinks } from "./archive-store.js";
+import { type ImagePlan, planImage } from "./image-plan.js";
+import {
+  describeUnrecognised,
+  LayerBlobReader,
+  type LayerBlobResult,
+  SNIFF_BYTES,
+  sniffCompression,
+} from "./layer-blob.js";
+import { finishLayer } from "./read-layers.js";
+import { describeNonTar, NOT_A_TAR_HINT, TRUNCATED_HINT } from "./tar-file-store.js";
+import type { ImageData, ReadLayer, ReadOptions } from "./types.js";
+
+/** One member of the outer archive, as much of it as a single pass keeps. */
+type StreamEntry =
+  | {
+      kind: "file";
+      size: number;
+      /** Whole contents for small JSON-looking members; the first bytes otherwise. */
+      bytes: Buffer;
+      complete: boolean;
+      /** Set for members that looked like layers (gzip, zstd or tar) and were parsed speculatively. */
+      layer: LayerBlobResult | null;
+    }
+  | { kind: "symlink" | "hardlink"; target: string }
+  | { kind: "other" };
+
+/**
+ * Reads an image archive in one pass from a non-seekable stream (stdin, a daemon's image export).
+ * Entries can come in any order (podman writes manifest.json last), so small JSON members are
+ * kept, every layer-looking member is parsed as it streams by, and the manifest maps them at the end.
+ */
+export async function readArchiveStream(
+  input: AsyncIterable<unknown> & Partial<Pick<Readable, "destroy">>,
+  label: string,
+  source: string,
+  opts: ReadOptions,
+): Promise<ImageData> {
+  const signal = opts.signal;
+  signal?.throwIfAborted();
+  const speculative = new PathTable();
+  const entries = new Map<string, StreamEntry>();
+  const extract = tar.extract();
+  let outerBytes = 0;
+  let entryCount = 0;
+  let outerCompression: "gzip" | "zstd" | null = null;
+  let feedError: unknown = null;
+  let firstBytes = Buffer.alloc(0);
+  let decompressor: Transform | null = null;
+
+  const onAbort = () => {
+    input.destroy?.();
+    decompressor?.destroy();
+    extract.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+
+  // Writer: input → (gunzip | zstd) → tar extract, with backpressure.
+  // The last bytes of the tar: all zero when it ends with its end-of-archive blocks.
+  let tail: Buffer = Buffer.alloc(0);
+  const writeExtract = (chunk: Buffer): Promise<void> | null => {
+    if (extract.destroyed || extract.destroying) throw new Error("the tar reader stopped");
+    tail =
+      chunk.length >= TAIL
+        ? chunk.subarray(chunk.length - TAIL)
+        : Buffer.concat([tail, chunk]).subarray(-TAIL);
+    return extract.write(chunk) ? null : waitForDrain(extract);
+  };
+  const feed = (async () => {
+    const it = input[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let headLength = 0;
+    let done = false;
+    while (headLength < 4) {
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const b = r.value as Buffer;
+      head.push(b);
+      headLength += b.length;
+    }
+    firstBytes = Buffer.concat(head);
+    const c = sniffCompression(firstBytes);
+    outerCompression = c === "gzip" || c === "zstd" ? c : null;
+    let sink = writeExtract;
+    let decompressed: Promise<void> | null = null;
+    let dec: Transform | null = null;
+    if (outerCompression !== null) {
+      const d: Transform =
+        outerCompression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new DecompressStream();
+      dec = d;
+      decompressor = d;
+      decompressed = (async () => {
+        for await (const out of d) {
+          const wait = writeExtract(out as Buffer);
+          if (wait) await wait;
+        }
+      })();
+      decompressed.catch(() => {});
+      sink = (chunk) => {
+        if (d.destroyed) return null; // its error surfaces from `decompressed`
+        return d.write(chunk) ? null : waitForDrain(d);
+      };
+    }
+    try {
+      for (const b of head) {
+        outerBytes += b.length;
+        const w = sink(b);
+        if (w) await w;
+      }
+      while (!done) {
+        const r = await it.next();
+        if (r.done) break;
+        const b = r.value as Buffer;
+        outerBytes += b.length;
+        const w = sink(b);
+        if (w) await w;
+      }
+      if (dec !== null && decompressed !== null) {
+        (dec as Transform).end();
+        await decompressed;
+      }
+      (extract as unknown as { end(): void }).end(); // streamx types demand an argument it does not need
+    } catch (e) {
+      feedError ??= e;
+      extract.destroy(e as Error);
+    }
+  })();
+  feed.catch(() => {});
+
+  let extractError: unknown = null;
+  try {
+    for await (const entry of extract) {
+      entryCount++;
+      await readEntry(entry, entries, speculative, opts, signal);
+    }
+  } catch (e) {
+    extractError = e;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  await feed;
+  signal?.throwIfAborted();
+  const failure = extractError ?? feedError;
+  if (failure !== null)
+    throw outerError(failure, label, outerBytes, entryCount, outerCompression, firstBytes);
+  if (outerBytes === 0) {
+    throw new UserError(
+      `${label}: the input is empty`,
+      "pipe an image archive in, e.g. 'docker save IMAGE | …'",
+    );
+  }
+
+  const store = new StreamStore(label, entries);
+  const complete = tail.length === TAIL && tail.every((b) => b === 0);
+  const plan = await planWithEndCheck(store, opts, source, complete);
+  const diagnostics: Diagnostic[] = [...plan.diagnostics];
+
+  // Keep only the chosen image's layers; re-intern their paths if other blobs were parsed too.
+  const results = plan.layers.map((l) => {
+    if (l.missing !== null || l.path === null) return null;
+    const r = resolveLinks(entries, linkOf, l.path);
+    if (r === null || r.entry.kind !== "file") return null;
+    if (r.entry.layer !== null) return r.entry.layer;
+    return {
+      contents: null,
+      compression: null,
+      error: describeUnrecognised(r.entry.bytes),
+      skipped: [],
+      blobBytes: r.entry.size,
+    } satisfies LayerBlobResult;
+  });
+  const used = new Set(results.map((r) => r?.contents).filter((c): c is LayerContents => c != null));
+  // Paths interned by blobs that are not kept (other images, failed parses) must not linger.
+  const parsedElsewhere = [...entries.values()].some((e) => {
+    if (e.kind !== "file" || e.layer === null) return false;
+    const c = e.layer.contents;
+    return c === null ? e.layer.compression !== null : !used.has(c) && c.tarEntries > 0;
+  });
+  let paths = speculative;
+  if (parsedElsewhere) {
+    paths = new PathTable();
+    const remap = new Remapper(speculative, paths);
+    const moved = new Map<LayerContents, LayerContents>();
+    for (const c of used) moved.set(c, remap.contents(c));
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r?.contents) results[i] = { ...r, contents: moved.get(r.contents)! };
+    }
+  }
+
+  opts.onImage?.(plan.info);
+  const readLayers: ReadLayer[] = plan.layers.map((planned, i) => {
+    const layer = finishLayer(planned, results[i] ?? null, label, diagnostics);
+    opts.onLayer?.(layer);
+    return layer;
+  });
+  return { ...plan.info, readLayers, paths, diagnostics };
+}
+
+const TAIL = 1024;
+
+/**
+ * Plan the image; when the tar ended without its end-of-archive blocks, say it may be truncated
+ * (in the error if planning fails, as a warning otherwise).
+ */
+export async function planWithEndCheck(
+  store: ArchiveStore,
+  opts: ReadOptions,
+  source: string,
+  complete: boolean,
+): Promise<ImagePlan> {
+  let plan: ImagePlan;
+  try {
+    plan = await planImage(store, opts, source);
+  } catch (e) {
+    if (e instanceof UserError && !complete) {
+      throw new UserError(`${e.message} (the tar has no end marker: it may be truncated)`, e.hint, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (!complete) {
+    plan.diagnostics.push({
+      severity: "warning",
+      message: `${store.label}: the archive ends without a tar end-of-archive marker; it may be truncated`,
+    });
+  }
+  return plan;
+}
+
+/** Resolves when a writable can take more, or is gone (then the next write reports why). */
+function waitForDrain(stream: {
+  on(event: "drain" | "close", fn: () => void): unknown;
+  off(event: "drain" | "close", fn: () => void): unknown;
+}): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const go = () => {
+      stream.off("drain", go);
+      stream.off("close", go);
+      resolve();
+    };
+    stream.on("drain", go);
+    stream.on("close", go);
+  });
+}
+
+function looksLikeJson(head: Buffer): boolean {
+  let i = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
+  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
+    i++;
+  return head[i] === 0x7b || head[i] === 0x5b;
+}
+
+async function readEntry(
+  entry: AsyncIterable<unknown> & { header: tar.Header },
+  entries: Map<string, StreamEntry>,
+  paths: PathTable,
+  opts: ReadOptions,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const h = entry.header;
+  const path = normalizeArchivePath(h.name);
+  const it = entry[Symbol.asyncIterator]();
+  const drain = async () => {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+    }
+  };
+  if (path === null) return drain();
+  if (h.type === "symlink" || h.type === "link") {
+    entries.set(path, { kind: h.type === "link" ? "hardlink" : "symlink", target: h.linkname ?? "" });
+    return drain();
+  }
+  if (h.type !== "file" && h.type !== "contiguous-file") {
+    entries.set(path, { kind: "other" });
+    return drain();
+  }
+  const size = h.size ?? 0;
+  // Peek at the first bytes to decide what this member is.
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  while (headLength < SNIFF_BYTES) {
+    const r = await it.next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    head.push(r.value as Buffer);
+    headLength += (r.value as Buffer).length;
+  }
+  const first = Buffer.concat(head);
+  if (looksLikeJson(first) && size <= MAX_JSON_BYTES) {
+    const chunks: Buffer[] = [first];
+    if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) chunks.push(r.value as Buffer);
+    const bytes = Buffer.concat(chunks);
+    entries.set(path, { kind: "file", size, bytes, complete: true, layer: null });
+    return;
+  }
+  if (sniffCompression(first) === null && first.length > 0) {
+    entries.set(path, { kind: "file", size, bytes: first, complete: first.length === size, layer: null });
+    if (!ended) await drain();
+    return;
+  }
+  const onProgress = opts.onProgress;
+  const reader = new LayerBlobReader(paths, {
+    onProgress: onProgress
+      ? (bytesRead, count) =>
+          onProgress({ layer: -1, blob: path, bytesRead, totalBytes: size, entries: count })
+      : undefined,
+  });
+  let wait = reader.write(first);
+  if (wait) await wait;
+  if (!ended) {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      if (signal?.aborted) {
+        reader.destroy();
+        await drain();
+        return;
+      }
+      wait = reader.write(r.value as Buffer);
+      if (wait) await wait;
+    }
+  }
+  const layer = await reader.end();
+  entries.set(path, { kind: "file", size, bytes: first, complete: first.length === size, layer });
+}
+
+function linkOf(e: StreamEntry): { kind: "symlink" | "hardlink"; target: string } | null {
+  return e.kind === "symlink" || e.kind === "hardlink" ? { kind: e.kind, target: e.target } : null;
+}
+
+/** What a one-pass read kept, served as an ArchiveStore for planning. */
+class StreamStore implements ArchiveStore {
+  constructor(
+    readonly label: string,
+    private readonly entries: Map<string, StreamEntry>,
+  ) {}
+
+  size(path: string): number | null {
+    const r = resolveLinks(this.entries, linkOf, path);
+    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
+  }
+
+  async readSmall(path: string): Promise<Buffer | null> {
+    const r = resolveLinks(this.entries, linkOf, path);
+    if (r === null || r.entry.kind !== "file") return null;
+    if (!r.entry.complete && r.entry.size > MAX_JSON_BYTES) {
+      throw new UserError(
+        `${this.label}: ${path} is ${r.entry.size} bytes, too large to be a manifest or config`,
+        "the archive is damaged or not an image archive",
+      );
+    }
+    // A member that did not look like JSON: hand back its first bytes so parsing reports it.
+    return r.entry.bytes;
+  }
+}
+
+/** Copies layer contents from one path table to another (when the speculative table holds extra paths). */
+class Remapper {
+  private map: Int32Array;
+
+  constructor(
+    private readonly from: PathTable,
+    private readonly to: PathTable,
+  ) {
+    this.map = new Int32Array(from.size).fill(-1);
+    this.map[0] = 0;
+  }
+
+  node(n: number): number {
+    const known = this.map[n]!;
+    if (known !== -1) return known;
+    const chain: number[] = [];
+    let x = n;
+    while (this.map[x] === -1) {
+      chain.push(x);
+      x = this.from.parent(x);
+    }
+    let parent = this.map[x]!;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const c = chain[i]!;
+      parent = this.to.internChild(parent, this.from.name(c));
+      this.map[c] = parent;
+    }
+    return parent;
+  }
+
+  contents(c: LayerContents): LayerContents {
+    return {
+      ...c,
+      node: c.node.map((n) => this.node(n)),
+      whiteouts: c.whiteouts.map((n) => this.node(n)),
+      opaqueDirs: c.opaqueDirs.map((n) => this.node(n)),
+    };
+  }
+}
+
+function outerError(
+  e: unknown,
+  label: string,
+  bytes: number,
+  entries: number,
+  compression: string | null,
+  head: Buffer,
+): UserError {
+  if (e instanceof UserError) return e;
+  const message = (e as Error)?.message ?? String(e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (/Unexpected end of data/i.test(message)) {
+    return new UserError(`${label} is truncated: the tar stream ends inside an entry`, TRUNCATED_HINT, {
+      cause: e,
+    });
+  }
+  if (/Invalid tar header|unknown format/i.test(message)) {
+    if (entries === 0) {
+      const what = compression
+        ? `after ${compression} decompression the data is not a tar`
+        : describeNonTar(head);
+      return new UserError(`${label} is not a tar archive: ${what}`, NOT_A_TAR_HINT, { cause: e });
+    }
+    return new UserError(`${label} is corrupt: a bad tar header after ${entries} entries`, TRUNCATED_HINT, {
+      cause: e,
+    });
+  }
+  if (compression !== null && (code?.startsWith("Z_") || /frame|zstd|Dictionary|corrupt/i.test(message))) {
+    const truncated = code === "Z_BUF_ERROR" || /unexpected end|ended in middle/i.test(message);
+    return new UserError(
+      `${label}: the ${compression}-compressed archive is ${truncated ? "truncated" : `corrupt (${message})`}`,
+      TRUNCATED_HINT,
+      { cause: e },
+    );
+  }
+  return new UserError(`${label}: reading failed after ${bytes} bytes: ${message}`, undefined, { cause: e });
+}

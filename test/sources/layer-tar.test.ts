@@ -1,0 +1,200 @@
+import { createHash, randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { LayerContentsBuilder } from "../../src/model/layer-contents.js";
+import { PathTable } from "../../src/model/path-table.js";
+import { LayerBlobReader } from "../../src/sources/layer-blob.js";
+import { LayerTarParser } from "../../src/sources/layer-tar.js";
+import { TarFormatError } from "../../src/sources/tar-format.js";
+import { compressBytes, makeLayerTar, type RawTarEntry, writeTar } from "../fixtures/images.js";
+import { describeLayer } from "./helpers.js";
+import { BASE_EXPECTED, BASE_LAYER, CHANGE_EXPECTED, CHANGE_LAYER } from "./specs.js";
+
+function parse(tar: Buffer, chunkSizes: number[] = [tar.length]) {
+  const paths = new PathTable();
+  const builder = new LayerContentsBuilder(paths);
+  const parser = new LayerTarParser(builder);
+  let pos = 0;
+  for (let i = 0; pos < tar.length; i++) {
+    const n = Math.max(1, chunkSizes[i % chunkSizes.length]!);
+    parser.write(tar.subarray(pos, pos + n));
+    pos += n;
+  }
+  parser.end();
+  const contents = builder.finish();
+  return { contents, paths, parser, lines: describeLayer(contents, paths) };
+}
+
+const sha1 = (b: Buffer | string) => createHash("sha1").update(b).digest();
+
+describe("the layer tar parser", () => {
+  it("reads every entry type", () => {
+    expect(parse(makeLayerTar(BASE_LAYER)).lines).toEqual(BASE_EXPECTED);
+    expect(parse(makeLayerTar(CHANGE_LAYER)).lines).toEqual(CHANGE_EXPECTED);
+  });
+
+  it.each([[[1]], [[7, 511, 513]], [[512]], [[100, 1000, 3]], [[4096]]])(
+    "gives the same result whatever the chunking (%j)",
+    (sizes) => {
+      const big = randomBytes(70_000);
+      const tar = makeLayerTar([...BASE_LAYER, { file: "big.bin", content: big }]);
+      const whole = parse(tar);
+      const chunked = parse(tar, sizes);
+      expect(chunked.lines).toEqual(whole.lines);
+      expect(Array.from(chunked.contents.hashHi)).toEqual(Array.from(whole.contents.hashHi));
+      expect(Array.from(chunked.contents.hashLo)).toEqual(Array.from(whole.contents.hashLo));
+      const i = Array.from(chunked.contents.node).indexOf(chunked.paths.lookup(["big.bin"]));
+      expect(chunked.contents.hashHi[i]).toBe(sha1(big).readUInt32BE(0));
+      expect(chunked.contents.hashLo[i]).toBe(sha1(big).readUInt32BE(4));
+    },
+  );
+
+  it("hashes empty files as SHA-1 of nothing and leaves non-files at 0", () => {
+    const { contents, paths } = parse(makeLayerTar([{ file: "empty" }, { dir: "d" }]));
+    const e = Array.from(contents.node).indexOf(paths.lookup(["empty"]));
+    const d = Array.from(contents.node).indexOf(paths.lookup(["d"]));
+    expect([contents.hashHi[e], contents.hashLo[e]]).toEqual([
+      sha1("").readUInt32BE(0),
+      sha1("").readUInt32BE(4),
+    ]);
+    expect([contents.hashHi[d], contents.hashLo[d]]).toEqual([0, 0]);
+  });
+
+  it("applies pax records (path, linkpath, size, uid, gid, fractional mtime) and ignores global ones", () => {
+    const longTarget = `target/${"t".repeat(150)}`;
+    const entries: RawTarEntry[] = [
+      { name: "pax_global_header", typeflag: "g", data: Buffer.from("20 comment=ignored\n") },
+      {
+        name: "short",
+        typeflag: "0",
+        data: Buffer.from("hello"),
+        pax: { path: "renamed/by-pax.txt", uid: "1000000", gid: "2000000", mtime: "1700000000.25" },
+      },
+      { name: "link", typeflag: "2", linkName: longTarget },
+    ];
+    const { contents, lines } = parse(writeTar(entries));
+    expect(lines).toEqual([`/link symlink 0 -> ${longTarget}`, "/renamed/by-pax.txt file 5"]);
+    expect(contents.uid[0]).toBe(1_000_000);
+    expect(contents.gid[0]).toBe(2_000_000);
+    expect(contents.mtime[0]).toBe(1_700_000_000.25);
+    expect(contents.tarEntries).toBe(2);
+  });
+
+  it("reads GNU long names and long link names", () => {
+    const name = `gnu/${"n".repeat(200)}`;
+    const target = `gnu/${"t".repeat(200)}`;
+    const tar = writeTar(
+      [
+        { name, typeflag: "0", data: Buffer.from("x") },
+        { name: `${name}-link`, typeflag: "1", linkName: name },
+        { name: `${name}-sym`, typeflag: "2", linkName: target },
+      ],
+      { longNames: "gnu" },
+    );
+    expect(parse(tar, [300]).lines).toEqual([
+      `/${name} file 1`,
+      `/${name}-link hardlink 0 -> /${name}`,
+      `/${name}-sym symlink 0 -> ${target}`,
+    ]);
+  });
+
+  it("reads base-256 numbers and ustar prefixes", () => {
+    const name = `${"p".repeat(120)}/file`;
+    const tar = writeTar(
+      [{ name, typeflag: "0", data: Buffer.from("abc"), uid: 3_000_000_000, mtime: 2 ** 34 }],
+      {
+        longNames: "prefix",
+        base256: true,
+      },
+    );
+    const { contents, lines } = parse(tar);
+    expect(lines).toEqual([`/${name} file 3`]);
+    expect(contents.uid[0]).toBe(3_000_000_000);
+    expect(contents.mtime[0]).toBe(2 ** 34);
+  });
+
+  it("treats old '\\0' entries ending in / as directories and '7' as files", () => {
+    const tar = writeTar([
+      { name: "olddir/", typeflag: "\0" },
+      { name: "oldfile", typeflag: "\0", data: Buffer.from("12") },
+      { name: "contig", typeflag: "7", data: Buffer.from("123") },
+    ]);
+    expect(parse(tar).lines).toEqual(["/contig file 3", "/olddir dir 0", "/oldfile file 2"]);
+  });
+
+  it("skips unknown types, data included, and counts them", () => {
+    const tar = writeTar([
+      { name: "a.sparse", typeflag: "S", data: randomBytes(1500) },
+      { name: "b.sparse", typeflag: "S", data: randomBytes(10) },
+      { name: "vol", typeflag: "V" },
+      { name: "after", typeflag: "0", data: Buffer.from("ok") },
+    ]);
+    const { lines, parser } = parse(tar, [100]);
+    expect(lines).toEqual(["/after file 2"]);
+    expect(parser.skippedEntries).toEqual([
+      { typeflag: "'S'", count: 2, first: "a.sparse" },
+      { typeflag: "'V'", count: 1, first: "vol" },
+    ]);
+  });
+
+  it("stops at the end-of-archive block and ignores what follows (eStargz TOC)", () => {
+    const tar = Buffer.concat([makeLayerTar({ "a.txt": "a" }), makeLayerTar({ "stargz.index.json": "{}" })]);
+    expect(parse(tar).lines).toEqual(["/a.txt file 1"]);
+  });
+
+  it("tolerates a missing end-of-archive block", () => {
+    const tar = writeTar([{ name: "a.txt", typeflag: "0", data: Buffer.from("a") }], { noEndBlocks: true });
+    expect(parse(tar).lines).toEqual(["/a.txt file 1"]);
+  });
+
+  it("reports truncation inside data and inside a header", () => {
+    const tar = makeLayerTar({ "a.bin": Buffer.alloc(5000, 1), "b.txt": "b" });
+    expect(() => parse(tar.subarray(0, 3000))).toThrow(
+      new TarFormatError("the layer tar is truncated (it ends inside the data of 'a.bin', after 3000 bytes)"),
+    );
+    expect(() => parse(tar.subarray(0, 512 + 5120 + 100))).toThrow(/ends inside a header/);
+  });
+
+  it("reports a corrupt header with its offset", () => {
+    const tar = Buffer.from(makeLayerTar({ "a.txt": "a", "b.txt": "b" }));
+    tar[1034] = tar[1034]! ^ 0xff;
+    expect(() => parse(tar)).toThrow("corrupt tar header at byte 1024 of the layer tar");
+    expect(() => parse(Buffer.from("x".repeat(2048)))).toThrow("the data is not a tar archive");
+  });
+});
+
+describe("the layer blob reader", () => {
+  async function read(blob: Buffer, chunk = 10_000) {
+    const paths = new PathTable();
+    const progress: Array<[number, number]> = [];
+    const reader = new LayerBlobReader(paths, { onProgress: (b, e) => progress.push([b, e]) });
+    for (let i = 0; i < blob.length; i += chunk) {
+      const w = reader.write(blob.subarray(i, i + chunk));
+      if (w) await w;
+    }
+    const r = await reader.end();
+    return { ...r, lines: r.contents ? describeLayer(r.contents, paths) : null, progress };
+  }
+
+  it.each(["none", "gzip", "zstd"] as const)("sniffs %s and reports progress", async (c) => {
+    const blob = compressBytes(makeLayerTar(BASE_LAYER), c);
+    const r = await read(blob, 333);
+    expect(r.compression).toBe(c);
+    expect(r.lines).toEqual(BASE_EXPECTED);
+    expect(r.progress.at(-1)).toEqual([blob.length, 16]);
+    expect(r.blobBytes).toBe(blob.length);
+  });
+
+  it("reads an empty tar (all zero bytes) and a zero-byte blob as empty layers", async () => {
+    expect((await read(Buffer.alloc(1024))).lines).toEqual([]);
+    expect((await read(Buffer.alloc(0))).lines).toEqual([]);
+  });
+
+  it("reads gzip members concatenated (eStargz style)", async () => {
+    const a = compressBytes(
+      writeTar([{ name: "a", typeflag: "0", data: Buffer.from("1") }], { noEndBlocks: true }),
+      "gzip",
+    );
+    const b = compressBytes(Buffer.alloc(1024), "gzip");
+    expect((await read(Buffer.concat([a, b]))).lines).toEqual(["/a file 1"]);
+  });
+});
