@@ -1,0 +1,168 @@
+import { readFileSync } from "node:fs";
+import type { Diagnostic } from "../model/diagnostics.js";
+import { UserError } from "../model/diagnostics.js";
+import { alignHistory, formatInstruction, parseCreatedBy } from "../model/history.js";
+import { ImageModel } from "../model/image-model.js";
+import { buildJsonReport } from "../report/json-report.js";
+import { buildTextReport } from "../report/text-report.js";
+import { openImage } from "../sources/resolve.js";
+import type { ImageData, ImageInfo } from "../sources/types.js";
+import { type CliArgs, parseArgs, USAGE } from "./args.js";
+
+/** Exit codes: 0 fine, 1 the image could not be read, 2 bad usage, 3 read with problems (some layer or entry). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3 } as const;
+
+export interface CliIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    reportError(io, e, false);
+    return EXIT.usage;
+  }
+  if (args.help) {
+    io.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+  if (args.version) {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  if (args.target === null) {
+    io.stderr.write(
+      "layerview: name an image or an archive, e.g. layerview nginx:latest or layerview image.tar\n",
+    );
+    io.stderr.write("Run layerview --help for usage.\n");
+    return EXIT.usage;
+  }
+  const interactive = args.mode === "auto" && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  try {
+    if (interactive) return await explore(args, io);
+    return await report(args, io);
+  } catch (e) {
+    reportError(io, e, args.debug);
+    return EXIT.failed;
+  }
+}
+
+function openOptions(args: CliArgs) {
+  return {
+    image: args.image,
+    platform: args.platform,
+    source: args.source,
+    pull: args.pull,
+  };
+}
+
+async function report(args: CliArgs, io: CliIo): Promise<number> {
+  const target = args.target!;
+  const data = await openImage(target, {
+    ...openOptions(args),
+    onPull: (msg) => io.stderr.write(`${msg}\n`),
+  });
+  const model = ImageModel.build(data);
+  const diagnostics = collectDiagnostics(data);
+  if (args.mode === "json") {
+    io.stdout.write(`${JSON.stringify(buildJsonReport(model, { top: args.top, diagnostics }), null, 2)}\n`);
+  } else {
+    io.stdout.write(buildTextReport(model, { width: io.stdout.columns ?? 100, top: args.top }));
+  }
+  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
+}
+
+/** Diagnostics from the source plus the entry problems each layer's reader collected. */
+export function collectDiagnostics(data: ImageData): Diagnostic[] {
+  const out = [...data.diagnostics];
+  const seen = new Set(out.map((d) => d.message));
+  data.readLayers.forEach((rl, layer) => {
+    for (const p of rl.contents?.problems ?? []) {
+      const message = `${data.source}: layer ${layer}: entry '${p.entry}' ${p.message}`;
+      if (!seen.has(message)) {
+        seen.add(message);
+        out.push({ severity: p.severity, message, layer });
+      }
+    }
+  });
+  return out;
+}
+
+async function explore(args: CliArgs, io: CliIo): Promise<number> {
+  const { runExplorer } = await import("../ui/run-explorer.js");
+  const target = args.target!;
+  let diagnostics: Diagnostic[] = [];
+  const code = await runExplorer({
+    stdin: io.stdin,
+    stdout: io.stdout,
+    subscribe: (emit) => {
+      openImage(target, {
+        ...openOptions(args),
+        onImage: (info) => emit(previewEvent(info)),
+        onProgress: (p) => emit({ kind: "progress", ...p }),
+      })
+        .then((data) => {
+          diagnostics = collectDiagnostics(data);
+          emit({ kind: "ready", model: ImageModel.build(data) });
+        })
+        .catch((e: unknown) => emit({ kind: "error", message: errorLine(e, args.debug) }));
+    },
+  });
+  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  return code;
+}
+
+/** What the explorer can show before any layer is read: the layer list from the config. */
+function previewEvent(info: ImageInfo) {
+  const history = info.config.history ?? [];
+  const aligned = alignHistory(history, info.layers.length);
+  const layerOf = new Map<number, number>();
+  aligned.forEach((h, layer) => {
+    if (h >= 0) layerOf.set(h, layer);
+  });
+  return {
+    kind: "image" as const,
+    reference: info.reference,
+    source: info.source,
+    layers: info.layers.map((l, i) => {
+      const h = aligned[i]!;
+      return {
+        index: l.index,
+        command:
+          h >= 0
+            ? formatInstruction(parseCreatedBy(history[h]?.created_by))
+            : "(no history entry for this layer)",
+        digest: l.digest,
+        blobSize: l.blobSize,
+      };
+    }),
+    history: history.map((h, i) => ({
+      command: formatInstruction(parseCreatedBy(h.created_by)),
+      emptyLayer: h.empty_layer === true,
+      layerIndex: layerOf.get(i) ?? null,
+    })),
+  };
+}
+
+function errorLine(e: unknown, debug: boolean): string {
+  if (e instanceof UserError) return `${e.message}${e.hint ? ` — ${e.hint}` : ""}`;
+  const msg = e instanceof Error ? e.message : String(e);
+  return debug ? msg : `internal error: ${msg} (run with --debug for details)`;
+}
+
+function reportError(io: CliIo, e: unknown, debug: boolean): void {
+  io.stderr.write(`layerview: ${errorLine(e, debug)}\n`);
+  if (debug && e instanceof Error && e.stack) io.stderr.write(`${e.stack}\n`);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `layerview ${pkg.version}`;
+}

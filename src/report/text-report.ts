@@ -1,0 +1,78 @@
+import { type AdviceOptions, adviseImage, type Finding } from "../model/advice.js";
+import type { ImageModel } from "../model/image-model.js";
+import { formatAdviceText } from "./advice-report.js";
+import { formatBytes, formatPercent, padEnd, padStart, shortDigest, truncate } from "./format.js";
+import { hiddenReasonName } from "./json-report.js";
+
+export interface TextReportOptions {
+  /** Width to fit instruction columns to. */
+  width?: number;
+  /** How many wasteful paths (and findings) to list. */
+  top?: number;
+  /** Findings for the Advice section; computed with `adviceOptions` when not given. */
+  advice?: readonly Finding[];
+  adviceOptions?: AdviceOptions;
+}
+
+/** The report printed when stdout is not a terminal (or with --report). */
+export function buildTextReport(model: ImageModel, opts: TextReportOptions = {}): string {
+  const width = Math.max(60, opts.width ?? 100);
+  const top = opts.top ?? 10;
+  const { input } = model;
+  const waste = model.waste();
+  const dive = model.dive();
+  const out: string[] = [];
+  const platform = [input.config.os, input.config.architecture, input.config.variant]
+    .filter(Boolean)
+    .join("/");
+  out.push(`Image      ${input.reference ?? "(untagged)"}${input.id ? `  ${shortDigest(input.id)}` : ""}`);
+  out.push(`Source     ${input.source}${platform ? `  (${platform})` : ""}`);
+  out.push("");
+  out.push("Layers");
+  const head = `${padStart("#", 4)}  ${padStart("SIZE", 9)}  ${padStart("FILES", 7)}  INSTRUCTION`;
+  out.push(head);
+  const instrWidth = width - head.length + "INSTRUCTION".length;
+  for (const l of model.layers) {
+    const cmd = l.error ? `(unreadable: ${l.error})` : l.command.replace(/\s+/g, " ");
+    out.push(
+      `${padStart(String(l.index), 4)}  ${padStart(formatBytes(l.size), 9)}  ${padStart(String(l.fileCount), 7)}  ${truncate(cmd, instrWidth)}`,
+    );
+  }
+  out.push("");
+  out.push("Summary");
+  const rows: [string, string][] = [
+    ["Total layer bytes", formatBytes(waste.totalLayerBytes)],
+    ["Image content", formatBytes(waste.contentBytes)],
+    [
+      "Wasted bytes",
+      `${formatBytes(waste.wastedBytes)} (${formatPercent(1 - waste.efficiency)} of layer bytes)`,
+    ],
+    ["Efficiency", formatPercent(waste.efficiency)],
+    ["Files", String(waste.fileCount)],
+    [
+      "dive figures",
+      `efficiency ${formatPercent(dive.efficiency, 2)}, wasted ${formatBytes(dive.wastedBytes)}, user wasted ${formatPercent(dive.userWastedPercent)}`,
+    ],
+  ];
+  for (const [k, v] of rows) out.push(`  ${padEnd(k, 18)} ${v}`);
+  out.push("");
+  const shown = waste.inefficiencies.slice(0, top);
+  if (shown.length === 0) {
+    out.push("No wasted bytes: every file byte in every layer is visible in the final image.");
+  } else {
+    out.push(`Most wasteful paths (${shown.length} of ${waste.inefficiencies.length})`);
+    out.push(
+      `  ${padStart("WASTED", 9)}  ${padStart("COPIES", 6)}  ${padEnd("LAYERS", 10)}  ${padEnd("HIDDEN BY", 16)}  PATH`,
+    );
+    for (const i of shown) {
+      const by = `L${i.hiddenBy} ${hiddenReasonName(i.hiddenReason)}`;
+      out.push(
+        `  ${padStart(formatBytes(i.wastedBytes), 9)}  ${padStart(String(i.copies), 6)}  ${padEnd(i.layers.join(","), 10)}  ${padEnd(by, 16)}  ${i.path}`,
+      );
+    }
+  }
+  out.push("");
+  const advice = opts.advice ?? adviseImage(model, opts.adviceOptions);
+  out.push(formatAdviceText(advice, { top, width }).trimEnd());
+  return `${out.join("\n")}\n`;
+}
