@@ -102,7 +102,9 @@ export function generate(out, totalFiles = 500000, layerCount = 10) {
   let fileNo = 0;
   let entries = 0;
   const pathOf = (i) => `usr/lib/pkg${i % 997}/sub${(i >> 4) % 61}/file-${i}.dat`;
+  let prevRange = [0, 0];
   for (let L = 0; L < layerCount; L++) {
+    const firstNew = fileNo;
     const path = join(out, `layer${L}.tar`);
     const w = new TarWriter(path);
     const dirs = new Set();
@@ -119,13 +121,13 @@ export function generate(out, totalFiles = 500000, layerCount = 10) {
     let written = 0;
     if (L > 0) {
       // Overwrite ~10% of the previous layer's files, delete ~2%, and make one directory opaque.
-      const prevStart = (L - 1) * perLayer;
-      for (let i = prevStart; i < prevStart + perLayer && written < perLayer / 10; i += 10) {
+      const [prevStart, prevEnd] = prevRange;
+      for (let i = prevStart; i < prevEnd && written < perLayer / 10; i += 10) {
         ensureDirs(pathOf(i));
         w.file(pathOf(i), content(i, L));
         written++;
       }
-      for (let i = prevStart + 5; i < prevStart + perLayer; i += 50) {
+      for (let i = prevStart + 5; i < prevEnd; i += 50) {
         const p = pathOf(i);
         ensureDirs(p);
         const slash = p.lastIndexOf("/");
@@ -145,6 +147,7 @@ export function generate(out, totalFiles = 500000, layerCount = 10) {
     }
     w.end();
     entries += w.headers;
+    prevRange = [firstNew, fileNo];
     layerFiles.push(path);
     const hash = createHash("sha256");
     // The DiffID is informational here; computing it keeps the archive honest for other tools.

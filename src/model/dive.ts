@@ -107,7 +107,10 @@ export function computeDiveFigures(paths: PathTable, layers: readonly LayerConte
 
     if (L === 0) applyAdds(c, impliedNodes);
     const aborts = leaves.some((l) => l.whiteout && !exists[l.node]);
-    if (aborts) leaves.sort((a, b) => compareDiveOrder(paths, a, b));
+    if (aborts) {
+      const keys = new Map(leaves.map((l) => [l, diveKey(paths, l.node, l.whiteout)]));
+      leaves.sort((a, b) => (keys.get(a)! < keys.get(b)! ? -1 : keys.get(a)! > keys.get(b)! ? 1 : 0));
+    }
     for (const leaf of leaves) {
       if (leaf.whiteout) {
         if (!exists[leaf.node]) break;
@@ -157,25 +160,14 @@ export function computeDiveFigures(paths: PathTable, layers: readonly LayerConte
   };
 }
 
-/** dive visits each layer tree depth first, children sorted by name (whiteouts named `.wh.NAME`). */
-function compareDiveOrder(
-  paths: PathTable,
-  a: { node: number; whiteout: boolean },
-  b: { node: number; whiteout: boolean },
-): number {
-  const pa = diveComponents(paths, a.node, a.whiteout);
-  const pb = diveComponents(paths, b.node, b.whiteout);
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = Buffer.compare(Buffer.from(pa[i]!), Buffer.from(pb[i]!));
-    if (x !== 0) return x;
-  }
-  return pa.length - pb.length;
-}
-
-function diveComponents(paths: PathTable, node: number, whiteout: boolean): string[] {
+/**
+ * dive visits each layer tree depth first, children sorted by name (whiteouts named `.wh.NAME`):
+ * leaves come in the order of their component lists, which a NUL-joined key preserves.
+ */
+function diveKey(paths: PathTable, node: number, whiteout: boolean): string {
   const parts: string[] = [];
   for (let n = node; n !== ROOT; n = paths.parent(n)) parts.push(paths.name(n));
   parts.reverse();
   if (whiteout && parts.length > 0) parts[parts.length - 1] = `.wh.${parts[parts.length - 1]}`;
-  return parts;
+  return parts.join("\u0000");
 }

@@ -132,7 +132,10 @@ export class LayerContentsBuilder {
   private readonly links = new Map<number, string>();
   private readonly whiteouts: number[] = [];
   private readonly opaqueDirs: number[] = [];
-  private readonly seen = new Map<number, number>();
+  private readonly buildId: number;
+  // Entries of one directory come together in a tar: remember the last directory's raw name and node.
+  private lastDirRaw: string | null = null;
+  private lastDirNode = -1;
   private readonly problems: EntryProblem[] = [];
   private tarEntries = 0;
   private tarFileBytes = 0;
@@ -153,6 +156,7 @@ export class LayerContentsBuilder {
     this.hashHi = new Uint32Array(this.cap);
     this.hashLo = new Uint32Array(this.cap);
     this.dropped = new Uint8Array(this.cap);
+    this.buildId = paths.newBuildId();
   }
 
   get entriesRead(): number {
@@ -163,7 +167,17 @@ export class LayerContentsBuilder {
   add(h: TarEntryHeader, hashHi = 0, hashLo = 0): void {
     this.tarEntries++;
     if (h.type === EntryType.File) this.tarFileBytes += h.size;
-    const parsed = parseEntryName(h.name);
+    const name = h.name;
+    const end = name.endsWith("/") ? name.length - 1 : name.length;
+    const slash = name.lastIndexOf("/", end - 1);
+    if (slash > 0 && this.lastDirRaw !== null && name.startsWith(this.lastDirRaw) && slash === this.lastDirRaw.length) {
+      const base = name.slice(slash + 1, end);
+      if (base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
+        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), hashHi, hashLo);
+        return;
+      }
+    }
+    const parsed = parseEntryName(name);
     switch (parsed.kind) {
       case "invalid":
         this.problems.push({ severity: "error", entry: h.name, message: `skipped: ${parsed.reason}` });
@@ -180,6 +194,15 @@ export class LayerContentsBuilder {
         break;
     }
     const node = this.paths.intern(parsed.segments);
+    const base = name.slice(slash + 1, end);
+    if (slash > 0 && node !== ROOT && base !== "." && base !== ".." && base !== "") {
+      this.lastDirRaw = name.slice(0, slash);
+      this.lastDirNode = this.paths.parent(node);
+    }
+    this.addEntry(h, node, hashHi, hashLo);
+  }
+
+  private addEntry(h: TarEntryHeader, node: number, hashHi: number, hashLo: number): void {
     let type = h.type;
     let linkTarget: string | null = null;
     if (type === EntryType.Hardlink) {
@@ -206,8 +229,10 @@ export class LayerContentsBuilder {
     }
     if (node === ROOT) type = EntryType.Dir;
 
-    const previous = this.seen.get(node);
-    if (previous !== undefined) {
+    if (this.n === this.cap) this.grow();
+    const i = this.n;
+    const previous = this.paths.markSeen(node, this.buildId, i);
+    if (previous >= 0) {
       this.dropped[previous] = 1;
       this.droppedCount++;
       this.links.delete(previous);
@@ -219,9 +244,7 @@ export class LayerContentsBuilder {
         });
       }
     }
-    if (this.n === this.cap) this.grow();
-    const i = this.n++;
-    this.seen.set(node, i);
+    this.n++;
     this.node[i] = node;
     this.type[i] = type;
     this.mode[i] = h.mode & 0o7777;
@@ -255,7 +278,6 @@ export class LayerContentsBuilder {
       const l = this.links.get(from);
       if (l !== undefined) links.set(to, l);
     });
-    this.seen.clear();
     return {
       count,
       node: pick(this.node),

@@ -33,6 +33,29 @@ export class PathTable {
     this.slotMask = slotCount - 1;
   }
 
+  // Per-node scratch for "seen in the layer being built": the builder id and the entry index.
+  private seenBy: Int32Array = new Int32Array(0);
+  private seenAt: Int32Array = new Int32Array(0);
+  private builds = 0;
+
+  /** A fresh id for one layer build, for `markSeen`. Layers are built one at a time per table. */
+  newBuildId(): number {
+    return ++this.builds;
+  }
+
+  /** Record that build `id` put `node` at entry `index`; returns the index it had there before, or -1. */
+  markSeen(node: number, id: number, index: number): number {
+    if (node >= this.seenBy.length) {
+      const cap = Math.max(this.parentOf.length, node + 1);
+      this.seenBy = growInt32(this.seenBy, cap, 0);
+      this.seenAt = growInt32(this.seenAt, cap, 0);
+    }
+    const before = this.seenBy[node] === id ? this.seenAt[node]! : -1;
+    this.seenBy[node] = id;
+    this.seenAt[node] = index;
+    return before;
+  }
+
   /** Number of nodes, including the root. */
   get size(): number {
     return this.count;

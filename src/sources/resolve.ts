@@ -1,6 +1,5 @@
 import { UserError } from "../model/diagnostics.js";
 import { readImage } from "./archive.js";
-import { readDaemonImage } from "./daemon.js";
 import {
   ENGINE_NAMES,
   type EndpointEnv,
@@ -110,6 +109,8 @@ export async function openImage(arg: string, opts: OpenOptions = {}): Promise<Im
     }
     return readImage(resolved.path, read);
   }
+  // dockerode and its SSH/TLS stack load only when a daemon is really asked.
+  const { readDaemonImage } = await import("./daemon.js");
   return readDaemonImage(resolved.ref, {
     ...read,
     engine: resolved.engine,
