@@ -1,9 +1,20 @@
 import { UserError } from "../model/diagnostics.js";
+import { parseByteSize } from "../report/ci-rules.js";
 
 export type Mode = "auto" | "json" | "report";
+/** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */
+export type Command = "inspect" | "cat" | "extract" | "diff";
+export type CiFormat = "text" | "json" | "junit" | "markdown";
+export type CiRuleFlags = Partial<
+  Record<"lowestEfficiency" | "highestWastedBytes" | "highestUserWastedPercent", string>
+>;
 
 export interface CliArgs {
+  command: Command;
+  /** IMAGE for inspect; the first operand of a subcommand. */
   target: string | null;
+  /** A subcommand's operands after IMAGE (cat: PATH; extract: PATH DEST; diff: B). */
+  operands: string[];
   mode: Mode;
   image?: string;
   platform?: string;
@@ -13,9 +24,29 @@ export interface CliArgs {
   top?: number;
   help: boolean;
   version: boolean;
+  /** --ci: check the CI rules and exit 4 when one fails. */
+  ci: boolean;
+  ciConfig?: string;
+  ciFormat?: CiFormat;
+  ciFigures?: "dive" | "layerview";
+  ciRules: CiRuleFlags;
+  /** --large-file-size for the advisor, in bytes. */
+  largeFileBytes?: number;
+  /** cat/extract: the layer whose tree to read (default: the top). */
+  layer?: number;
+  /** extract: replace existing files. */
+  force: boolean;
+  /** cat: print a symlink's target instead of following it. */
+  noFollow: boolean;
+  /** diff: depth of the per-directory totals. */
+  depth?: number;
 }
 
 export const USAGE = `Usage: layerview [options] IMAGE | ARCHIVE | -
+       layerview --ci [rule options] IMAGE | ARCHIVE
+       layerview cat [--layer N] IMAGE PATH
+       layerview extract [--layer N] [--force] IMAGE PATH DEST
+       layerview diff [--json] [--depth N] IMAGE_A IMAGE_B
 
 Explore a container image's layers: what each layer added, changed and deleted,
 the merged filesystem as of any layer, and where the image's size really comes from.
@@ -35,23 +66,74 @@ Options:
                          where IMAGE comes from (default: an existing path is an archive,
                          anything else is asked of the Docker daemon)
   --pull                 pull the image first when the daemon does not have it
-  --top N                list the N most wasteful paths (text: 10, JSON: all)
+  --top N                list the N most wasteful paths and findings (text: 10, JSON: all)
+  --large-file-size SIZE advisor: report visible files of at least SIZE (default 10MB)
   --debug                show stack traces for errors
   -h, --help             show this help
-  --version              show the version`;
+  --version              show the version
+
+CI gate (exit 4 when a rule fails; rules from flags, --ci-config FILE, or .layerview-ci.yaml,
+.layerview-ci.yml, .layerview-ci.json or dive's .dive-ci in the current directory):
+  --ci                   check the rules instead of exploring
+  --ci-config FILE       rules file: dive's .dive-ci YAML or layerview's own (YAML or JSON)
+  --ci-format text|json|junit|markdown
+                         how to print the result (default text)
+  --ci-figures dive|layerview
+                         whose figures the rules use (default dive's, as dive computes them)
+  --lowest-efficiency RATIO            fail below this efficiency (default 0.9)
+  --highest-wasted-bytes SIZE          fail above this many wasted bytes, e.g. 20MB (default off)
+  --highest-user-wasted-percent RATIO  fail above this share of wasted user bytes (default 0.1)
+                         (dive's --lowestEfficiency etc. work too; 'disabled' turns a rule off)
+
+Subcommands:
+  cat IMAGE PATH         write a file's content to stdout (symlinks followed within the image)
+  extract IMAGE PATH DEST
+                         copy a file or directory into directory DEST (never outside it)
+  diff A B               compare two images: paths added, removed, changed; shared layers
+  --layer N              cat/extract: read the tree as of layer N (0 = bottom; default the top)
+  --no-follow            cat: print a symlink's target instead of following it
+  --force                extract: replace existing files in DEST
+  --depth N              diff: per-directory totals at depth N (default 1)
+
+Exit codes: 0 fine, 1 could not read the image (or do what cat/extract were asked),
+2 bad usage, 3 read with problems, 4 a CI rule failed.`;
 
 const SOURCES = new Set(["docker", "podman", "archive"]);
+const COMMANDS = new Set<Command>(["cat", "extract", "diff"]);
+const CI_FORMATS = new Set(["text", "json", "junit", "markdown"]);
+const RULE_FLAGS: Record<string, keyof CiRuleFlags> = {
+  "--lowest-efficiency": "lowestEfficiency",
+  "--lowestEfficiency": "lowestEfficiency",
+  "--highest-wasted-bytes": "highestWastedBytes",
+  "--highestWastedBytes": "highestWastedBytes",
+  "--highest-user-wasted-percent": "highestUserWastedPercent",
+  "--highestUserWastedPercent": "highestUserWastedPercent",
+};
+/** Operands each subcommand takes, for messages. */
+const OPERANDS: Record<Command, string[]> = {
+  inspect: ["IMAGE"],
+  cat: ["IMAGE", "PATH"],
+  extract: ["IMAGE", "PATH", "DEST"],
+  diff: ["IMAGE_A", "IMAGE_B"],
+};
 
 /** Parse argv; throws UserError (exit 2) for anything it does not understand. */
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = {
+    command: "inspect",
     target: null,
+    operands: [],
     mode: "auto",
     pull: false,
     debug: false,
     help: false,
     version: false,
+    ci: false,
+    ciRules: {},
+    force: false,
+    noFollow: false,
   };
+  const used = new Set<string>();
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const raw = argv[i]!;
@@ -66,6 +148,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const eq = raw.indexOf("=");
     const flag = eq > 0 ? raw.slice(0, eq) : raw;
     const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
+    used.add(flag);
     const value = (): string => {
       if (inline !== undefined) return inline;
       const next = argv[i + 1];
@@ -104,6 +187,61 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case "--debug":
         args.debug = true;
         break;
+      case "--ci":
+        args.ci = true;
+        break;
+      case "--ci-config":
+        args.ciConfig = value();
+        break;
+      case "--ci-format": {
+        const f = value();
+        if (!CI_FORMATS.has(f))
+          throw new UserError(`--ci-format must be text, json, junit or markdown, not '${f}'`);
+        args.ciFormat = f as CiFormat;
+        break;
+      }
+      case "--ci-figures": {
+        const f = value();
+        if (f !== "dive" && f !== "layerview")
+          throw new UserError(`--ci-figures must be dive or layerview, not '${f}'`);
+        args.ciFigures = f;
+        break;
+      }
+      case "--lowest-efficiency":
+      case "--lowestEfficiency":
+      case "--highest-wasted-bytes":
+      case "--highestWastedBytes":
+      case "--highest-user-wasted-percent":
+      case "--highestUserWastedPercent":
+        args.ciRules[RULE_FLAGS[flag]!] = value();
+        break;
+      case "--large-file-size": {
+        const v = value();
+        const n = parseByteSize(v);
+        if (n === null)
+          throw new UserError(`--large-file-size needs a size such as 10MB or 500KB, not '${v}'`);
+        args.largeFileBytes = n;
+        break;
+      }
+      case "--layer": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0)
+          throw new UserError("--layer needs a layer number (0 = the bottom layer)");
+        args.layer = n;
+        break;
+      }
+      case "--force":
+        args.force = true;
+        break;
+      case "--no-follow":
+        args.noFollow = true;
+        break;
+      case "--depth": {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 1) throw new UserError("--depth needs a whole number of 1 or more");
+        args.depth = n;
+        break;
+      }
       case "-h":
       case "--help":
         args.help = true;
@@ -115,12 +253,44 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw new UserError(`unknown option ${flag}`, "see layerview --help");
     }
   }
-  if (rest.length > 1) {
+  if (rest.length > 0 && COMMANDS.has(rest[0] as Command)) {
+    args.command = rest.shift() as Command;
+    const want = OPERANDS[args.command];
+    if (rest.length !== want.length) {
+      throw new UserError(
+        `layerview ${args.command} takes ${want.join(" ")}, got ${rest.length === 0 ? "nothing" : rest.join(" ")}`,
+        "see layerview --help",
+      );
+    }
+  } else if (rest.length > 1) {
     throw new UserError(
       `expected one image or archive, got ${rest.length}: ${rest.join(" ")}`,
       "see layerview --help",
     );
   }
   args.target = rest[0] ?? null;
+  args.operands = rest.slice(1);
+  checkFlags(args, used);
   return args;
+}
+
+/** Which flags make sense with which command: the rest are usage errors rather than silently ignored. */
+function checkFlags(args: CliArgs, used: Set<string>): void {
+  const only = (flags: string[], allowed: boolean, where: string) => {
+    const bad = flags.find((f) => used.has(f));
+    if (bad !== undefined && !allowed)
+      throw new UserError(`${bad} applies to ${where} only`, "see layerview --help");
+  };
+  const ciFlags = ["--ci-config", "--ci-format", "--ci-figures", ...Object.keys(RULE_FLAGS)];
+  only(ciFlags, args.ci, "--ci");
+  only(["--ci"], args.command === "inspect", "layerview IMAGE (not a subcommand)");
+  only(["--layer"], args.command === "cat" || args.command === "extract", "cat and extract");
+  only(["--force"], args.command === "extract", "extract");
+  only(["--no-follow"], args.command === "cat", "cat");
+  only(["--depth"], args.command === "diff", "diff");
+  only(["--image"], args.command !== "diff", "single-image commands (write ARCHIVE:name:tag for diff)");
+  only(["--report"], args.command === "inspect", "layerview IMAGE");
+  only(["--json"], args.command === "inspect" || args.command === "diff", "layerview IMAGE and diff");
+  if (args.ci && args.mode === "report")
+    throw new UserError("--ci and --report do not go together", "use --ci-format");
 }

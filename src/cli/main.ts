@@ -9,8 +9,12 @@ import { openImage } from "../sources/resolve.js";
 import type { ImageData, ImageInfo } from "../sources/types.js";
 import { type CliArgs, parseArgs, USAGE } from "./args.js";
 
-/** Exit codes: 0 fine, 1 the image could not be read, 2 bad usage, 3 read with problems (some layer or entry). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3 } as const;
+/**
+ * Exit codes: 0 fine, 1 the image could not be read (or a file not extracted), 2 bad usage (including a
+ * rules file or rule value that cannot be used), 3 read with problems (some layer or entry),
+ * 4 a CI rule failed (--ci).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, ciFailed: 4 } as const;
 
 export interface CliIo {
   stdin: NodeJS.ReadStream;
@@ -41,8 +45,9 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     io.stderr.write("Run layerview --help for usage.\n");
     return EXIT.usage;
   }
-  const interactive = args.mode === "auto" && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const interactive = args.mode === "auto" && !args.ci && io.stdin.isTTY === true && io.stdout.isTTY === true;
   try {
+    if (args.command !== "inspect" || args.ci) return await runCommand(args, io);
     if (interactive) return await explore(args, io);
     return await report(args, io);
   } catch (e) {
@@ -51,7 +56,21 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   }
 }
 
-function openOptions(args: CliArgs) {
+async function runCommand(args: CliArgs, io: CliIo): Promise<number> {
+  if (args.ci) return (await import("./commands/ci.js")).runCi(args, io);
+  switch (args.command) {
+    case "cat":
+      return (await import("./commands/cat.js")).runCat(args, io);
+    case "extract":
+      return (await import("./commands/extract.js")).runExtract(args, io);
+    case "diff":
+      return (await import("./commands/diff.js")).runDiff(args, io);
+    default:
+      throw new Error(`unknown command ${args.command}`);
+  }
+}
+
+export function openOptions(args: CliArgs) {
   return {
     image: args.image,
     platform: args.platform,
@@ -69,28 +88,23 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
   const model = ImageModel.build(data);
   const diagnostics = collectDiagnostics(data);
   if (args.mode === "json") {
-    io.stdout.write(`${JSON.stringify(buildJsonReport(model, { top: args.top, diagnostics }), null, 2)}\n`);
+    const adviceOptions = { largeFileBytes: args.largeFileBytes };
+    io.stdout.write(
+      `${JSON.stringify(buildJsonReport(model, { top: args.top, diagnostics, adviceOptions }), null, 2)}\n`,
+    );
   } else {
-    io.stdout.write(buildTextReport(model, { width: io.stdout.columns ?? 100, top: args.top }));
+    const adviceOptions = { largeFileBytes: args.largeFileBytes };
+    io.stdout.write(
+      buildTextReport(model, { width: io.stdout.columns ?? 100, top: args.top, adviceOptions }),
+    );
   }
   for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
 }
 
-/** Diagnostics from the source plus the entry problems each layer's reader collected. */
+/** The reader turns each layer's entry problems into diagnostics (capped per layer). */
 export function collectDiagnostics(data: ImageData): Diagnostic[] {
-  const out = [...data.diagnostics];
-  const seen = new Set(out.map((d) => d.message));
-  data.readLayers.forEach((rl, layer) => {
-    for (const p of rl.contents?.problems ?? []) {
-      const message = `${data.source}: layer ${layer}: entry '${p.entry}' ${p.message}`;
-      if (!seen.has(message)) {
-        seen.add(message);
-        out.push({ severity: p.severity, message, layer });
-      }
-    }
-  });
-  return out;
+  return data.diagnostics;
 }
 
 async function explore(args: CliArgs, io: CliIo): Promise<number> {

@@ -170,7 +170,12 @@ export class LayerContentsBuilder {
     const name = h.name;
     const end = name.endsWith("/") ? name.length - 1 : name.length;
     const slash = name.lastIndexOf("/", end - 1);
-    if (slash > 0 && this.lastDirRaw !== null && name.startsWith(this.lastDirRaw) && slash === this.lastDirRaw.length) {
+    if (
+      slash > 0 &&
+      this.lastDirRaw !== null &&
+      name.startsWith(this.lastDirRaw) &&
+      slash === this.lastDirRaw.length
+    ) {
       const base = name.slice(slash + 1, end);
       if (base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
         this.addEntry(h, this.paths.internChild(this.lastDirNode, base), hashHi, hashLo);

@@ -35,7 +35,8 @@ export function formatAdviceText(findings: readonly Finding[], opts: AdviceTextO
     out.push("Advice: nothing to suggest.");
     return `${out.join("\n")}\n`;
   }
-  const exposures = s.exposures > 0 ? `, ${s.exposures} possible secret exposure${s.exposures === 1 ? "" : "s"}` : "";
+  const exposures =
+    s.exposures > 0 ? `, ${s.exposures} possible secret exposure${s.exposures === 1 ? "" : "s"}` : "";
   out.push(
     `Advice (${findings.length} finding${findings.length === 1 ? "" : "s"}, ${formatBytes(s.bytesSaved)} could be saved${exposures})`,
   );
@@ -47,7 +48,8 @@ export function formatAdviceText(findings: readonly Finding[], opts: AdviceTextO
       `${padStart(String(i + 1), 3)}. ${f.severity.toUpperCase().padEnd(6)} ${padStart(saved, 9)}  ${layer.padEnd(6)} ${f.kind}`,
     );
     for (const line of wrap(f.message, width - 7)) out.push(`       ${line}`);
-    for (const [j, line] of wrap(`→ ${f.suggestion}`, width - 7).entries()) out.push(`       ${j === 0 ? "" : "  "}${line}`);
+    for (const [j, line] of wrap(`→ ${f.suggestion}`, width - 7).entries())
+      out.push(`       ${j === 0 ? "" : "  "}${line}`);
   });
   if (findings.length > shown.length) {
     out.push(`  … and ${findings.length - shown.length} more (--top N shows more, --json lists all).`);

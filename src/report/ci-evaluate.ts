@@ -104,7 +104,8 @@ export function evaluateRule(rule: CiRule, f: FigureSet): RuleResult {
       const value = f.userWastedPercent;
       const compared = value ?? (f.wastedBytes > 0 ? Number.POSITIVE_INFINITY : Number.NaN);
       const fail = compared > t;
-      const shown = value === null ? (f.wastedBytes > 0 ? "∞ (no user bytes)" : "n/a (no user bytes)") : pct(value);
+      const shown =
+        value === null ? (f.wastedBytes > 0 ? "∞ (no user bytes)" : "n/a (no user bytes)") : pct(value);
       return {
         rule,
         status: fail ? "fail" : "pass",

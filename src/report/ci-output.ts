@@ -96,7 +96,9 @@ export function ciText(input: CiReportInput): string {
   out.push(`  layerview  ${figuresLine(result.figures.layerview)}`);
   out.push("");
   const waste = model.waste().inefficiencies.slice(0, top);
-  out.push(`Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencies.length})`);
+  out.push(
+    `Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencies.length})`,
+  );
   if (waste.length === 0) out.push("  None");
   else {
     out.push(`  ${padStart("COPIES", 6)}  ${padStart("WASTED", 9)}  PATH`);
@@ -148,7 +150,11 @@ export function ciJson(input: CiReportInput) {
     })),
     tally: result.tally,
     advice: adviceJson(input.advice),
-    diagnostics: input.diagnostics.map((d) => ({ severity: d.severity, message: d.message, layer: d.layer ?? null })),
+    diagnostics: input.diagnostics.map((d) => ({
+      severity: d.severity,
+      message: d.message,
+      layer: d.layer ?? null,
+    })),
   };
 }
 
@@ -175,7 +181,10 @@ export function ciJunit(input: CiReportInput): string {
     const f = result.figures[which];
     props.push([`${which}.efficiency`, String(f.efficiency)]);
     props.push([`${which}.wastedBytes`, String(f.wastedBytes)]);
-    props.push([`${which}.userWastedPercent`, f.userWastedPercent === null ? "" : String(f.userWastedPercent)]);
+    props.push([
+      `${which}.userWastedPercent`,
+      f.userWastedPercent === null ? "" : String(f.userWastedPercent),
+    ]);
   }
   for (const [name, value] of props) out.push(`      <property name="${xml(name)}" value="${xml(value)}"/>`);
   out.push("    </properties>");
@@ -189,7 +198,9 @@ export function ciJunit(input: CiReportInput): string {
       out.push("    </testcase>");
     } else {
       out.push(`${open}>`);
-      out.push(`      <failure message="${xml(r.message)}" type="threshold">${xml(failureDetail(r, input))}</failure>`);
+      out.push(
+        `      <failure message="${xml(r.message)}" type="threshold">${xml(failureDetail(r, input))}</failure>`,
+      );
       out.push("    </testcase>");
     }
   }
@@ -239,7 +250,9 @@ export function ciMarkdown(input: CiReportInput): string {
   const waste = model.waste().inefficiencies.slice(0, top);
   if (waste.length > 0) {
     out.push("");
-    out.push(`<details><summary>Most wasteful paths (${waste.length} of ${model.waste().inefficiencies.length})</summary>`);
+    out.push(
+      `<details><summary>Most wasteful paths (${waste.length} of ${model.waste().inefficiencies.length})</summary>`,
+    );
     out.push("");
     out.push("| Wasted | Copies | Path |");
     out.push("| ---: | ---: | --- |");

@@ -81,7 +81,8 @@ export function parseRulesFile(text: string, label: string): ParsedRulesFile {
     if (key === "rules") {
       if (value === null) continue;
       if (!isRecord(value)) throw new CiConfigError(`${label}: 'rules' must be a mapping of rule: value`);
-      for (const [ruleKey, ruleValue] of Object.entries(value)) readRule(out, label, ruleKey, ruleValue, "rules.");
+      for (const [ruleKey, ruleValue] of Object.entries(value))
+        readRule(out, label, ruleKey, ruleValue, "rules.");
     } else if (key === "figures") {
       out.figures = parseFigures(value, `${label}: figures`);
     } else if (ALIASES[key] !== undefined && !key.match(/^[a-z]+[A-Z]/)) {
@@ -125,7 +126,9 @@ function scalarText(value: unknown, where: string): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  throw new CiConfigError(`${where}: expected a number or a size, not a ${Array.isArray(value) ? "list" : "mapping"}`);
+  throw new CiConfigError(
+    `${where}: expected a number or a size, not a ${Array.isArray(value) ? "list" : "mapping"}`,
+  );
 }
 
 export function parseFigures(value: unknown, where: string): Figures {
@@ -159,7 +162,9 @@ export function parseRuleValue(name: RuleName, value: string, where: string): nu
     throw new CiConfigError(`${where}: '${value}' is not a number (a ratio between 0 and 1, e.g. 0.9)`);
   }
   if (ratio < 0 || ratio > 1) {
-    throw new CiConfigError(`${where}: ${value} is outside the allowed range 0-1 (a ratio, e.g. 0.9 for 90 %)`);
+    throw new CiConfigError(
+      `${where}: ${value} is outside the allowed range 0-1 (a ratio, e.g. 0.9 for 90 %)`,
+    );
   }
   return ratio;
 }

@@ -74,7 +74,9 @@ export function diffText(diff: ImageDiff, a: ImageModel, b: ImageModel, opts: Di
   }
   out.push("");
   out.push(`By directory (depth ${diff.depth})`);
-  out.push(`  ${padStart("DELTA", 10)}  ${padStart("ADDED", 7)}  ${padStart("REMOVED", 7)}  ${padStart("CHANGED", 7)}  DIRECTORY`);
+  out.push(
+    `  ${padStart("DELTA", 10)}  ${padStart("ADDED", 7)}  ${padStart("REMOVED", 7)}  ${padStart("CHANGED", 7)}  DIRECTORY`,
+  );
   for (const d of diff.directories.slice(0, Math.max(top, 20))) {
     out.push(
       `  ${padStart(signed(d.delta), 10)}  ${padStart(String(d.added), 7)}  ${padStart(String(d.removed), 7)}  ${padStart(String(d.changed), 7)}  ${d.path}`,

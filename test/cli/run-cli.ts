@@ -22,9 +22,12 @@ export interface CliResult {
 }
 
 /** Run the real CLI as a user would, without a terminal. */
-export function cli(args: string[], opts: { input?: Buffer; env?: NodeJS.ProcessEnv } = {}): CliResult {
+export function cli(
+  args: string[],
+  opts: { input?: Buffer; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd: repoRoot,
+    cwd: opts.cwd ?? repoRoot,
     input: opts.input,
     env: { ...process.env, ...opts.env },
     maxBuffer: 512 << 20,

@@ -1,0 +1,27 @@
+import { formatBytes } from "../../report/format.js";
+import { ImageContent } from "../../sources/content.js";
+import { extractPath } from "../../sources/extract.js";
+import type { CliArgs } from "../args.js";
+import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
+
+/** `layerview extract IMAGE PATH DEST`: one summary line on stderr; stdout stays empty. */
+export async function runExtract(args: CliArgs, io: CliIo): Promise<number> {
+  const [path, dest] = args.operands as [string, string];
+  const content = await ImageContent.open(args.target!, {
+    ...openOptions(args),
+    onPull: (m) => io.stderr.write(`${m}\n`),
+  });
+  const diagnostics = content.data ? collectDiagnostics(content.data) : [];
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  for (const d of errors) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  const s = await extractPath(content, path, dest, {
+    layer: args.layer,
+    force: args.force,
+    onWarning: (m) => io.stderr.write(`layerview: warning: ${m}\n`),
+  });
+  const layer = args.layer ?? content.topLayer;
+  io.stderr.write(
+    `layerview: extracted ${path} (layer ${layer}) to ${s.target}: ${s.files} file${s.files === 1 ? "" : "s"} (${formatBytes(s.bytes)}), ${s.directories} director${s.directories === 1 ? "y" : "ies"}, ${s.symlinks} symlink${s.symlinks === 1 ? "" : "s"}${s.skipped > 0 ? `, ${s.skipped} skipped` : ""}\n`,
+  );
+  return errors.length > 0 ? EXIT.partial : EXIT.ok;
+}

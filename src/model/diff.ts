@@ -1,0 +1,308 @@
+/**
+ * Comparing two filesystem trees: the final trees of two images (`diffImages`), or one image's tree
+ * as of two layers (`diffLayers`, the explorer's range view). Pure: reads models only.
+ *
+ * Paths are compared by name. Non-directories are listed when added, removed or changed (content,
+ * type, link target, mode, owner); directories only when their own mode or owner changed or they
+ * turned into something else (added and removed directories show through their contents).
+ */
+import type { ImageModel } from "./image-model.js";
+import { ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
+import { type PathTable, ROOT } from "./path-table.js";
+import { NOT_HIDDEN } from "./stack.js";
+
+export type DiffKind = "added" | "removed" | "changed";
+export type ChangeAspect = "content" | "type" | "link" | "mode" | "owner";
+
+export interface DiffEntry {
+  path: string;
+  kind: DiffKind;
+  /** Entry type on each side ("file", "dir", "symlink", "hardlink", …), null where absent. */
+  typeA: string | null;
+  typeB: string | null;
+  /** Regular-file bytes on each side (0 when absent or not a regular file). */
+  sizeA: number;
+  sizeB: number;
+  /** sizeB − sizeA. */
+  delta: number;
+  /** What differs, for a changed path. */
+  changes: ChangeAspect[];
+  /** Node ids in model A and B (the same model for diffLayers); -1 where absent. */
+  nodeA: number;
+  nodeB: number;
+}
+
+export interface DirectoryTotals {
+  /** A directory at the chosen depth ("/" for files at the top). */
+  path: string;
+  added: number;
+  removed: number;
+  changed: number;
+  addedBytes: number;
+  removedBytes: number;
+  /** Change in regular-file bytes under this directory (B − A). */
+  delta: number;
+}
+
+export interface LayerRef {
+  index: number;
+  diffId: string | null;
+  size: number;
+  command: string;
+}
+
+export interface SharedLayer {
+  diffId: string;
+  a: number;
+  b: number;
+  size: number;
+}
+
+export interface ImageDiff {
+  /** Sorted by path. */
+  entries: DiffEntry[];
+  totals: {
+    added: number;
+    removed: number;
+    changed: number;
+    addedBytes: number;
+    removedBytes: number;
+    /** Regular-file bytes visible on each side, and B − A. */
+    sizeA: number;
+    sizeB: number;
+    delta: number;
+  };
+  /** Totals per directory at `depth` (1 = top-level directories), largest change first. */
+  directories: DirectoryTotals[];
+  depth: number;
+  layers: {
+    /** Layers in both (same DiffID), matched in order. */
+    shared: SharedLayer[];
+    onlyA: LayerRef[];
+    onlyB: LayerRef[];
+    /** How many bottom layers the two have in common, in the same order (a shared base image). */
+    commonBase: number;
+  };
+}
+
+export interface DiffOptions {
+  /** Depth of the per-directory totals (default 1: /usr, /etc, …). */
+  depth?: number;
+}
+
+/** One side of a comparison: a model and which version of a node it shows. */
+interface Side {
+  model: ImageModel;
+  version(node: number): number;
+}
+
+/** Compare the final trees of two images, and their layers by DiffID. */
+export function diffImages(a: ImageModel, b: ImageModel, opts: DiffOptions = {}): ImageDiff {
+  const sa: Side = { model: a, version: (n) => a.stack.top(n) };
+  const sb: Side = { model: b, version: (n) => b.stack.top(n) };
+  const pa = a.paths;
+  const pb = b.paths;
+  const mapAB = new Int32Array(pa.size).fill(-1);
+  const seenB = new Uint8Array(pb.size);
+  mapAB[ROOT] = ROOT;
+  seenB[ROOT] = 1;
+  const collector = new Collector(opts.depth ?? 1);
+  // Node ids are created parent first, so a forward pass maps every parent before its children.
+  for (let n = 1; n < pa.size; n++) {
+    const parent = mapAB[pa.parent(n)]!;
+    const m = parent < 0 ? -1 : pb.lookupChild(parent, pa.name(n));
+    mapAB[n] = m;
+    if (m >= 0) seenB[m] = 1;
+    collector.compare(sa, n, sb, m);
+  }
+  for (let m = 1; m < pb.size; m++) if (!seenB[m]) collector.compare(sa, -1, sb, m);
+  return collector.finish(a.waste().contentBytes, b.waste().contentBytes, matchLayers(a, b));
+}
+
+/**
+ * Compare one image's tree as of layer `from` with the tree as of layer `to` (either order; -1 is the
+ * empty tree before the first layer). Only paths some layer in between touched are examined.
+ */
+export function diffLayers(model: ImageModel, from: number, to: number, opts: DiffOptions = {}): ImageDiff {
+  const last = model.layerCount - 1;
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < -1 || to < -1 || from > last || to > last) {
+    throw new RangeError(`layers ${from}..${to} are outside -1..${last}`);
+  }
+  const lo = Math.min(from, to);
+  const hi = Math.max(from, to);
+  const vs = model.versions;
+  const touched = new Uint8Array(model.paths.size);
+  for (let v = 0; v < vs.count; v++) {
+    const L = vs.layer[v]!;
+    const h = vs.hiddenAt[v]!;
+    if ((L > lo && L <= hi) || (h !== NOT_HIDDEN && h > lo && h <= hi)) touched[vs.node[v]!] = 1;
+  }
+  const sa: Side = { model, version: (n) => model.visibleAt(n, from) };
+  const sb: Side = { model, version: (n) => model.visibleAt(n, to) };
+  const collector = new Collector(opts.depth ?? 1);
+  for (let n = 1; n < touched.length; n++) if (touched[n]) collector.compare(sa, n, sb, n);
+  const refs = model.layers.map((l) => layerRef(model, l.index));
+  const between = refs.slice(lo + 1, hi + 1);
+  return collector.finish(contentAt(model, from), contentAt(model, to), {
+    shared: refs
+      .slice(0, lo + 1)
+      .map((r) => ({ diffId: r.diffId ?? "", a: r.index, b: r.index, size: r.size })),
+    onlyA: from > to ? between : [],
+    onlyB: from < to ? between : [],
+    commonBase: lo + 1,
+  });
+}
+
+/** Regular-file bytes visible as of `layer` (-1: none). */
+export function contentAt(model: ImageModel, layer: number): number {
+  const vs = model.versions;
+  let total = 0;
+  for (let v = 0; v < vs.count; v++) {
+    if (vs.layer[v]! > layer || vs.hiddenAt[v]! <= layer) continue;
+    if (model.stack.type(v) === EntryType.File) total += model.stack.size(v);
+  }
+  return total;
+}
+
+function layerRef(model: ImageModel, index: number): LayerRef {
+  const l = model.layers[index]!;
+  return { index, diffId: l.diffId, size: l.size, command: l.command };
+}
+
+function matchLayers(a: ImageModel, b: ImageModel): ImageDiff["layers"] {
+  const used = new Uint8Array(b.layerCount);
+  const shared: SharedLayer[] = [];
+  const matchedA = new Uint8Array(a.layerCount);
+  for (const la of a.layers) {
+    if (la.diffId === null) continue;
+    const j = b.layers.findIndex((lb, k) => !used[k] && lb.diffId === la.diffId);
+    if (j < 0) continue;
+    used[j] = 1;
+    matchedA[la.index] = 1;
+    shared.push({ diffId: la.diffId, a: la.index, b: j, size: la.size });
+  }
+  let commonBase = 0;
+  while (
+    commonBase < a.layerCount &&
+    commonBase < b.layerCount &&
+    a.layers[commonBase]!.diffId !== null &&
+    a.layers[commonBase]!.diffId === b.layers[commonBase]!.diffId
+  ) {
+    commonBase++;
+  }
+  return {
+    shared,
+    onlyA: a.layers.filter((l) => !matchedA[l.index]).map((l) => layerRef(a, l.index)),
+    onlyB: b.layers.filter((l) => !used[l.index]).map((l) => layerRef(b, l.index)),
+    commonBase,
+  };
+}
+
+class Collector {
+  readonly entries: DiffEntry[] = [];
+
+  constructor(readonly depth: number) {
+    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`depth must be 1 or more, not ${depth}`);
+  }
+
+  compare(a: Side, na: number, b: Side, nb: number): void {
+    const va = na >= 0 ? a.version(na) : -1;
+    const vb = nb >= 0 ? b.version(nb) : -1;
+    if (va < 0 && vb < 0) return;
+    const sta = a.model.stack;
+    const stb = b.model.stack;
+    const ta = va >= 0 ? sta.type(va) : null;
+    const tb = vb >= 0 ? stb.type(vb) : null;
+    const sizeA = ta === EntryType.File ? sta.size(va) : 0;
+    const sizeB = tb === EntryType.File ? stb.size(vb) : 0;
+    const paths = (nb >= 0 ? b.model.paths : a.model.paths) as PathTable;
+    const node = nb >= 0 ? nb : na;
+    const entry = (kind: DiffKind, changes: ChangeAspect[]): DiffEntry => ({
+      path: paths.path(node),
+      kind,
+      typeA: ta === null ? null : ENTRY_TYPE_NAMES[ta],
+      typeB: tb === null ? null : ENTRY_TYPE_NAMES[tb],
+      sizeA,
+      sizeB,
+      delta: sizeB - sizeA,
+      changes,
+      nodeA: va >= 0 ? na : -1,
+      nodeB: vb >= 0 ? nb : -1,
+    });
+    if (ta === null) {
+      if (tb !== EntryType.Dir) this.entries.push(entry("added", []));
+      return;
+    }
+    if (tb === null) {
+      if (ta !== EntryType.Dir) this.entries.push(entry("removed", []));
+      return;
+    }
+    if (a.model === b.model && va === vb) return;
+    const changes: ChangeAspect[] = [];
+    if (ta !== tb) changes.push("type");
+    else if (ta === EntryType.File) {
+      if (sizeA !== sizeB || hashOf(a.model, va) !== hashOf(b.model, vb)) changes.push("content");
+    } else if (ta === EntryType.Symlink || ta === EntryType.Hardlink) {
+      if (sta.link(va) !== stb.link(vb)) changes.push("link");
+    }
+    if (ta === tb) {
+      if (sta.mode(va) !== stb.mode(vb)) changes.push("mode");
+      if (sta.uid(va) !== stb.uid(vb) || sta.gid(va) !== stb.gid(vb)) changes.push("owner");
+    }
+    if (changes.length > 0) this.entries.push(entry("changed", changes));
+  }
+
+  finish(sizeA: number, sizeB: number, layers: ImageDiff["layers"]): ImageDiff {
+    const entries = this.entries.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+    const totals = {
+      added: 0,
+      removed: 0,
+      changed: 0,
+      addedBytes: 0,
+      removedBytes: 0,
+      sizeA,
+      sizeB,
+      delta: sizeB - sizeA,
+    };
+    const dirs = new Map<string, DirectoryTotals>();
+    for (const e of entries) {
+      const segments = e.path.split("/").filter(Boolean);
+      const dirSegments = segments.slice(0, Math.min(this.depth, segments.length - 1));
+      const key = `/${dirSegments.join("/")}`;
+      let d = dirs.get(key);
+      if (!d) {
+        d = { path: key, added: 0, removed: 0, changed: 0, addedBytes: 0, removedBytes: 0, delta: 0 };
+        dirs.set(key, d);
+      }
+      d.delta += e.delta;
+      if (e.kind === "added") {
+        totals.added++;
+        totals.addedBytes += e.sizeB;
+        d.added++;
+        d.addedBytes += e.sizeB;
+      } else if (e.kind === "removed") {
+        totals.removed++;
+        totals.removedBytes += e.sizeA;
+        d.removed++;
+        d.removedBytes += e.sizeA;
+      } else {
+        totals.changed++;
+        d.changed++;
+      }
+    }
+    const directories = [...dirs.values()].sort(
+      (x, y) =>
+        Math.abs(y.delta) - Math.abs(x.delta) ||
+        y.added + y.removed + y.changed - (x.added + x.removed + x.changed) ||
+        (x.path < y.path ? -1 : 1),
+    );
+    return { entries, totals, directories, depth: this.depth, layers };
+  }
+}
+
+function hashOf(model: ImageModel, v: number): string {
+  const L = model.versions.layer[v]!;
+  const e = model.versions.entry[v]!;
+  const c = model.stack.layers[L]!;
+  return `${c.hashHi[e]}:${c.hashLo[e]}`;
+}

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, demoArchive, ensureBuilt } from "../cli/run-cli.js";
+import { buildDockerArchive, buildOciLayout, removeFixtures, writeFixture } from "../fixtures/images.js";
+
+beforeAll(() => ensureBuilt());
+afterAll(() => removeFixtures());
+
+const baseLayer = { "etc/os-release": "ID=test\n", "bin/tool": "T".repeat(4000) };
+const v1 = {
+  tags: ["app:1"],
+  layers: [baseLayer, { "srv/app.js": "console.log(1)\n", "srv/old.txt": "old" }],
+};
+const v2 = {
+  tags: ["app:2"],
+  layers: [baseLayer, { "srv/app.js": "console.log(2);\n", "srv/new/readme": "R".repeat(1234) }],
+};
+
+describe("layerview diff A B", () => {
+  let a: string;
+  let b: string;
+  let oci: string;
+  beforeAll(async () => {
+    a = await writeFixture("diff/v1.tar", buildDockerArchive(v1));
+    b = await writeFixture("diff/v2.tar", buildDockerArchive(v2));
+    // The same v2 as a gzip-compressed OCI layout directory: different blobs, same DiffIDs.
+    oci = buildOciLayout(v2, { dir: "diff/v2-oci", compression: "gzip" });
+  });
+
+  it("prints what changed, per directory, and the layers the two share", () => {
+    const r = cli(["diff", a, b]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(
+      "Layers  1 shared (4.0 kB; the bottom 1 in the same order), 1 only in A, 1 only in B",
+    );
+    // app.js 15 → 16 B (+1), new/readme +1234, old.txt −3: 1 added, 1 removed, 1 changed, +1232 B.
+    expect(r.stdout).toContain("Paths    1 added (1.2 kB), 1 removed (3 B), 1 changed");
+    expect(r.stdout).toMatch(/\+1\.2 kB {8}1 {8}1 {8}1 {2}\/srv/);
+    expect(r.stdout).toMatch(/~ +\+1 B {2}\/srv\/app\.js \(content\)/);
+    expect(r.stdout).toMatch(/\+ +\+1\.2 kB {2}\/srv\/new\/readme/);
+    expect(r.stdout).toMatch(/- +-3 B {2}\/srv\/old\.txt/);
+  });
+
+  it("--json has every entry, the totals and the layer match", () => {
+    const r = cli(["diff", "--json", "--depth", "2", a, b]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.a.reference).toBe("app:1");
+    expect(doc.b.reference).toBe("app:2");
+    expect(doc.entries).toEqual([
+      {
+        path: "/srv/app.js",
+        kind: "changed",
+        typeA: "file",
+        typeB: "file",
+        sizeA: 15,
+        sizeB: 16,
+        delta: 1,
+        changes: ["content"],
+      },
+      {
+        path: "/srv/new/readme",
+        kind: "added",
+        typeA: null,
+        typeB: "file",
+        sizeA: 0,
+        sizeB: 1234,
+        delta: 1234,
+        changes: [],
+      },
+      {
+        path: "/srv/old.txt",
+        kind: "removed",
+        typeA: "file",
+        typeB: null,
+        sizeA: 3,
+        sizeB: 0,
+        delta: -3,
+        changes: [],
+      },
+    ]);
+    // base 8 + 4000 = 4008 B in both; A: +15 +3 = 4026, B: +16 +1234 = 5258.
+    expect(doc.totals).toMatchObject({ sizeA: 4026, sizeB: 5258, delta: 1232 });
+    expect(doc.depth).toBe(2);
+    expect(doc.directories.map((d: { path: string }) => d.path)).toEqual(["/srv/new", "/srv"]);
+    expect(doc.layers.shared).toHaveLength(1);
+    expect(doc.layers.commonBase).toBe(1);
+  });
+
+  it("compares different kinds of source: same DiffIDs, no differences", () => {
+    const r = cli(["diff", "--json", b, oci]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.entries).toEqual([]);
+    expect(doc.layers.shared).toHaveLength(2);
+    expect(doc.layers.commonBase).toBe(2);
+  });
+
+  it("takes IMAGE_A and IMAGE_B, nothing else", () => {
+    expect(cli(["diff", a]).code).toBe(2);
+    expect(cli(["diff", a, b, demoArchive]).code).toBe(2);
+    expect(cli(["diff", "--layer", "1", a, b]).stderr).toContain("--layer applies to cat and extract only");
+    expect(cli(["diff", "-", "-"]).code).toBe(2);
+  });
+});
