@@ -6,13 +6,15 @@
  *
  *   npx tsc -p bench/ui-tsconfig.json && node .bench/ui/bench/ui-keys.js [--quick]
  *
- * Keys are sent back to back (no think time), so first visits to a layer are measured cold.
+ * Keys are sent back to back (no think time) unless the action says otherwise; back to back, the
+ * first visit to a layer is measured cold, while at a human pace its tree was prepared in idle time.
  * `--quick` uses a 100k-entry image.
  */
 import { EventEmitter } from "node:events";
 import { render } from "ink";
 import { createElement } from "react";
 import { ExplorerApp } from "../src/ui/explorer-app.js";
+import { dropLayerTrees, layerTreeOf } from "../src/ui/layer-tree.js";
 import { outlineOf } from "../src/ui/load-events.js";
 import type { Subscribe } from "../src/ui/use-load-events.js";
 import { syntheticModel } from "./ui-synthetic.js";
@@ -26,7 +28,9 @@ class FakeStdout extends EventEmitter {
   isTTY = false;
   frames = 0;
   lastWrite = 0;
-  write = (_: string) => {
+  write = (data: string) => {
+    // Ink writes its own (empty) output too; the explorer's frame is the non-empty write.
+    if (data === "" || data === "\n") return true;
     this.frames++;
     this.lastWrite = performance.now();
     return true;
@@ -92,9 +96,12 @@ async function press(key: string): Promise<number> {
 }
 
 const results: { action: string; times: number[] }[] = [];
-async function measure(action: string, keys: string[]) {
+async function measure(action: string, keys: string[], thinkMs = 0) {
   const times: number[] = [];
-  for (const k of keys) times.push(await press(k));
+  for (const k of keys) {
+    if (thinkMs > 0) await new Promise((r) => setTimeout(r, thinkMs));
+    times.push(await press(k));
+  }
   results.push({ action, times });
 }
 
@@ -107,15 +114,24 @@ await press("\t"); // focus the file tree
 await measure("cursor down", repeat(DOWN, 300));
 await measure("page down", repeat(PGDN, 100));
 await measure("page up", repeat(PGUP, 100));
-// Space on the same directory: collapse, expand, … (a package directory of ~350 paths).
-await measure("collapse/expand dir", repeat(" ", 100));
+// Space on the same directory: collapse, expand, … First a package directory (~350 paths).
 await press("g");
-await press(" "); // collapse /opt (first row), so the next toggles are of the huge /usr
+await press(" "); // collapse /opt (the first row); /usr is next
 await press("j");
-await measure("collapse/expand /usr (1M rows)", repeat(" ", 40));
-// Layer changes: down to the base and back up; the first visit of each layer is cold.
-await measure("layer change, first visit", [...repeat("[", 9)]);
+await press("l"); // into /usr: its first package
+await measure("collapse/expand a directory", repeat(" ", 100));
+await press("h"); // back to /usr, which holds nearly every row
+await measure("collapse/expand /usr (~1M rows)", repeat(" ", 40));
+await press(" ");
+// Layer changes. Back to back, nothing can be prepared: every first visit builds its tree.
+dropLayerTrees(model);
+layerTreeOf(model, model.layerCount - 1); // the layer on screen stays built
+await measure("layer change, first visit", repeat("[", 9));
 await measure("layer change, revisit", [...repeat("]", 9), ...repeat("[", 9), ...repeat("]", 9)]);
+// At a human pace (a key every 250 ms) the neighbours are prepared in idle time.
+dropLayerTrees(model);
+layerTreeOf(model, model.layerCount - 1);
+await measure("layer change, first visit, 250 ms apart", repeat("[", 9), 250);
 // Filter: type a path fragment, erase it, type another.
 await press("/");
 const typed: number[] = [];
@@ -142,7 +158,9 @@ console.log(
   `synthetic image: ${entries.toLocaleString("en")} tar entries, ${model.paths.size.toLocaleString("en")} paths, ${model.layerCount} layers (built in ${(buildMs / 1000).toFixed(1)} s)`,
 );
 console.log(`frame ${COLUMNS}×${ROWS}; explorer ready (first frame with tree) in ${readyMs.toFixed(0)} ms\n`);
-console.log(`${pad("action", 34)} ${"n".padStart(4)} ${"median".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  (ms)`);
+console.log(
+  `${pad("action", 40)} ${"n".padStart(4)} ${"median".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  (at)  (ms)`,
+);
 let allOk = true;
 for (const r of results) {
   const med = pct(r.times, 50);
@@ -150,7 +168,9 @@ for (const r of results) {
   const ok = med <= 16 && p99 <= 50;
   allOk &&= ok;
   console.log(
-    `${pad(r.action, 34)} ${String(r.times.length).padStart(4)} ${num(med)} ${num(p99)} ${num(Math.max(...r.times))}  ${ok ? "" : "over target"}`,
+    `${pad(r.action, 40)} ${String(r.times.length).padStart(4)} ${num(med)} ${num(p99)} ${num(Math.max(...r.times))} ${String(`#${r.times.indexOf(Math.max(...r.times)) + 1}`).padStart(4)}  ${ok ? "" : "over target"}`,
   );
 }
-console.log(`\nRSS ${(rss / 2 ** 20).toFixed(0)} MiB · target median ≤ 16 ms, p99 ≤ 50 ms: ${allOk ? "met" : "NOT met"}`);
+console.log(
+  `\nRSS ${(rss / 2 ** 20).toFixed(0)} MiB · target median ≤ 16 ms, p99 ≤ 50 ms: ${allOk ? "met" : "NOT met"}`,
+);

@@ -36,7 +36,11 @@ export function syntheticModel(opts: SyntheticOptions = {}): ImageModel {
   const paths = new PathTable(1 << 20);
   const layers: { contents: ReturnType<LayerContentsBuilder["finish"]>; command: string }[] = [];
   const file = (b: LayerContentsBuilder, name: string, size: number, hash: number, mode = 0o644) =>
-    b.add({ name, type: EntryType.File, mode, uid: 0, gid: 0, size, mtime: 0, linkName: null }, hash, hash ^ 0x5a5a);
+    b.add(
+      { name, type: EntryType.File, mode, uid: 0, gid: 0, size, mtime: 0, linkName: null },
+      hash,
+      hash ^ 0x5a5a,
+    );
   const dir = (b: LayerContentsBuilder, name: string) =>
     b.add({ name, type: EntryType.Dir, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkName: null });
   const fileName = (p: number, d: number, f: number) =>

@@ -4,6 +4,7 @@ import { UserError } from "../model/diagnostics.js";
 import { alignHistory, formatInstruction, parseCreatedBy } from "../model/history.js";
 import { ImageModel } from "../model/image-model.js";
 import { buildJsonReport } from "../report/json-report.js";
+import { writeJson } from "../report/json-writer.js";
 import { buildTextReport } from "../report/text-report.js";
 import { openImage } from "../sources/resolve.js";
 import type { ImageData, ImageInfo } from "../sources/types.js";
@@ -89,9 +90,7 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
   const diagnostics = collectDiagnostics(data);
   if (args.mode === "json") {
     const adviceOptions = { largeFileBytes: args.largeFileBytes };
-    io.stdout.write(
-      `${JSON.stringify(buildJsonReport(model, { top: args.top, diagnostics, adviceOptions }), null, 2)}\n`,
-    );
+    await writeJson(buildJsonReport(model, { top: args.top, diagnostics, adviceOptions }), io.stdout);
   } else {
     const adviceOptions = { largeFileBytes: args.largeFileBytes };
     io.stdout.write(

@@ -1,0 +1,56 @@
+import { useApp, useInput, useStdout } from "ink";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
+import { type ExplorerState, initialState, reduce } from "./explorer-state.js";
+import { prefetchNeighbours } from "./layer-tree.js";
+import type { LoadEvent } from "./load-events.js";
+import { composeFrame } from "./screen.js";
+import { type Subscribe, useLoadEvents } from "./use-load-events.js";
+import { useTerminalSize } from "./use-terminal-size.js";
+
+export interface ExplorerAppProps {
+  subscribe: Subscribe;
+  /** Markers and attributes (bold, inverse…) only; no colours. */
+  noColor?: boolean;
+  /** Called with the state once the user quits, before Ink exits (e.g. to stop drawing). */
+  onQuit?: (state: ExplorerState) => void;
+}
+
+/** Exit code when the user quits: 1 if the image could not be read, else 0. */
+export function exitCodeOf(s: ExplorerState): number {
+  return s.error !== null ? 1 : 0;
+}
+
+/**
+ * The explorer: state from the reducer; input, raw mode and lifecycle from Ink. The frame is
+ * composed from the state by pure pane functions and written with Ink's `write`, not laid out by
+ * Ink: Ink's renderer tokenizes and measures every character of the screen on every frame
+ * (~20 ms at 120×40 here), the whole key-press budget.
+ */
+export function ExplorerApp({ subscribe, noColor = false, onQuit }: ExplorerAppProps) {
+  const { exit } = useApp();
+  const { write } = useStdout();
+  const [state, dispatch] = useReducer(reduce, undefined, () => initialState());
+  const onSize = useCallback(
+    (columns: number, rows: number) => dispatch({ type: "resize", columns, rows }),
+    [],
+  );
+  useTerminalSize(onSize);
+  const onEvent = useCallback((event: LoadEvent) => dispatch({ type: "load", event }), []);
+  useLoadEvents(subscribe, onEvent);
+  useInput(useCallback((input, key) => dispatch({ type: "key", input, key }), []));
+  // While the user looks at a layer, prepare the ones next to it in small idle slices.
+  useEffect(
+    () => (state.model ? prefetchNeighbours(state.model, state.layer) : undefined),
+    [state.model, state.layer],
+  );
+  const frame = useMemo(() => composeFrame(state, !noColor).join("\n"), [state, noColor]);
+  useLayoutEffect(() => {
+    if (!state.quit) write(frame);
+  }, [frame, write, state.quit]);
+  useEffect(() => {
+    if (!state.quit) return;
+    onQuit?.(state);
+    exit(exitCodeOf(state));
+  }, [state, exit, onQuit]);
+  return null;
+}

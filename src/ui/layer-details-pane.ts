@@ -1,0 +1,65 @@
+import { NodeStatus } from "../model/image-model.js";
+import type { ExplorerState } from "./explorer-state.js";
+import { formatBytes, formatCount } from "./format.js";
+import type { Rect } from "./layout.js";
+import { titleLine } from "./pane.js";
+import { sanitize, wrap } from "./text.js";
+import { type Line, paintLine, STYLES, statusLook } from "./theme.js";
+
+const LABEL = 8;
+
+function labelled(label: string, value: Line): Line {
+  return [{ text: label.padEnd(LABEL), style: STYLES.label }, ...value];
+}
+
+/** The selected layer: full command (wrapped), digest, DiffID, sizes, and what it changed. */
+export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean): string[] {
+  const w = rect.width;
+  const h = rect.height - 1;
+  const layer = s.layer;
+  const lines = [titleLine(layer >= 0 ? `Layer ${layer}` : "Layer", "", w, false, color)];
+  if (layer < 0) return lines;
+  const summary = s.model?.layers[layer];
+  const outline = s.outline?.layers[layer];
+  const facts: Line[] = [];
+  facts.push(labelled("Digest", [{ text: summary?.digest ?? outline?.digest ?? "—" }]));
+  facts.push(labelled("DiffID", [{ text: summary?.diffId ?? "—" }]));
+  if (summary) {
+    const compressed =
+      summary.compressedSize !== null
+        ? ` · ${formatBytes(summary.compressedSize)} ${summary.compression}`
+        : "";
+    facts.push(labelled("Size", [{ text: `${formatBytes(summary.size)}${compressed}` }]));
+    const mark = (status: NodeStatus, n: number) => ({
+      text: `${statusLook(status).marker}${formatCount(n)} `,
+      style: statusLook(status).style,
+    });
+    facts.push(
+      labelled("Files", [
+        { text: `${formatCount(summary.fileCount)} · ` },
+        mark(NodeStatus.Added, summary.added),
+        mark(NodeStatus.Modified, summary.modified),
+        mark(NodeStatus.Removed, summary.removed),
+      ]),
+    );
+    const created = s.model?.history[summary.historyIndex]?.created;
+    if (created)
+      facts.push(labelled("Created", [{ text: created.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") }]));
+    if (summary.error)
+      facts.push(labelled("Error", [{ text: sanitize(summary.error), style: STYLES.error }]));
+  } else {
+    const blob = outline?.blobSize;
+    facts.push(labelled("Blob", [{ text: blob === null || blob === undefined ? "—" : formatBytes(blob) }]));
+    const p = s.progress[layer];
+    facts.push(
+      labelled("Files", [
+        { text: p ? `${formatCount(p.entries)} entries read so far` : "not read yet", style: STYLES.muted },
+      ]),
+    );
+  }
+  const command = sanitize(summary?.command ?? outline?.command ?? "") || "(no command recorded)";
+  const commandLines = wrap(command, w, Math.max(1, h - facts.length));
+  for (const c of commandLines) lines.push(paintLine([{ text: c }], w, color));
+  for (const f of facts.slice(0, Math.max(0, h - commandLines.length))) lines.push(paintLine(f, w, color));
+  return lines;
+}

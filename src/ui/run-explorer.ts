@@ -1,0 +1,73 @@
+/**
+ * The explorer's entry point, and the only module the CLI imports from src/ui. Ink and React are
+ * loaded only when the explorer actually starts, so report mode never pays for them.
+ */
+import { FrameWriter } from "./frame-writer.js";
+import { TerminalSession } from "./terminal-session.js";
+import type { Subscribe } from "./use-load-events.js";
+
+export type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
+export type { Subscribe } from "./use-load-events.js";
+
+export interface ExplorerOptions {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  /**
+   * Called once when the explorer is up; start reading and call `emit` for each event:
+   * `image` (as soon as the config is read), `progress`…, then `ready` or `error`. May return a
+   * function that cancels the read; it is called when the user quits first.
+   */
+  subscribe: Subscribe;
+  /** No colours (markers, bold and inverse stay). Defaults to NO_COLOR being set and non-empty. */
+  noColor?: boolean;
+}
+
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
+
+/**
+ * Runs the interactive explorer until the user quits; resolves to the exit code: 0, or 1 when an
+ * `error` event was shown or the UI failed (the failure is printed after the terminal is restored).
+ * On SIGINT/SIGTERM/SIGHUP the terminal is restored and the process exits 130/143/129.
+ * Throws at once if stdin or stdout is not a terminal: Ink must never start then.
+ */
+export async function runExplorer(opts: ExplorerOptions): Promise<number> {
+  const { stdin, stdout } = opts;
+  if (!stdin.isTTY || !stdout.isTTY) {
+    throw new Error("runExplorer needs a terminal on both stdin and stdout; print a report instead");
+  }
+  const noColor = opts.noColor ?? (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "");
+  const session = new TerminalSession(stdin, stdout);
+  const screen = new FrameWriter(stdout);
+  const restore = () => {
+    screen.freeze();
+    session.restore();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    restore();
+    process.exit(SIGNAL_EXIT[signal] ?? 1);
+  };
+  const signals = Object.keys(SIGNAL_EXIT) as NodeJS.Signals[];
+  for (const s of signals) process.on(s, onSignal);
+  process.on("exit", restore);
+  try {
+    session.enter();
+    const { mountExplorer } = await import("./mount-explorer.js");
+    const ink = mountExplorer({ stdin, screen, subscribe: opts.subscribe, noColor });
+    try {
+      const result = await ink.waitUntilExit();
+      return typeof result === "number" ? result : 0;
+    } finally {
+      ink.cleanup();
+    }
+  } catch (err) {
+    restore();
+    process.stderr.write(
+      `layerview: the explorer failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    return 1;
+  } finally {
+    restore();
+    for (const s of signals) process.off(s, onSignal);
+    process.off("exit", restore);
+  }
+}

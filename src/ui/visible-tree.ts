@@ -1,0 +1,514 @@
+/**
+ * The file tree as rows on screen, without ever building the rows: for each node, whether it is
+ * shown (`inc`) and how many rows its shown descendants take (`below`; a node takes 1 + below
+ * when expanded, else 1). Any row is then found by walking down from the root skipping whole
+ * subtrees, and a window of rows is produced by a depth-first walk from there — work proportional
+ * to depth × siblings and to the window, never to the tree.
+ *
+ * Expanding or collapsing one directory patches the counts along its ancestors; the default view
+ * borrows the layer's own counts; typing more of a filter recounts only what the shorter filter
+ * showed; anything else recounts in one reverse pass over node ids.
+ */
+import { type ImageModel, NodeStatus } from "../model/image-model.js";
+import { EntryType } from "../model/layer-contents.js";
+import { ROOT } from "../model/path-table.js";
+import { ABSENT, type LayerTree, layerTreeOf, REMOVED } from "./layer-tree.js";
+import { filterKind, filterMask, matchesByName, nameHitMask } from "./path-filter.js";
+
+export interface HideFlags {
+  added: boolean;
+  removed: boolean;
+  modified: boolean;
+  /** Unchanged and rewritten-identical paths. */
+  unmodified: boolean;
+}
+
+export const SHOW_ALL: HideFlags = { added: false, removed: false, modified: false, unmodified: false };
+
+/** Directories differ from `defaultExpanded` exactly when they are in `toggled`. */
+export interface Expansion {
+  defaultExpanded: boolean;
+  toggled: ReadonlySet<number>;
+}
+
+export type SortOrder = "name" | "size";
+
+export interface TreeQuery {
+  layer: number;
+  /** Only what this layer changed (plus the directories leading to it). */
+  changesOnly: boolean;
+  hide: HideFlags;
+  filter: string;
+  sort: SortOrder;
+  expansion: Expansion;
+}
+
+export interface VisibleRow {
+  node: number;
+  index: number;
+  depth: number;
+  /** Has shown children (so it can be expanded or collapsed). */
+  hasChildren: boolean;
+  expanded: boolean;
+  /** Tree guides before the name: "│  ├─ ", with "⊕" for a collapsed directory. */
+  guide: string;
+}
+
+/**
+ * Counts for one (layer, view, hidden kinds, filter, default expansion); follows toggles in place.
+ * A node's rows are `1 + below[n]` when it is expanded, else 1. The default view (everything
+ * shown, all expanded) borrows the layer's own arrays and copies them only when a directory is
+ * first collapsed.
+ */
+class Counts {
+  /** Non-zero where the node is shown (for the default view: the layer's class array). */
+  readonly inc: Uint8Array;
+  below: Int32Array;
+  /** null: every directory expanded. */
+  exp: Uint8Array | null;
+  private shared: boolean;
+  applied: ReadonlySet<number>;
+  /** The filter's matches (a path or an ancestor matches), at least wherever shown; null: no filter. */
+  readonly match: Uint8Array | null = null;
+  /** Shown nodes, descending ids, when a filter is on: what a longer filter can still show. */
+  readonly shownList: Int32Array | null = null;
+  private largest: Int32Array | null = null;
+
+  /**
+   * `narrowFrom`: counts of the same view for a filter that `q.filter` contains; only the nodes
+   * it showed can match the longer filter, so only they are looked at.
+   */
+  constructor(
+    readonly model: ImageModel,
+    readonly tree: LayerTree,
+    readonly q: TreeQuery,
+    narrowFrom?: Counts,
+  ) {
+    const n = model.paths.size;
+    const hide = q.hide;
+    const hidesAny = hide.added || hide.removed || hide.modified || hide.unmodified;
+    this.applied = EMPTY;
+    if (!q.changesOnly && !hidesAny && q.filter === "" && q.expansion.defaultExpanded) {
+      this.inc = tree.cls;
+      this.below = tree.rowsBelow;
+      this.exp = null;
+      this.shared = true;
+      this.follow(q.expansion.toggled);
+      return;
+    }
+    const { parents } = model.paths.columns();
+    // Status is only needed to hide kinds of change; otherwise being shown is enough.
+    const status = q.changesOnly || hidesAny ? tree.status() : null;
+    const cls = tree.cls;
+    const candidates = narrowFrom?.shownList ?? null;
+    let mask: Uint8Array | null;
+    if (candidates) {
+      // Parents come before children in ascending order: inherit matches down the candidates only.
+      const hit = nameHitMask(model.paths, q.filter);
+      const { nameIds } = model.paths.columns();
+      mask = new Uint8Array(n);
+      for (let i = candidates.length - 1; i >= 0; i--) {
+        const c = candidates[i]!;
+        mask[c] = hit[nameIds[c]!]! | mask[parents[c]!]!;
+      }
+    } else {
+      mask = filterMask(model.paths, q.filter);
+    }
+    const list = mask !== null ? new Int32Array(candidates ? candidates.length : n) : null;
+    let listed = 0;
+    const inc = new Uint8Array(n);
+    const below = new Int32Array(n);
+    let exp: Uint8Array | null = null;
+    if (!q.expansion.defaultExpanded || q.expansion.toggled.size > 0) {
+      exp = new Uint8Array(n).fill(q.expansion.defaultExpanded ? 1 : 0);
+      for (const t of q.expansion.toggled) if (t < n) exp[t] = exp[t]! ^ 1;
+      exp[ROOT] = 1;
+    }
+    const allowed = new Uint8Array(6);
+    allowed[NodeStatus.Unchanged] = q.changesOnly || hide.unmodified ? 0 : 1;
+    allowed[NodeStatus.Same] = hide.unmodified ? 0 : 1;
+    allowed[NodeStatus.Added] = hide.added ? 0 : 1;
+    allowed[NodeStatus.Modified] = hide.modified ? 0 : 1;
+    allowed[NodeStatus.Removed] = hide.removed ? 0 : 1;
+    const count = candidates ? candidates.length : n - 1;
+    for (let i = 0; i < count; i++) {
+      const node = candidates ? candidates[i]! : n - 1 - i;
+      if (inc[node] === 0) {
+        if (status !== null ? allowed[status[node]!] === 0 : cls[node] === ABSENT) continue;
+        if (mask !== null && mask[node] === 0) continue;
+        inc[node] = 1;
+      }
+      const p = parents[node]!;
+      below[p]! += exp === null || exp[node] === 1 ? 1 + below[node]! : 1;
+      inc[p] = 1;
+      if (list) list[listed++] = node;
+    }
+    inc[ROOT] = 1;
+    this.match = mask;
+    this.shownList = list ? list.slice(0, listed) : null;
+    this.inc = inc;
+    this.below = below;
+    this.exp = exp;
+    this.shared = false;
+    this.applied = q.expansion.toggled;
+  }
+
+  expanded(node: number): boolean {
+    return this.exp === null || this.exp[node] === 1;
+  }
+
+  /** Rows a shown node takes: itself, plus its shown descendants when expanded. */
+  rc(node: number): number {
+    return this.exp === null || this.exp[node] === 1 ? 1 + this.below[node]! : 1;
+  }
+
+  /** Bring the counts in line with another toggled set (same default). */
+  follow(toggled: ReadonlySet<number>): void {
+    if (toggled === this.applied) return;
+    for (const t of this.applied) if (!toggled.has(t)) this.flip(t);
+    for (const t of toggled) if (!this.applied.has(t)) this.flip(t);
+    this.applied = toggled;
+  }
+
+  private flip(node: number): void {
+    const n = this.below.length;
+    if (node <= ROOT || node >= n) return;
+    if (this.shared) {
+      this.below = this.below.slice();
+      this.shared = false;
+    }
+    if (this.exp === null) this.exp = new Uint8Array(n).fill(1);
+    const exp = this.exp;
+    exp[node] = exp[node]! ^ 1;
+    if (this.inc[node] === 0) return;
+    const delta = exp[node] === 1 ? this.below[node]! : -this.below[node]!;
+    if (delta === 0) return;
+    const paths = this.model.paths;
+    for (let p = paths.parent(node); ; p = paths.parent(p)) {
+      this.below[p]! += delta;
+      if (p === ROOT || exp[p] === 0) break;
+    }
+  }
+
+  /** Shown non-directories, largest first (at most `limit`), as of the layer. */
+  largestFiles(limit: number): Int32Array {
+    if (this.largest) return this.largest;
+    const size = this.tree.size;
+    const cls = this.tree.cls;
+    // A min-heap of the largest seen so far; most paths are rejected by one comparison with its top.
+    // A file that replaced a directory may have children in the path table, so the few kept are
+    // checked for type at the end (hence twice as many kept).
+    const cap = limit * 2;
+    const heapSize = new Float64Array(cap);
+    const heapNode = new Int32Array(cap);
+    let count = 0;
+    const siftDown = (start: number) => {
+      let i = start;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < count && heapSize[l]! < heapSize[m]!) m = l;
+        if (r < count && heapSize[r]! < heapSize[m]!) m = r;
+        if (m === i) return;
+        const ts = heapSize[i]!;
+        const tn = heapNode[i]!;
+        heapSize[i] = heapSize[m]!;
+        heapNode[i] = heapNode[m]!;
+        heapSize[m] = ts;
+        heapNode[m] = tn;
+        i = m;
+      }
+    };
+    const n = size.length;
+    const inc = this.inc;
+    const below = this.below;
+    for (let node = 1; node < n; node++) {
+      const sz = size[node]!;
+      if (sz === 0 || (count === cap && sz <= heapSize[0]!)) continue;
+      if (inc[node] === 0 || below[node] !== 0 || cls[node] === REMOVED) continue;
+      if (count < cap) {
+        let i = count++;
+        heapSize[i] = sz;
+        heapNode[i] = node;
+        while (i > 0) {
+          const p = (i - 1) >> 1;
+          if (heapSize[p]! <= heapSize[i]!) break;
+          const ts = heapSize[i]!;
+          const tn = heapNode[i]!;
+          heapSize[i] = heapSize[p]!;
+          heapNode[i] = heapNode[p]!;
+          heapSize[p] = ts;
+          heapNode[p] = tn;
+          i = p;
+        }
+      } else {
+        heapSize[0] = sz;
+        heapNode[0] = node;
+        siftDown(0);
+      }
+    }
+    const stack = this.model.stack;
+    const files = Array.from(heapNode.subarray(0, count))
+      .filter((node) => {
+        const v = this.tree.ver[node]!;
+        return v >= 0 && stack.type(v) !== EntryType.Dir;
+      })
+      .sort((a, b) => size[b]! - size[a]! || a - b)
+      .slice(0, limit);
+    this.largest = Int32Array.from(files);
+    return this.largest;
+  }
+}
+
+interface Frame {
+  list: Int32Array;
+  pos: number;
+  /** Position of the next shown sibling; -2 until looked for, -1 when there is none. */
+  next: number;
+}
+
+/** A view of the counts in one sort order and expansion; cheap to make. */
+export class VisibleTree {
+  constructor(
+    private readonly counts: Counts,
+    readonly query: TreeQuery,
+  ) {}
+
+  get layerTree(): LayerTree {
+    return this.counts.tree;
+  }
+
+  private sync(): Counts {
+    this.counts.follow(this.query.expansion.toggled);
+    return this.counts;
+  }
+
+  /** Rows in the tree. */
+  get total(): number {
+    return this.sync().below[ROOT]!;
+  }
+
+  /** Whether the node is shown (it may still sit under a collapsed directory). */
+  isIncluded(node: number): boolean {
+    return node >= 0 && node < this.counts.inc.length && this.counts.inc[node] !== 0;
+  }
+
+  isExpanded(node: number): boolean {
+    return this.sync().expanded(node);
+  }
+
+  hasChildren(node: number): boolean {
+    return this.sync().below[node]! > 0;
+  }
+
+  children(dir: number): Int32Array {
+    if (this.query.sort === "size") return this.counts.tree.childrenBySize(dir);
+    const { start, list } = this.counts.model.sortedChildren();
+    return list.subarray(start[dir]!, start[dir + 1]!);
+  }
+
+  /** The node on row `index`, or -1. */
+  rowAt(index: number): number {
+    const c = this.sync();
+    if (index < 0 || index >= c.below[ROOT]!) return -1;
+    let k = index;
+    let dir = ROOT;
+    for (;;) {
+      const list = this.children(dir);
+      let found = -1;
+      for (let i = 0; i < list.length; i++) {
+        const child = list[i]!;
+        if (c.inc[child] === 0) continue;
+        const r = c.rc(child);
+        if (k < r) {
+          found = child;
+          break;
+        }
+        k -= r;
+      }
+      if (found < 0) return -1;
+      if (k === 0) return found;
+      k -= 1;
+      dir = found;
+    }
+  }
+
+  /** The row of `node`, or -1 when it is not shown or sits under a collapsed directory. */
+  indexOf(node: number): number {
+    const c = this.sync();
+    if (node <= ROOT || node >= c.inc.length || c.inc[node] === 0) return -1;
+    const paths = this.counts.model.paths;
+    const chain: number[] = [];
+    for (let x = node; x !== ROOT; x = paths.parent(x)) chain.push(x);
+    let index = 0;
+    for (let d = chain.length - 1; d >= 0; d--) {
+      const x = chain[d]!;
+      if (d > 0 && !c.expanded(x)) return -1;
+      const list = this.children(paths.parent(x));
+      for (let i = 0; i < list.length; i++) {
+        const sib = list[i]!;
+        if (sib === x) break;
+        if (c.inc[sib] !== 0) index += c.rc(sib);
+      }
+      if (d > 0) index += 1;
+    }
+    return index;
+  }
+
+  /** Up to `count` rows from row `start`. */
+  rows(start: number, count: number): VisibleRow[] {
+    const c = this.sync();
+    const out: VisibleRow[] = [];
+    if (count <= 0 || start < 0 || start >= c.below[ROOT]!) return out;
+    // Walk down to the first row, keeping the sibling position at every level.
+    const frames: Frame[] = [];
+    let k = start;
+    let dir = ROOT;
+    for (;;) {
+      const list = this.children(dir);
+      let pos = -1;
+      for (let i = 0; i < list.length; i++) {
+        const child = list[i]!;
+        if (c.inc[child] === 0) continue;
+        const r = c.rc(child);
+        if (k < r) {
+          pos = i;
+          break;
+        }
+        k -= r;
+      }
+      if (pos < 0) return out;
+      frames.push({ list, pos, next: -2 });
+      if (k === 0) break;
+      k -= 1;
+      dir = list[pos]!;
+    }
+    const nextOf = (f: Frame): number => {
+      if (f.next === -2) {
+        f.next = -1;
+        for (let i = f.pos + 1; i < f.list.length; i++) {
+          if (c.inc[f.list[i]!] !== 0) {
+            f.next = i;
+            break;
+          }
+        }
+      }
+      return f.next;
+    };
+    let index = start;
+    while (out.length < count && frames.length > 0) {
+      const top = frames[frames.length - 1]!;
+      const node = top.list[top.pos]!;
+      const hasChildren = c.below[node]! > 0;
+      const expanded = c.expanded(node);
+      let guide = "";
+      for (let d = 0; d < frames.length - 1; d++) guide += nextOf(frames[d]!) >= 0 ? "│  " : "   ";
+      const last = nextOf(top) < 0;
+      guide += hasChildren && !expanded ? (last ? "└⊕ " : "├⊕ ") : last ? "└─ " : "├─ ";
+      out.push({ node, index, depth: frames.length - 1, hasChildren, expanded, guide });
+      index++;
+      if (hasChildren && expanded) {
+        const list = this.children(node);
+        let pos = -1;
+        for (let i = 0; i < list.length; i++) {
+          if (c.inc[list[i]!] !== 0) {
+            pos = i;
+            break;
+          }
+        }
+        if (pos >= 0) {
+          frames.push({ list, pos, next: -2 });
+          continue;
+        }
+      }
+      while (frames.length > 0) {
+        const f = frames[frames.length - 1]!;
+        const nx = nextOf(f);
+        if (nx >= 0) {
+          f.pos = nx;
+          f.next = -2;
+          break;
+        }
+        frames.pop();
+      }
+    }
+    return out;
+  }
+
+  /** Whether the node's path (or an ancestor's) matches the filter; true without a filter. */
+  matches(node: number): boolean {
+    const m = this.counts.match;
+    return m === null || m[node] === 1;
+  }
+
+  /** Shown files, largest first. */
+  largestFiles(limit = 100): Int32Array {
+    return this.sync().largestFiles(limit);
+  }
+}
+
+const EMPTY: ReadonlySet<number> = new Set();
+/** Views kept: a few, so that erasing a filter while typing finds the earlier ones. */
+const CACHED_COUNTS = 8;
+const countsCache = new WeakMap<ImageModel, Map<string, Counts>>();
+
+function baseKey(q: TreeQuery): string {
+  const h = q.hide;
+  return [
+    q.layer,
+    q.changesOnly ? 1 : 0,
+    h.added ? 1 : 0,
+    h.removed ? 1 : 0,
+    h.modified ? 1 : 0,
+    h.unmodified ? 1 : 0,
+    q.expansion.defaultExpanded ? 1 : 0,
+    q.filter,
+  ].join("|");
+}
+
+/** Cached counts of the same view whose filter the query's contains (typing narrows), if any. */
+function narrowingBase(m: Map<string, Counts>, q: TreeQuery): Counts | undefined {
+  if (!matchesByName(q.filter) || filterKind(q.filter) !== "substring") return undefined;
+  const same = (a: TreeQuery) =>
+    a.layer === q.layer &&
+    a.changesOnly === q.changesOnly &&
+    a.expansion.defaultExpanded === q.expansion.defaultExpanded &&
+    a.hide.added === q.hide.added &&
+    a.hide.removed === q.hide.removed &&
+    a.hide.modified === q.hide.modified &&
+    a.hide.unmodified === q.hide.unmodified;
+  let best: Counts | undefined;
+  for (const c of m.values()) {
+    const f = c.q.filter;
+    if (
+      !c.shownList ||
+      !matchesByName(f) ||
+      filterKind(f) !== "substring" ||
+      !q.filter.includes(f) ||
+      !same(c.q)
+    )
+      continue;
+    if (!best || c.shownList.length < best.shownList!.length) best = c;
+  }
+  return best;
+}
+
+/** The shown tree for a query; counts are cached per model for the last few queries. */
+export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
+  let m = countsCache.get(model);
+  if (!m) {
+    m = new Map();
+    countsCache.set(model, m);
+  }
+  const key = baseKey(q);
+  let counts = m.get(key);
+  if (counts) {
+    m.delete(key);
+  } else {
+    counts = new Counts(model, layerTreeOf(model, q.layer), q, narrowingBase(m, q));
+  }
+  m.set(key, counts);
+  if (m.size > CACHED_COUNTS) m.delete(m.keys().next().value!);
+  return new VisibleTree(counts, q);
+}
