@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UserError } from "../model/diagnostics.js";
-import { alignHistory, formatInstruction, parseCreatedBy } from "../model/history.js";
+import { alignHistory, describeHistory } from "../model/history.js";
 import { ImageModel } from "../model/image-model.js";
 import { buildJsonReport } from "../report/json-report.js";
 import { writeJson } from "../report/json-writer.js";
@@ -146,16 +146,13 @@ function previewEvent(info: ImageInfo) {
       const h = aligned[i]!;
       return {
         index: l.index,
-        command:
-          h >= 0
-            ? formatInstruction(parseCreatedBy(history[h]?.created_by))
-            : "(no history entry for this layer)",
+        command: h >= 0 ? describeHistory(history[h] ?? {}) : "(no history entry for this layer)",
         digest: l.digest,
         blobSize: l.blobSize,
       };
     }),
     history: history.map((h, i) => ({
-      command: formatInstruction(parseCreatedBy(h.created_by)),
+      command: describeHistory(h),
       emptyLayer: h.empty_layer === true,
       layerIndex: layerOf.get(i) ?? null,
     })),

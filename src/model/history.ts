@@ -86,3 +86,10 @@ export function alignHistory(history: readonly RawHistory[], layerCount: number)
   }
   return out;
 }
+
+/** The line shown for a history entry: its instruction, else its comment (e.g. "Imported from -"). */
+export function describeHistory(h: RawHistory): string {
+  const text = formatInstruction(parseCreatedBy(h.created_by));
+  if (text !== "") return text;
+  return h.comment ? `(${h.comment.trim()})` : "";
+}

@@ -1,7 +1,7 @@
 import { computeDiveFigures, type DiveFigures } from "./dive.js";
 import {
   alignHistory,
-  formatInstruction,
+  describeHistory,
   type Instruction,
   parseCreatedBy,
   type RawHistory,
@@ -140,7 +140,7 @@ export class ImageModel {
         emptyLayer: h.empty_layer === true,
         layerIndex: layerOfHistory.get(i) ?? null,
         instruction,
-        command: formatInstruction(instruction),
+        command: describeHistory(h),
       };
     });
     [this.versionStart, this.nodeVersions] = this.indexVersions();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { alignHistory, formatInstruction, parseCreatedBy } from "../../src/model/history.js";
+import { alignHistory, describeHistory, formatInstruction, parseCreatedBy } from "../../src/model/history.js";
 import { modelOf } from "./helpers.js";
 
 describe("created_by dialects", () => {
@@ -23,6 +23,10 @@ describe("created_by dialects", () => {
     ["ENV NODE_ENV=production", "ENV NODE_ENV=production", []],
   ])("%s", (raw, text, args) => {
     expect(parseCreatedBy(raw)).toEqual({ text, buildArgs: args });
+  });
+  it("falls back to the comment when nothing was recorded (docker import)", () => {
+    expect(describeHistory({ created_by: "", comment: "Imported from -" })).toBe("(Imported from -)");
+    expect(describeHistory({})).toBe("");
   });
   it("formats build args after the instruction", () => {
     expect(formatInstruction(parseCreatedBy("|1 X=y /bin/sh -c true"))).toBe("RUN true  # args: X=y");
