@@ -452,8 +452,8 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   const deleted = new Map<string, Group>();
   const rewritten = new Map<string, Group>();
   const overwritten = new Map<string, Group>();
-  /** Visible files by 53 bits of their content hash; exact size and hash are compared per bucket. */
-  const duplicates = new Map<number, number[]>();
+  /** Visible files worth comparing; bucketed later by 53 bits of their content hash (sorted, not a Map of arrays). */
+  const duplicateCandidates: number[] = [];
   const large: number[] = [];
   const secrets: { node: number; match: SecretMatch; versions: number[] }[] = [];
 
@@ -497,12 +497,7 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
         continue;
       }
       if (visible) {
-        if (size >= minDuplicateBytes) {
-          const key = bucketKey(model, v);
-          const list = duplicates.get(key);
-          if (list) list.push(v);
-          else duplicates.set(key, [v]);
-        }
+        if (size >= minDuplicateBytes) duplicateCandidates.push(v);
         if (largeFileBytes > 0 && size >= largeFileBytes) large.push(v);
         continue;
       }
@@ -635,8 +630,7 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   }
 
   const groups: number[][] = [];
-  for (const bucket of duplicates.values()) {
-    if (bucket.length < 2) continue;
+  for (const bucket of sameKeyRuns(duplicateCandidates, (v) => bucketKey(model, v))) {
     const exact = new Map<string, number[]>();
     for (const v of bucket) {
       const key = `${stack.size(v)}:${layerHash(model, v)}`;
@@ -822,6 +816,19 @@ function cacheRootOf(paths: PathTable, node: number, ruleOf: Int16Array): number
 function cacheLabelOf(g: Group, _paths: PathTable, ruleOf: Int16Array): string {
   const node = g.byNode.keys().next().value as number;
   return CACHE_RULES[ruleOf[node]!]!.label;
+}
+
+/** Runs (of two or more) of items with equal keys, found by sorting typed arrays: no per-item objects. */
+function* sameKeyRuns(items: readonly number[], keyOf: (item: number) => number): Generator<number[]> {
+  const keys = Float64Array.from(items, keyOf);
+  const order = Int32Array.from(items.keys());
+  order.sort((a, b) => keys[a]! - keys[b]!);
+  for (let i = 0; i < order.length; ) {
+    let j = i + 1;
+    while (j < order.length && keys[order[j]!] === keys[order[i]!]) j++;
+    if (j - i >= 2) yield Array.from(order.subarray(i, j), (k) => items[k]!);
+    i = j;
+  }
 }
 
 function bucketKey(model: ImageModel, v: number): number {
