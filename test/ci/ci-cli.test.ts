@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { cli, demoArchive, ensureBuilt, realFixtures } from "../cli/run-cli.js";
+import { describeReal } from "../real-fixtures.js";
 
 beforeAll(() => ensureBuilt());
 
@@ -27,7 +28,7 @@ function wellFormedXml(xml: string): boolean {
 
 // dive's figures for this archive (its own tests): efficiency 0.9844212134184309, wasted 32025 B,
 // user wasted 0.4834911001404049.
-describe("layerview --ci on dive's test image", () => {
+describeReal("layerview --ci on dive's test image", () => {
   it("passes all three rules of dive's example .dive-ci (0.95, 20Mb, 0.5) and warns about the rest", () => {
     // 0.984 ≥ 0.95; 32025 B ≤ 20,000,000 B; 0.483 ≤ 0.5.
     const r = cli(["--ci", "--ci-config", diveCi, archive], { cwd: bare() });
@@ -136,7 +137,7 @@ describe("layerview --ci on dive's test image", () => {
   });
 });
 
-describe("CI output formats", () => {
+describeReal("CI output formats", () => {
   const run = (format: string) => cli(["--ci", "--ci-format", format, archive], { cwd: bare() });
 
   it("json: the figures, every rule, and the advice", () => {

@@ -13,6 +13,7 @@ import {
 } from "../../src/report/ci-rules.js";
 import { realFixtures } from "../cli/run-cli.js";
 import { modelOf } from "../model/helpers.js";
+import { itReal } from "../real-fixtures.js";
 
 describe("sizes, parsed as dive parses highestWastedBytes (go-humanize ParseBytes)", () => {
   it("reads SI units as powers of 1000, case-insensitively", () => {
@@ -48,7 +49,7 @@ describe("sizes, parsed as dive parses highestWastedBytes (go-humanize ParseByte
 });
 
 describe("rules files", () => {
-  it("reads dive's own example, warning about what it does not know", () => {
+  itReal("reads dive's own example, warning about what it does not know", () => {
     const text = readFileSync(join(realFixtures, "dive-ci.yaml"), "utf8");
     const parsed = parseRulesFile(text, "dive-ci.yaml");
     expect(parsed.rules).toEqual({

@@ -3,13 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { describeReal } from "../real-fixtures.js";
 import { cli, demoArchive, ensureBuilt, listLayer, readMember, realFixtures } from "./run-cli.js";
 
 beforeAll(() => ensureBuilt());
 
 const isWhiteout = (name: string) => /(^|\/)\.wh\./.test(name);
 
-describe("layerview --json on dive's classic docker-save fixture", () => {
+describeReal("layerview --json on dive's classic docker-save fixture", () => {
   const archive = join(realFixtures, "test-docker-image.tar");
   const r = cli(["--json", archive]);
   const report = JSON.parse(r.stdout);

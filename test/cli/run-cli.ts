@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const realFixtures = resolve(repoRoot, "../shared/fixtures/real");
+export { realFixturesDir as realFixtures } from "../real-fixtures.js";
 export const demoArchive = resolve(repoRoot, "test/fixtures/example/layerview-demo.tar");
 const bin = resolve(repoRoot, "bin/layerview.js");
 

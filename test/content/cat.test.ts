@@ -11,6 +11,7 @@ import { ImageContent, readFileContent } from "../../src/sources/content.js";
 import { openImage } from "../../src/sources/resolve.js";
 import { cli, demoArchive, ensureBuilt, readMember, realFixtures } from "../cli/run-cli.js";
 import { buildDockerArchive, buildOciLayout, removeFixtures, writeFixture } from "../fixtures/images.js";
+import { describeReal } from "../real-fixtures.js";
 
 beforeAll(() => ensureBuilt());
 afterAll(() => removeFixtures());
@@ -111,7 +112,7 @@ describe("cat on the bundled example", () => {
   });
 });
 
-describe("cat on every kind of source", () => {
+describeReal("cat on every kind of source", () => {
   const spec = {
     tags: ["cat:1"],
     layers: [

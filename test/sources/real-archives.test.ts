@@ -2,19 +2,18 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
 import { EntryType } from "../../src/model/layer-contents.js";
 import { readImage, readImageStream } from "../../src/sources/archive.js";
 import type { ImageData } from "../../src/sources/types.js";
+import { describeReal, realFixturesDir } from "../real-fixtures.js";
 
 /**
  * The real archives in ../shared/fixtures/real, read as they are. Expected values come from GNU tar
  * run here on the same bytes (never from layerview's own output).
  */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const realDir = resolve(repoRoot, "../shared/fixtures/real");
+const realDir = realFixturesDir;
 const scratch = mkdtempSync(join(tmpdir(), "layerview-real-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -81,7 +80,7 @@ function layerFacts(d: ImageData): TarFacts[] {
 
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
-describe("dive's classic docker save fixture", () => {
+describeReal("dive's classic docker save fixture", () => {
   const archive = join(realDir, "test-docker-image.tar");
   const manifest = JSON.parse(member(archive, "manifest.json").toString()) as Array<{
     Config: string;
@@ -108,7 +107,7 @@ describe("dive's classic docker save fixture", () => {
   });
 });
 
-describe("the kaniko fixture", () => {
+describeReal("the kaniko fixture", () => {
   const archive = join(realDir, "test-kaniko-image.tar");
   const manifest = JSON.parse(member(archive, "manifest.json").toString()) as Array<{ Layers: string[] }>;
   const blobs = manifest[0]!.Layers.map((p) => member(archive, p));
@@ -122,30 +121,31 @@ describe("the kaniko fixture", () => {
   });
 });
 
-describe.each(["gzip", "zstd", "estargz", "uncompressed"])("the OCI %s fixture", (kind) => {
-  const archive = join(realDir, `test-oci-${kind}-image.tar`);
-  const index = JSON.parse(member(archive, "index.json").toString()) as {
-    manifests: Array<{ digest: string }>;
-  };
-  const blobOf = (digest: string) => member(archive, `blobs/sha256/${digest.slice("sha256:".length)}`);
-  const manifest = JSON.parse(blobOf(index.manifests[0]!.digest).toString()) as {
-    layers: Array<{ digest: string; size: number }>;
-  };
-  const blobs = manifest.layers.map((l) => blobOf(l.digest));
+for (const kind of ["gzip", "zstd", "estargz", "uncompressed"])
+  describeReal(`the OCI ${kind} fixture`, () => {
+    const archive = join(realDir, `test-oci-${kind}-image.tar`);
+    const index = JSON.parse(member(archive, "index.json").toString()) as {
+      manifests: Array<{ digest: string }>;
+    };
+    const blobOf = (digest: string) => member(archive, `blobs/sha256/${digest.slice("sha256:".length)}`);
+    const manifest = JSON.parse(blobOf(index.manifests[0]!.digest).toString()) as {
+      layers: Array<{ digest: string; size: number }>;
+    };
+    const blobs = manifest.layers.map((l) => blobOf(l.digest));
 
-  it("matches tar layer by layer", async () => {
-    const d = await readImage(archive, {});
-    expect(d.readLayers).toHaveLength(manifest.layers.length);
-    expect(layerFacts(d)).toEqual(blobs.map(tarFacts));
-    expect(d.readLayers.map((l) => l.descriptor.digest)).toEqual(manifest.layers.map((l) => l.digest));
-    expect(d.readLayers.map((l) => l.descriptor.blobSize)).toEqual(manifest.layers.map((l) => l.size));
-    expect(d.platform).toBe("linux/arm64");
-    const expected = kind === "uncompressed" ? "none" : kind === "estargz" ? "gzip" : kind;
-    expect(d.readLayers[0]!.descriptor.compression).toBe(expected);
-  });
+    it("matches tar layer by layer", async () => {
+      const d = await readImage(archive, {});
+      expect(d.readLayers).toHaveLength(manifest.layers.length);
+      expect(layerFacts(d)).toEqual(blobs.map(tarFacts));
+      expect(d.readLayers.map((l) => l.descriptor.digest)).toEqual(manifest.layers.map((l) => l.digest));
+      expect(d.readLayers.map((l) => l.descriptor.blobSize)).toEqual(manifest.layers.map((l) => l.size));
+      expect(d.platform).toBe("linux/arm64");
+      const expected = kind === "uncompressed" ? "none" : kind === "estargz" ? "gzip" : kind;
+      expect(d.readLayers[0]!.descriptor.compression).toBe(expected);
+    });
 
-  it("reads the same from a one-pass stream", async () => {
-    const d = await readImageStream(createReadStream(archive), archive, {});
-    expect(layerFacts(d)).toEqual(blobs.map(tarFacts));
+    it("reads the same from a one-pass stream", async () => {
+      const d = await readImageStream(createReadStream(archive), archive, {});
+      expect(layerFacts(d)).toEqual(blobs.map(tarFacts));
+    });
   });
-});

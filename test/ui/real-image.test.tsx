@@ -1,8 +1,3 @@
-/**
- * Golden frames of dive's own test image (/work/shared/fixtures/real/test-docker-image.tar), read
- * with the archive reader: the tree as dive users know it, whiteouts and hidden-later marks included.
- */
-import { existsSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, test } from "vitest";
 import { ImageModel } from "../../src/model/image-model.js";
 import { readImage } from "../../src/sources/archive.js";
@@ -10,11 +5,12 @@ import { initialState, reduce, treeOf } from "../../src/ui/explorer-state.js";
 import { outlineOf } from "../../src/ui/load-events.js";
 import { lineText, stripAnsi } from "../../src/ui/theme.js";
 import { rowFacts, treeRowLine } from "../../src/ui/tree-rows.js";
+import { realFixture, useRealFixtures } from "../real-fixtures.js";
 import { expectGolden } from "./golden.js";
 import { type Explorer, eventsFor, renderExplorer } from "./render-explorer.js";
 
-const FIXTURE = "/work/shared/fixtures/real/test-docker-image.tar";
-const present = existsSync(FIXTURE);
+const FIXTURE = realFixture("test-docker-image.tar");
+const present = useRealFixtures;
 
 let model: ImageModel;
 let open: Explorer | null = null;

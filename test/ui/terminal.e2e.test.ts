@@ -8,9 +8,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, test } from "vitest";
+import { realFixture } from "../real-fixtures.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const FIXTURE = "/work/shared/fixtures/real/test-docker-image.tar";
+const FIXTURE = realFixture("test-docker-image.tar");
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 const built = existsSync(`${ROOT}dist/cli/main.js`) && existsSync(`${ROOT}dist/ui/run-explorer.js`);
 const skip = !hasTmux
