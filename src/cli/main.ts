@@ -6,8 +6,10 @@ import { ImageModel } from "../model/image-model.js";
 import { buildJsonReport } from "../report/json-report.js";
 import { writeJson } from "../report/json-writer.js";
 import { buildTextReport } from "../report/text-report.js";
+import type { ImageContent } from "../sources/content.js";
 import { openImage } from "../sources/resolve.js";
 import type { ImageData, ImageInfo } from "../sources/types.js";
+import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs, USAGE } from "./args.js";
 
 /**
@@ -108,26 +110,59 @@ export function collectDiagnostics(data: ImageData): Diagnostic[] {
 
 async function explore(args: CliArgs, io: CliIo): Promise<number> {
   const { runExplorer } = await import("../ui/run-explorer.js");
-  const target = args.target!;
-  let diagnostics: Diagnostic[] = [];
+  const loader = explorerLoader(args);
   const code = await runExplorer({
     stdin: io.stdin,
     stdout: io.stdout,
-    subscribe: (emit) => {
-      openImage(target, {
-        ...openOptions(args),
-        onImage: (info) => emit(previewEvent(info)),
-        onProgress: (p) => emit({ kind: "progress", ...p }),
-      })
-        .then((data) => {
-          diagnostics = collectDiagnostics(data);
-          emit({ kind: "ready", model: ImageModel.build(data) });
-        })
-        .catch((e: unknown) => emit({ kind: "error", message: errorLine(e, args.debug) }));
-    },
+    subscribe: loader.subscribe,
+    openContent: loader.openContent,
   });
-  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  for (const d of loader.diagnostics()) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
   return code;
+}
+
+/**
+ * What the explorer gets from the CLI: the load events of the image (cancelled when the user quits
+ * first: the reader stops at its next chunk) and the bytes of a file as of a layer, read from the
+ * same source once the model is built. The UI never imports src/sources.
+ */
+export function explorerLoader(args: CliArgs) {
+  const target = args.target!;
+  let diagnostics: Diagnostic[] = [];
+  let model: ImageModel | null = null;
+  let content: Promise<ImageContent> | null = null;
+  const subscribe: Subscribe = (emit) => {
+    const reading = new AbortController();
+    openImage(target, {
+      ...openOptions(args),
+      signal: reading.signal,
+      onImage: (info) => emit(previewEvent(info)),
+      onProgress: (p) => emit({ kind: "progress", ...p }),
+    })
+      .then((data) => {
+        diagnostics = collectDiagnostics(data);
+        model = ImageModel.build(data);
+        emit({ kind: "ready", model });
+      })
+      .catch((e: unknown) => {
+        if (!reading.signal.aborted) emit({ kind: "error", message: errorLine(e, args.debug) });
+      });
+    return () => reading.abort();
+  };
+  const openContent: OpenContent = async (node, layer) => {
+    if (!model) throw new Error("the image is still being read");
+    const built = model;
+    content ??= import("../sources/content.js").then(({ ImageContent }) =>
+      ImageContent.forModel(target, openOptions(args), built),
+    );
+    // A failed open (e.g. an image read from stdin) is shown in the viewer and tried again next time.
+    const c = await content.catch((e: unknown) => {
+      content = null;
+      throw e;
+    });
+    return c.readNode(node, layer);
+  };
+  return { subscribe, openContent, diagnostics: () => diagnostics };
 }
 
 /** What the explorer can show before any layer is read: the layer list from the config. */

@@ -1,8 +1,10 @@
 import { useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
 import { type ExplorerState, initialState, reduce } from "./explorer-state.js";
+import { VIEW_CAP_BYTES } from "./file-view.js";
 import { prefetchNeighbours } from "./layer-tree.js";
 import type { LoadEvent } from "./load-events.js";
+import { type OpenContent, readCapped } from "./read-capped.js";
 import { composeFrame } from "./screen.js";
 import { type Subscribe, useLoadEvents } from "./use-load-events.js";
 import { useTerminalSize } from "./use-terminal-size.js";
@@ -13,6 +15,8 @@ export interface ExplorerAppProps {
   noColor?: boolean;
   /** Called with the state once the user quits, before Ink exits (e.g. to stop drawing). */
   onQuit?: (state: ExplorerState) => void;
+  /** The bytes of a file as of a layer, for the file viewer; without it the viewer says it cannot read files. */
+  openContent?: OpenContent;
 }
 
 /** Exit code when the user quits: 1 if the image could not be read, else 0. */
@@ -26,7 +30,7 @@ export function exitCodeOf(s: ExplorerState): number {
  * Ink: Ink's renderer tokenizes and measures every character of the screen on every frame
  * (~20 ms at 120×40 here), the whole key-press budget.
  */
-export function ExplorerApp({ subscribe, noColor = false, onQuit }: ExplorerAppProps) {
+export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }: ExplorerAppProps) {
   const { exit } = useApp();
   const { write } = useStdout();
   const [state, dispatch] = useReducer(reduce, undefined, () => initialState());
@@ -43,6 +47,29 @@ export function ExplorerApp({ subscribe, noColor = false, onQuit }: ExplorerAppP
     () => (state.model ? prefetchNeighbours(state.model, state.layer) : undefined),
     [state.model, state.layer],
   );
+  // The viewer's bytes are read off the key path; closing the viewer (or opening another) stops the read.
+  const viewing = state.viewer?.status === "loading" ? state.viewer : null;
+  useEffect(() => {
+    if (!viewing) return;
+    const { request, node, layer } = viewing;
+    if (!openContent) {
+      dispatch({ type: "viewer-failed", request, message: "this explorer was started without file access" });
+      return;
+    }
+    const abort = new AbortController();
+    readCapped(() => openContent(node, layer), VIEW_CAP_BYTES, abort.signal).then(
+      ({ data, truncated }) => dispatch({ type: "viewer-loaded", request, data, truncated }),
+      (err: unknown) => {
+        if (abort.signal.aborted) return;
+        dispatch({
+          type: "viewer-failed",
+          request,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      },
+    );
+    return () => abort.abort();
+  }, [viewing, openContent]);
   const frame = useMemo(() => composeFrame(state, !noColor).join("\n"), [state, noColor]);
   useLayoutEffect(() => {
     if (!state.quit) write(frame);

@@ -6,11 +6,14 @@
 
 import type { Key } from "ink";
 import type { ImageModel } from "../model/image-model.js";
+import { EntryType } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
+import { hexLineCount, isBinary, textLines } from "./file-view.js";
 import { formatBytes } from "./format.js";
 import { Command, commandForKey, keySpecOf } from "./keymap.js";
 import { type LayerListRow, layerListRows, rowOfLayer } from "./layer-list.js";
 import { computePaneLayout, type PaneLayout } from "./layout.js";
+import { adviceOf, rangeDiffOf } from "./lazy-analysis.js";
 import { type ImageOutline, type LayerProgress, type LoadEvent, outlineOf } from "./load-events.js";
 import {
   type Expansion,
@@ -23,6 +26,27 @@ import {
 } from "./visible-tree.js";
 
 export type Pane = "layers" | "tree";
+
+/** The advice overlay: which finding is selected and the first one on screen. */
+export interface AdviceView {
+  selected: number;
+  top: number;
+}
+
+/** One file opened in the viewer; its bytes arrive asynchronously (request ties the answer to it). */
+export interface FileViewer {
+  request: number;
+  node: number;
+  layer: number;
+  path: string;
+  status: "loading" | "ready" | "error";
+  data: Uint8Array | null;
+  /** Text lines, or null for a hex dump of `data`. */
+  lines: string[] | null;
+  truncated: boolean;
+  error: string | null;
+  top: number;
+}
 
 export interface ExplorerState {
   columns: number;
@@ -54,6 +78,15 @@ export interface ExplorerState {
   largestRank: number;
   help: boolean;
   helpTop: number;
+  /** The advice overlay, open or null. */
+  advice: AdviceView | null;
+  viewer: FileViewer | null;
+  /** Requests made so far, to number the next one. */
+  viewerRequests: number;
+  /** Range view: the layer to compare from (-1: none); the selected layer is compared to it. */
+  compareFrom: number;
+  /** First row of the range diff on screen. */
+  diffTop: number;
   /** A one-line message for the status line until the next key. */
   notice: string | null;
   quit: boolean;
@@ -66,6 +99,10 @@ export type Action =
   | { type: "filter-done" }
   | { type: "resize"; columns: number; rows: number }
   | { type: "load"; event: LoadEvent }
+  | { type: "viewer-loaded"; request: number; data: Uint8Array; truncated: boolean }
+  | { type: "viewer-failed"; request: number; message: string }
+  /** Ctrl+C: quits from anywhere, the viewer and overlays included. */
+  | { type: "quit" }
   /** A key as Ink reported it; resolved against the state it arrives in. */
   | { type: "key"; input: string; key: Partial<Key> };
 
@@ -94,6 +131,11 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     largestRank: -1,
     help: false,
     helpTop: 0,
+    advice: null,
+    viewer: null,
+    viewerRequests: 0,
+    compareFrom: -1,
+    diffTop: 0,
     notice: null,
     quit: false,
   };
@@ -142,6 +184,32 @@ export function treeQueryOf(s: ExplorerState): TreeQuery {
 export function treeOf(s: ExplorerState): VisibleTree | null {
   if (!s.model || s.layer < 0 || s.layer >= s.model.layerCount) return null;
   return visibleTreeOf(s.model, treeQueryOf(s));
+}
+
+/** Range view shown: a compare mark on another layer than the selected one. */
+export function comparing(s: ExplorerState): boolean {
+  return s.model !== null && s.compareFrom >= 0 && s.compareFrom !== s.layer && s.layer >= 0;
+}
+
+/** Rows of the range diff in the tree pane: title, totals line, the entries. */
+export function diffBodyHeight(s: ExplorerState, layout = layoutOf(s)): number {
+  return Math.max(1, layout.tree.height - 2);
+}
+
+/** Findings listed at once in the advice overlay (the selected one's details go below). */
+export function adviceListHeight(s: ExplorerState): number {
+  return Math.max(1, Math.floor((s.rows - 2) / 2));
+}
+
+/** Lines of the file viewer's body: the whole screen but its title and the status line. */
+export function viewerBodyHeight(s: ExplorerState): number {
+  return Math.max(1, s.rows - 2);
+}
+
+/** Lines the viewer scrolls through: the content's, plus the "truncated" note after them. */
+export function viewerLineCount(v: FileViewer): number {
+  const content = v.lines ? v.lines.length : v.data ? hexLineCount(v.data) : 0;
+  return content + (v.truncated ? 1 : 0);
 }
 
 // ---------------------------------------------------------------- helpers
@@ -211,7 +279,7 @@ function selectLayer(s: ExplorerState, layer: number): ExplorerState {
   if (n === 0) return s;
   const l = clamp(layer, 0, n - 1);
   if (l === s.layer) return s;
-  return settleTree(settleLayers({ ...s, layer: l, largestRank: -1 }));
+  return settleTree(settleLayers({ ...s, layer: l, largestRank: -1, diffTop: 0 }));
 }
 
 function setExpanded(exp: Expansion, node: number, expanded: boolean): Expansion {
@@ -312,6 +380,164 @@ function jumpLargest(s: ExplorerState): ExplorerState {
   };
 }
 
+/** Scroll position after a moving command, for a list of `total` lines `h` high. */
+function scrolled(c: Command, top: number, total: number, h: number): number | null {
+  const max = Math.max(0, total - h);
+  switch (c) {
+    case Command.Up:
+      return clamp(top - 1, 0, max);
+    case Command.Down:
+      return clamp(top + 1, 0, max);
+    case Command.PageUp:
+      return clamp(top - h, 0, max);
+    case Command.PageDown:
+      return clamp(top + h, 0, max);
+    case Command.First:
+      return 0;
+    case Command.Last:
+      return max;
+    default:
+      return null;
+  }
+}
+
+function viewerCommand(s: ExplorerState, v: FileViewer, c: Command): ExplorerState {
+  switch (c) {
+    case Command.Clear:
+    case Command.Quit:
+    case Command.ViewFile:
+      return { ...s, viewer: null };
+    case Command.Help:
+      return { ...s, help: true, helpTop: 0 };
+    default: {
+      const top = scrolled(c, v.top, viewerLineCount(v), viewerBodyHeight(s));
+      return top === null ? s : { ...s, viewer: { ...v, top } };
+    }
+  }
+}
+
+/** The layer whose version of `node` to show: the selected one, or for a removed path the last one holding it. */
+function viewLayerOf(model: ImageModel, node: number, layer: number): number {
+  for (let l = layer; l >= 0; l--) if (model.visibleAt(node, l) >= 0) return l;
+  return -1;
+}
+
+function openViewer(s: ExplorerState): ExplorerState {
+  const model = s.model;
+  if (!model || s.focus !== "tree" || comparing(s) || s.cursor <= ROOT) {
+    return { ...s, notice: "Select a file in the file tree to view it" };
+  }
+  const node = s.cursor;
+  const layer = viewLayerOf(model, node, s.layer);
+  const path = model.paths.path(node);
+  if (layer < 0) return { ...s, notice: `No layer up to ${s.layer} holds ${path}` };
+  const type = model.stack.type(model.visibleAt(node, layer));
+  if (type === EntryType.Dir) return { ...s, notice: `${path} is a directory: press Enter to fold it` };
+  if (type !== EntryType.File && type !== EntryType.Symlink && type !== EntryType.Hardlink) {
+    return { ...s, notice: `${path} is not a regular file` };
+  }
+  const request = s.viewerRequests + 1;
+  const viewer: FileViewer = {
+    request,
+    node,
+    layer,
+    path,
+    status: "loading",
+    data: null,
+    lines: null,
+    truncated: false,
+    error: null,
+    top: 0,
+  };
+  return { ...s, viewer, viewerRequests: request };
+}
+
+function adviceCommand(s: ExplorerState, a: AdviceView, c: Command): ExplorerState {
+  const findings = s.model ? adviceOf(s.model) : [];
+  const h = adviceListHeight(s);
+  const select = (i: number): ExplorerState => {
+    const selected = clamp(i, 0, Math.max(0, findings.length - 1));
+    return { ...s, advice: { selected, top: windowTop(a.top, selected, h, findings.length) } };
+  };
+  switch (c) {
+    case Command.Advice:
+    case Command.Clear:
+      return { ...s, advice: null };
+    case Command.Quit:
+      return { ...s, quit: true };
+    case Command.Help:
+      return { ...s, help: true, helpTop: 0 };
+    case Command.Up:
+      return select(a.selected - 1);
+    case Command.Down:
+      return select(a.selected + 1);
+    case Command.PageUp:
+      return select(a.selected - h);
+    case Command.PageDown:
+      return select(a.selected + h);
+    case Command.First:
+      return select(0);
+    case Command.Last:
+      return select(findings.length - 1);
+    case Command.ToggleDir:
+    case Command.Expand:
+      return jumpToFinding(s, a.selected);
+    default:
+      return s;
+  }
+}
+
+/** Enter on a finding: its layer, its first path in the tree (views that hide it are reset). */
+function jumpToFinding(s: ExplorerState, index: number): ExplorerState {
+  const model = s.model;
+  const f = model ? adviceOf(model)[index] : undefined;
+  if (!model || !f) return s;
+  if (f.layer === null) return { ...s, notice: "This finding is about the image config, not a layer" };
+  let next = selectLayer({ ...s, advice: null, compareFrom: -1, focus: "layers" }, f.layer);
+  const node = f.nodes[0];
+  if (node === undefined || node <= ROOT)
+    return { ...next, notice: `Layer ${f.layer}: ${f.instruction ?? ""}` };
+  const expand = (x: ExplorerState): ExplorerState => {
+    let expansion = x.expansion;
+    for (let p = model.paths.parent(node); p > ROOT; p = model.paths.parent(p)) {
+      expansion = setExpanded(expansion, p, true);
+    }
+    return { ...x, expansion, focus: "tree" };
+  };
+  next = expand(next);
+  let t = treeOf(next);
+  let row = t ? t.indexOf(node) : -1;
+  let reset = false;
+  if (row < 0) {
+    next = { ...next, filter: "", filterEditing: false, hide: SHOW_ALL, changesOnly: false };
+    t = treeOf(next);
+    row = t ? t.indexOf(node) : -1;
+    reset = true;
+  }
+  const path = model.paths.path(node);
+  if (!t || row < 0) return { ...next, notice: `${path} is not in the tree of layer ${f.layer}` };
+  const moved = moveTreeTo(next, t, row, row - Math.floor(treeBodyHeight(next) / 2));
+  return { ...moved, notice: `${reset ? "Filters cleared · " : ""}Layer ${f.layer}: ${path}` };
+}
+
+function compareMark(s: ExplorerState): ExplorerState {
+  if (s.compareFrom >= 0) return { ...s, compareFrom: -1, diffTop: 0, notice: "Compare mark cleared" };
+  if (!s.model || s.layer < 0) return { ...s, notice: "The image is still being read" };
+  return {
+    ...s,
+    compareFrom: s.layer,
+    diffTop: 0,
+    notice: `Comparing from layer ${s.layer}: select another layer to see what changed (Esc clears)`,
+  };
+}
+
+function diffCommand(s: ExplorerState, c: Command): ExplorerState | null {
+  if (!comparing(s) || s.focus !== "tree") return null;
+  const total = rangeDiffOf(s.model!, s.compareFrom, s.layer).entries.length;
+  const top = scrolled(c, s.diffTop, total, diffBodyHeight(s));
+  return top === null ? null : { ...s, diffTop: top };
+}
+
 function helpCommand(s: ExplorerState, command: Command): ExplorerState {
   switch (command) {
     case Command.Help:
@@ -337,6 +563,10 @@ function helpCommand(s: ExplorerState, command: Command): ExplorerState {
 function command(state: ExplorerState, c: Command): ExplorerState {
   const s = state.notice === null ? state : { ...state, notice: null };
   if (s.help) return helpCommand(s, c);
+  if (s.viewer) return viewerCommand(s, s.viewer, c);
+  if (s.advice) return adviceCommand(s, s.advice, c);
+  const inDiff = diffCommand(s, c);
+  if (inDiff) return inDiff;
   const keepRank = (x: ExplorerState) => (c === Command.JumpLargest ? x : { ...x, largestRank: -1 });
   switch (c) {
     case Command.Quit:
@@ -348,8 +578,18 @@ function command(state: ExplorerState, c: Command): ExplorerState {
     case Command.Filter:
       return { ...s, filterEditing: true, focus: "tree" };
     case Command.Clear:
-      if (s.filter === "" && !s.filterEditing) return s;
+      if (s.filter === "" && !s.filterEditing) {
+        return s.compareFrom >= 0 ? { ...s, compareFrom: -1, diffTop: 0 } : s;
+      }
       return settleTree({ ...s, filter: "", filterEditing: false });
+    case Command.Advice:
+      if (!s.model) return { ...s, notice: "The advice is ready once the image is read" };
+      adviceOf(s.model);
+      return { ...s, advice: { selected: 0, top: 0 } };
+    case Command.ViewFile:
+      return openViewer(s);
+    case Command.CompareMark:
+      return compareMark(s);
     case Command.PrevLayer:
       return selectLayer(s, s.layer - 1);
     case Command.NextLayer:
@@ -442,6 +682,19 @@ export function reduce(s: ExplorerState, a: Action): ExplorerState {
       return settleTree(settleLayers({ ...s, columns: a.columns, rows: a.rows }));
     case "load":
       return load(s, a.event);
+    case "quit":
+      return { ...s, quit: true };
+    case "viewer-loaded": {
+      const v = s.viewer;
+      if (!v || v.request !== a.request) return s;
+      const lines = isBinary(a.data) ? null : textLines(a.data);
+      return { ...s, viewer: { ...v, status: "ready", data: a.data, lines, truncated: a.truncated } };
+    }
+    case "viewer-failed": {
+      const v = s.viewer;
+      if (!v || v.request !== a.request) return s;
+      return { ...s, viewer: { ...v, status: "error", error: a.message } };
+    }
     case "key": {
       // Keys typed faster than they are read arrive as one string (Ink reports it like a paste):
       // outside the filter prompt, each character is a key of its own.
@@ -520,7 +773,7 @@ const MOVES_WHILE_TYPING = new Set<Command>([
 /** What a key means in this state: a command, or text for the filter being typed. */
 export function actionForKey(s: ExplorerState, input: string, partial: Partial<Key>): Action | null {
   const key: Key = { ...NO_KEY, ...partial };
-  if (key.ctrl && input === "c") return { type: "command", command: Command.Quit };
+  if (key.ctrl && input === "c") return { type: "quit" };
   if (s.filterEditing && !s.help) {
     if (key.return) return { type: "filter-done" };
     if (key.escape) return { type: "command", command: Command.Clear };

@@ -33,6 +33,9 @@ export const Command = {
   HideModified: "hide-modified",
   HideUnmodified: "hide-unmodified",
   JumpLargest: "jump-largest",
+  Advice: "advice",
+  ViewFile: "view-file",
+  CompareMark: "compare-mark",
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -93,7 +96,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Clear,
     keys: [named("escape")],
-    description: "Clear the filter; close the help",
+    description: "Clear filter or compare mark; close views",
     section: "General",
   },
   { command: Command.Up, keys: [named("up"), ch("k")], description: "Up", section: "Moving" },
@@ -124,6 +127,18 @@ export const KEYMAP: readonly Binding[] = [
     command: Command.ToggleHistory,
     keys: [ch("e")],
     description: "Show or hide empty-layer history (ENV, CMD, …)",
+    section: "Layers",
+  },
+  {
+    command: Command.CompareMark,
+    keys: [ch("x")],
+    description: "Compare this layer with the one selected",
+    section: "Layers",
+  },
+  {
+    command: Command.Advice,
+    keys: [ch("A")],
+    description: "Advice: what to fix (Enter jumps to it)",
     section: "Layers",
   },
   {
@@ -196,6 +211,12 @@ export const KEYMAP: readonly Binding[] = [
     command: Command.JumpLargest,
     keys: [ch("L")],
     description: "Jump to the largest file, then the next largest",
+    section: "File tree",
+  },
+  {
+    command: Command.ViewFile,
+    keys: [ch("v"), ch("o")],
+    description: "View the file as of this layer",
     section: "File tree",
   },
 ];

@@ -342,8 +342,27 @@ interface ModelTrees {
 }
 
 const cache = new WeakMap<ImageModel, ModelTrees>();
-/** Keep this many bytes of per-layer arrays (~17 per path per layer), and at least 4 layers. */
-const CACHE_BYTES = 192 * 2 ** 20;
+/** A cached tree costs ~18 bytes per path (ver, cls, size, rowsBelow, status). */
+const TREE_BYTES_PER_PATH = 18;
+/**
+ * The process must stay near 400 bytes per tar entry (the archive reader's budget) and the model
+ * takes about half of that: cached trees get 64 bytes per path (3 layers: the selected one and
+ * the two prefetched neighbours), small images at least 32 MiB.
+ */
+const CACHE_BYTES_PER_PATH = 64;
+const CACHE_MIN_BYTES = 32 * 2 ** 20;
+const MIN_CACHED_TREES = 3;
+
+/** How many layer trees `model` may keep cached. */
+export function cachedTreeLimit(paths: number): number {
+  const budget = Math.max(CACHE_MIN_BYTES, CACHE_BYTES_PER_PATH * paths);
+  return Math.max(MIN_CACHED_TREES, Math.floor(budget / (TREE_BYTES_PER_PATH * Math.max(1, paths))));
+}
+
+/** Is `layer`'s tree still cached (views built on an evicted tree should go too)? */
+export function hasLayerTree(model: ImageModel, layer: number): boolean {
+  return cache.get(model)?.byLayer.has(layer) ?? false;
+}
 
 /**
  * The (cached) tree of `model` as of `layer`, derived from the nearest cached layer when at most
@@ -388,7 +407,7 @@ export function layerTreeOf(model: ImageModel, layer: number, patchLimit = model
 function remember(model: ImageModel, trees: ModelTrees, t: LayerTree): void {
   const { byLayer } = trees;
   byLayer.set(t.layer, t);
-  const keep = Math.max(4, Math.floor(CACHE_BYTES / (17 * Math.max(1, model.paths.size))));
+  const keep = cachedTreeLimit(model.paths.size);
   while (byLayer.size > keep) byLayer.delete(byLayer.keys().next().value!);
 }
 

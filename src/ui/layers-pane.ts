@@ -20,7 +20,8 @@ function sizeCell(s: ExplorerState, layer: number): { text: string; style?: Styl
 export function layersPaneLines(s: ExplorerState, rect: Rect, color: boolean): string[] {
   const focused = s.focus === "layers";
   const count = s.outline?.layers.length ?? 0;
-  const extra = count === 0 ? "" : `${count}`;
+  const mark = s.compareFrom >= 0 ? ` · comparing from ${s.compareFrom}` : "";
+  const extra = count === 0 ? "" : `${count}${mark}`;
   const lines = [titleLine("Layers", extra, rect.width, focused, color)];
   const rows = listRowsOf(s);
   const h = layersBodyHeight(s);
@@ -42,7 +43,10 @@ export function layersPaneLines(s: ExplorerState, rect: Rect, color: boolean): s
     const base: Style | undefined = selected ? (focused ? STYLES.cursor : STYLES.cursorUnfocused) : undefined;
     const muted = outside ? STYLES.muted : undefined;
     const line: Line = [
-      { text: `${selected ? "▸" : " "}${padStart(String(layer), digits)} `, style: muted },
+      {
+        text: `${selected ? "▸" : layer === s.compareFrom ? "◆" : " "}${padStart(String(layer), digits)} `,
+        style: muted,
+      },
       { text: `${padStart(size.text, 8)} `, style: { ...muted, ...size.style } },
       { text: sanitize(command) || "(no command recorded)", style: muted },
     ];

@@ -1,6 +1,7 @@
 import { type Instance, render } from "ink";
 import { ExplorerApp } from "./explorer-app.js";
 import type { FrameWriter } from "./frame-writer.js";
+import type { OpenContent } from "./read-capped.js";
 import type { Subscribe } from "./use-load-events.js";
 
 /**
@@ -12,10 +13,16 @@ export function mountExplorer(opts: {
   screen: FrameWriter;
   subscribe: Subscribe;
   noColor: boolean;
+  openContent?: OpenContent;
 }): Instance {
   const sink = { write: () => true, isTTY: false, columns: 80, rows: 24, on: () => sink, off: () => sink };
   return render(
-    <ExplorerApp subscribe={opts.subscribe} noColor={opts.noColor} onQuit={() => opts.screen.freeze()} />,
+    <ExplorerApp
+      subscribe={opts.subscribe}
+      noColor={opts.noColor}
+      openContent={opts.openContent}
+      onQuit={() => opts.screen.freeze()}
+    />,
     {
       stdin: opts.stdin,
       stdout: opts.screen as unknown as NodeJS.WriteStream,

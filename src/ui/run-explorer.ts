@@ -3,10 +3,12 @@
  * loaded only when the explorer actually starts, so report mode never pays for them.
  */
 import { FrameWriter } from "./frame-writer.js";
+import type { OpenContent } from "./read-capped.js";
 import { TerminalSession } from "./terminal-session.js";
 import type { Subscribe } from "./use-load-events.js";
 
 export type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
+export type { OpenContent } from "./read-capped.js";
 export type { Subscribe } from "./use-load-events.js";
 
 export interface ExplorerOptions {
@@ -20,6 +22,8 @@ export interface ExplorerOptions {
   subscribe: Subscribe;
   /** No colours (markers, bold and inverse stay). Defaults to NO_COLOR being set and non-empty. */
   noColor?: boolean;
+  /** The bytes of a file (node id) as of a layer, for the file viewer; read at most 1 MiB, then destroyed. */
+  openContent?: OpenContent;
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -52,7 +56,13 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
   try {
     session.enter();
     const { mountExplorer } = await import("./mount-explorer.js");
-    const ink = mountExplorer({ stdin, screen, subscribe: opts.subscribe, noColor });
+    const ink = mountExplorer({
+      stdin,
+      screen,
+      subscribe: opts.subscribe,
+      noColor,
+      openContent: opts.openContent,
+    });
     try {
       const result = await ink.waitUntilExit();
       return typeof result === "number" ? result : 0;

@@ -3,14 +3,17 @@
  * (computePaneLayout), and the columns are joined side by side. Pure — the app, the tests and the
  * benchmark all go through here.
  */
-import { type ExplorerState, layoutOf } from "./explorer-state.js";
+import { adviceLines } from "./advice-overlay.js";
+import { comparing, type ExplorerState, layoutOf } from "./explorer-state.js";
 import { fileTreeLines } from "./file-tree-pane.js";
+import { fileViewerLines } from "./file-viewer-pane.js";
 import { helpLines } from "./help-overlay.js";
 import { imageDetailsLines } from "./image-details-pane.js";
 import { layerDetailsLines } from "./layer-details-pane.js";
 import { layersPaneLines } from "./layers-pane.js";
 import { MIN_COLUMNS, MIN_ROWS } from "./layout.js";
 import { fitLines } from "./pane.js";
+import { rangeDiffLines } from "./range-diff-pane.js";
 import { statusLine } from "./status-line.js";
 import { paintLine, STYLES } from "./theme.js";
 
@@ -18,11 +21,16 @@ export function composeFrame(s: ExplorerState, color: boolean): string[] {
   const layout = layoutOf(s);
   const status = statusLine(s, s.columns, color);
   if (s.help) return [...fitLines(helpLines(s, color), s.columns, s.rows - 1), status];
+  if (s.viewer) return [...fitLines(fileViewerLines(s, color), s.columns, s.rows - 1), status];
+  if (s.advice) return [...fitLines(adviceLines(s, color), s.columns, s.rows - 1), status];
   if (layout.kind === "too-small") {
     const msg = `Terminal too small: ${s.columns}×${s.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}. q quits.`;
     return [paintLine([{ text: msg, style: STYLES.warning }], s.columns, color)];
   }
-  const tree = fitLines(fileTreeLines(s, layout.tree, color), layout.tree.width, layout.tree.height);
+  const treeLines = comparing(s)
+    ? rangeDiffLines(s, layout.tree, color)
+    : fileTreeLines(s, layout.tree, color);
+  const tree = fitLines(treeLines, layout.tree.width, layout.tree.height);
   const layers = fitLines(
     layersPaneLines(s, layout.layers, color),
     layout.layers.width,

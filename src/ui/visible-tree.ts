@@ -12,7 +12,7 @@
 import { type ImageModel, NodeStatus } from "../model/image-model.js";
 import { EntryType } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
-import { ABSENT, type LayerTree, layerTreeOf, REMOVED } from "./layer-tree.js";
+import { ABSENT, hasLayerTree, type LayerTree, layerTreeOf, REMOVED } from "./layer-tree.js";
 import { filterKind, filterMask, matchesByName, nameHitMask } from "./path-filter.js";
 
 export interface HideFlags {
@@ -449,8 +449,22 @@ export class VisibleTree {
 }
 
 const EMPTY: ReadonlySet<number> = new Set();
-/** Views kept: a few, so that erasing a filter while typing finds the earlier ones. */
-const CACHED_COUNTS = 8;
+/**
+ * Views kept: a few, so that erasing a filter while typing finds the earlier ones; each costs up
+ * to ~11 bytes per path, so big images keep fewer (36 bytes per path in all, at least 2 views).
+ */
+const MAX_CACHED_COUNTS = 8;
+const COUNTS_BYTES_PER_PATH = 11;
+const COUNTS_BUDGET_PER_PATH = 36;
+const COUNTS_MIN_BYTES = 32 * 2 ** 20;
+
+export function cachedCountsLimit(paths: number): number {
+  const n = Math.max(1, paths);
+  const fit = Math.floor(
+    Math.max(COUNTS_MIN_BYTES, COUNTS_BUDGET_PER_PATH * n) / (COUNTS_BYTES_PER_PATH * n),
+  );
+  return Math.max(2, Math.min(MAX_CACHED_COUNTS, fit));
+}
 const countsCache = new WeakMap<ImageModel, Map<string, Counts>>();
 
 function baseKey(q: TreeQuery): string {
@@ -509,6 +523,9 @@ export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
     counts = new Counts(model, layerTreeOf(model, q.layer), q, narrowingBase(m, q));
   }
   m.set(key, counts);
-  if (m.size > CACHED_COUNTS) m.delete(m.keys().next().value!);
+  // A view holds its layer's tree: drop views of evicted trees, or they would keep them alive.
+  for (const [k, c] of m) if (c !== counts && !hasLayerTree(model, c.q.layer)) m.delete(k);
+  const limit = cachedCountsLimit(model.paths.size);
+  while (m.size > limit) m.delete(m.keys().next().value!);
   return new VisibleTree(counts, q);
 }

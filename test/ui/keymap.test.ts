@@ -77,7 +77,10 @@ describe("keymap", () => {
     expect(c("b", { ctrl: true })).toBe(Command.ToggleAttributes);
     expect(c("L", { shift: true })).toBe(Command.JumpLargest);
     expect(c("l")).toBe(Command.Expand);
-    expect(c("x")).toBeNull();
+    expect(c("x")).toBe(Command.CompareMark);
+    expect(c("A", { shift: true })).toBe(Command.Advice);
+    expect(c("v")).toBe(Command.ViewFile);
+    expect(c("z")).toBeNull();
   });
 
   test("the table lists every binding, grouped by section", () => {

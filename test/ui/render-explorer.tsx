@@ -10,6 +10,7 @@ import { render } from "ink-testing-library";
 import type { ImageModel } from "../../src/model/image-model.js";
 import { ExplorerApp, exitCodeOf } from "../../src/ui/explorer-app.js";
 import { type LoadEvent, outlineOf } from "../../src/ui/load-events.js";
+import type { OpenContent } from "../../src/ui/read-capped.js";
 import { stripAnsi } from "../../src/ui/theme.js";
 import type { Subscribe } from "../../src/ui/use-load-events.js";
 
@@ -88,11 +89,15 @@ export async function renderExplorer(opts: {
   rows?: number;
   events?: LoadEvent[];
   noColor?: boolean;
+  openContent?: OpenContent;
+  /** Returned by the subscription: called when the explorer stops listening (the user quit). */
+  onCancel?: () => void;
 }): Promise<Explorer> {
   let emitRef: ((e: LoadEvent) => void) | null = null;
   const subscribe: Subscribe = (emit) => {
     emitRef = emit;
     for (const e of opts.events ?? []) emit(e);
+    return opts.onCancel;
   };
   let exitResolve: (code: number) => void = () => {};
   const exited = new Promise<number>((r) => {
@@ -102,6 +107,7 @@ export async function renderExplorer(opts: {
     <ExplorerApp
       subscribe={subscribe}
       noColor={opts.noColor ?? true}
+      openContent={opts.openContent}
       onQuit={(s) => exitResolve(exitCodeOf(s))}
     />,
   );
