@@ -723,7 +723,7 @@ export function reduce(s: ExplorerState, a: Action): ExplorerState {
   }
 }
 
-const NO_KEY: Key = {
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

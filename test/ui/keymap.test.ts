@@ -1,31 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { NO_KEY } from "../../src/ui/explorer-state.js";
 import { Command, commandForKey, KEYMAP, keyLabel, keySpecOf, validateKeymap } from "../../src/ui/keymap.js";
 import { extractKeyTableBlock, renderKeyTable, renderKeyTableBlock } from "../../src/ui/keymap-table.js";
 
-const key = (over: Record<string, boolean>) => ({
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-  ...over,
-});
+const key = (over: Record<string, boolean>) => ({ ...NO_KEY, ...over });
 
 describe("keymap", () => {
   test("every command has keys and a description; no key is bound twice", () => {
