@@ -43,8 +43,7 @@ export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
       ]),
     );
     const created = s.model?.history[summary.historyIndex]?.created;
-    if (created)
-      facts.push(labelled("Created", [{ text: created.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") }]));
+    if (created) facts.push(labelled("Created", [{ text: formatCreated(created) }]));
     if (summary.error)
       facts.push(labelled("Error", [{ text: sanitize(summary.error), style: STYLES.error }]));
   } else {
@@ -62,4 +61,11 @@ export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
   for (const c of commandLines) lines.push(paintLine([{ text: c }], w, color));
   for (const f of facts.slice(0, Math.max(0, h - commandLines.length))) lines.push(paintLine(f, w, color));
   return lines;
+}
+
+/** RFC 3339 as engines write it (nanoseconds, Z or an offset) shown in UTC to the second. */
+export function formatCreated(created: string): string {
+  const t = Date.parse(created.replace(/(\.\d{3})\d+/, "$1"));
+  if (Number.isNaN(t)) return created;
+  return `${new Date(t).toISOString().slice(0, 19).replace("T", " ")} UTC`;
 }

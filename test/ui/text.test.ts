@@ -69,3 +69,12 @@ describe("format", () => {
     expect(shortDigest(null)).toBe("—");
   });
 });
+
+describe("created times", () => {
+  test("shows engines' RFC 3339 times in UTC to the second", async () => {
+    const { formatCreated } = await import("../../src/ui/layer-details-pane.js");
+    expect(formatCreated("2025-01-26T22:54:00.500849935+01:00")).toBe("2025-01-26 21:54:00 UTC");
+    expect(formatCreated("2018-12-28T16:50:51.123Z")).toBe("2018-12-28 16:50:51 UTC");
+    expect(formatCreated("not a time")).toBe("not a time");
+  });
+});
