@@ -1,4 +1,5 @@
 import { posix } from "node:path";
+import { UserError } from "../model/diagnostics.js";
 
 /**
  * Read access to the files of an image archive, whatever holds them (a seekable tar, a directory,
@@ -63,4 +64,24 @@ export function resolveLinks<T>(
     current = target;
   }
   return null;
+}
+
+/** A manifest, index or config larger than MAX_JSON_BYTES means a damaged or foreign archive. */
+export function jsonTooLarge(
+  label: string,
+  path: string,
+  size: number,
+  hint = "the archive is damaged or not an image archive",
+): UserError {
+  return new UserError(`${label}: ${path} is ${size} bytes, too large to be a manifest or config`, hint);
+}
+
+/** The link of an archive member shaped `{ kind, target }`, for resolveLinks. */
+export function memberLink(m: {
+  kind: string;
+  target?: string;
+}): { kind: "symlink" | "hardlink"; target: string } | null {
+  return (m.kind === "symlink" || m.kind === "hardlink") && m.target !== undefined
+    ? { kind: m.kind, target: m.target }
+    : null;
 }

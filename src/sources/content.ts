@@ -22,7 +22,13 @@ import { ImageModel } from "../model/image-model.js";
 import { EntryType, parseEntryName } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
-import { type ArchiveStore, MAX_JSON_BYTES, normalizeArchivePath, resolveLinks } from "./archive-store.js";
+import {
+  type ArchiveStore,
+  MAX_JSON_BYTES,
+  memberLink,
+  normalizeArchivePath,
+  resolveLinks,
+} from "./archive-store.js";
 import { DirStore } from "./dir-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import { describeUnrecognised, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
@@ -464,7 +470,7 @@ class SpooledBlobSource implements BlobSource {
       checkPlan(plan, this.model, this.label);
       for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
         const planned = plan.layers[L]!;
-        const r = planned.path === null ? null : resolveLinks(members, linkOf, planned.path);
+        const r = planned.path === null ? null : resolveLinks(members, memberLink, planned.path);
         if (r === null || r.entry.kind !== "file") {
           throw new UserError(`${this.label}: layer ${L}'s blob is not in the archive`);
         }
@@ -479,10 +485,6 @@ class SpooledBlobSource implements BlobSource {
   }
 }
 
-function linkOf(m: Member): { kind: "symlink" | "hardlink"; target: string } | null {
-  return m.kind === "symlink" || m.kind === "hardlink" ? { kind: m.kind, target: m.target } : null;
-}
-
 /** What a spooling pass kept, served to planImage. */
 class SpoolStore implements ArchiveStore {
   constructor(
@@ -491,12 +493,12 @@ class SpoolStore implements ArchiveStore {
   ) {}
 
   size(path: string): number | null {
-    const r = resolveLinks(this.members, linkOf, path);
+    const r = resolveLinks(this.members, memberLink, path);
     return r !== null && r.entry.kind === "file" ? r.entry.size : null;
   }
 
   async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.members, linkOf, path);
+    const r = resolveLinks(this.members, memberLink, path);
     return r !== null && r.entry.kind === "file" ? r.entry.bytes : null;
   }
 }

@@ -1,8 +1,7 @@
 import { createReadStream, type ReadStream, realpathSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { UserError } from "../model/diagnostics.js";
-import { type ArchiveStore, MAX_JSON_BYTES } from "./archive-store.js";
+import { type ArchiveStore, jsonTooLarge, MAX_JSON_BYTES } from "./archive-store.js";
 
 const READ_CHUNK = 1 << 20;
 
@@ -46,10 +45,7 @@ export class DirStore implements ArchiveStore {
     if (real === null) return null;
     const size = statSync(real).size;
     if (size > MAX_JSON_BYTES) {
-      throw new UserError(
-        `${this.label}: ${path} is ${size} bytes, too large to be a manifest or config`,
-        "the directory is damaged or not an OCI image layout",
-      );
+      throw jsonTooLarge(this.label, path, size, "the directory is damaged or not an OCI image layout");
     }
     return readFile(real);
   }

@@ -5,7 +5,14 @@ import { DecompressStream } from "zstd-napi";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
-import { type ArchiveStore, MAX_JSON_BYTES, normalizeArchivePath, resolveLinks } from "./archive-store.js";
+import {
+  type ArchiveStore,
+  jsonTooLarge,
+  MAX_JSON_BYTES,
+  memberLink,
+  normalizeArchivePath,
+  resolveLinks,
+} from "./archive-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import {
   describeUnrecognised,
@@ -168,7 +175,7 @@ export async function readArchiveStream(
   // Keep only the chosen image's layers; re-intern their paths if other blobs were parsed too.
   const results = plan.layers.map((l) => {
     if (l.missing !== null || l.path === null) return null;
-    const r = resolveLinks(entries, linkOf, l.path);
+    const r = resolveLinks(entries, memberLink, l.path);
     if (r === null || r.entry.kind !== "file") return null;
     if (r.entry.layer !== null) return r.entry.layer;
     return {
@@ -339,10 +346,6 @@ async function readEntry(
   entries.set(path, { kind: "file", size, bytes: first, complete: first.length === size, layer });
 }
 
-function linkOf(e: StreamEntry): { kind: "symlink" | "hardlink"; target: string } | null {
-  return e.kind === "symlink" || e.kind === "hardlink" ? { kind: e.kind, target: e.target } : null;
-}
-
 /** What a one-pass read kept, served as an ArchiveStore for planning. */
 class StreamStore implements ArchiveStore {
   constructor(
@@ -351,18 +354,15 @@ class StreamStore implements ArchiveStore {
   ) {}
 
   size(path: string): number | null {
-    const r = resolveLinks(this.entries, linkOf, path);
+    const r = resolveLinks(this.entries, memberLink, path);
     return r !== null && r.entry.kind === "file" ? r.entry.size : null;
   }
 
   async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.entries, linkOf, path);
+    const r = resolveLinks(this.entries, memberLink, path);
     if (r === null || r.entry.kind !== "file") return null;
     if (!r.entry.complete && r.entry.size > MAX_JSON_BYTES) {
-      throw new UserError(
-        `${this.label}: ${path} is ${r.entry.size} bytes, too large to be a manifest or config`,
-        "the archive is damaged or not an image archive",
-      );
+      throw jsonTooLarge(this.label, path, r.entry.size);
     }
     // A member that did not look like JSON: hand back its first bytes so parsing reports it.
     return r.entry.bytes;

@@ -2,7 +2,13 @@ import { createReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
-import { type ArchiveStore, MAX_JSON_BYTES, normalizeArchivePath, resolveLinks } from "./archive-store.js";
+import {
+  type ArchiveStore,
+  jsonTooLarge,
+  MAX_JSON_BYTES,
+  normalizeArchivePath,
+  resolveLinks,
+} from "./archive-store.js";
 import {
   BLOCK,
   checksumOk,
@@ -152,10 +158,7 @@ export class TarFileStore implements ArchiveStore {
     const r = resolveLinks(this.entries, linkOf, path);
     if (r === null || r.entry.kind !== "file") return null;
     if (r.entry.size > MAX_JSON_BYTES) {
-      throw new UserError(
-        `${this.label}: ${path} is ${r.entry.size} bytes, too large to be a manifest or config`,
-        "the archive is damaged or not an image archive",
-      );
+      throw jsonTooLarge(this.label, path, r.entry.size);
     }
     const stream = this.open(r.path);
     const chunks: Buffer[] = [];
