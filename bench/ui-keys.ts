@@ -17,6 +17,7 @@ import { ExplorerApp } from "../src/ui/explorer-app.js";
 import { dropLayerTrees, layerTreeOf } from "../src/ui/layer-tree.js";
 import { outlineOf } from "../src/ui/load-events.js";
 import type { Subscribe } from "../src/ui/use-load-events.js";
+import { dropViews } from "../src/ui/visible-tree.js";
 import { syntheticModel } from "./ui-synthetic.js";
 
 const COLUMNS = 120;
@@ -125,11 +126,13 @@ await measure("collapse/expand /usr (~1M rows)", repeat(" ", 40));
 await press(" ");
 // Layer changes. Back to back, nothing can be prepared: every first visit builds its tree.
 dropLayerTrees(model);
+dropViews(model);
 layerTreeOf(model, model.layerCount - 1); // the layer on screen stays built
 await measure("layer change, first visit", repeat("[", 9));
 await measure("layer change, revisit", [...repeat("]", 9), ...repeat("[", 9), ...repeat("]", 9)]);
 // At a human pace (a key every 250 ms) the neighbours are prepared in idle time.
 dropLayerTrees(model);
+dropViews(model);
 layerTreeOf(model, model.layerCount - 1);
 await measure("layer change, first visit, 250 ms apart", repeat("[", 9), 250);
 // Filter: type a path fragment, erase it, type another.

@@ -3,10 +3,15 @@
  * version of each path is current, whether it is shown (present, or removed by this very layer),
  * the bytes under it, and the rows under it when everything is shown. No objects per path.
  *
- * The first tree is built in two linear passes (versions, then nodes in reverse id order — a
- * parent's id is always smaller than its children's). Any other layer is derived from the nearest
- * cached one: only paths with a version written or hidden in between can differ, so only they and
- * their ancestors are patched — a layer step costs the layers' changes, not the image's size.
+ * There is one such set of arrays per image, and it is moved from layer to layer in place. A move
+ * by one layer touches only the paths with a version written or hidden in between, and their
+ * ancestors. The first time a step between two neighbouring layers is taken it is computed (and
+ * the values on both sides kept, within a byte budget); after that, crossing it is a sweep of
+ * stores over the touched nodes in id order. So a layer change costs the layers' changes, never
+ * the image's size, and memory is one tree plus the changes — not a tree per layer.
+ *
+ * `LayerTree` is a handle on that shared state for one layer: its arrays are valid until a tree of
+ * another layer of the same image is used; every accessor moves the state back first.
  */
 import { type ImageModel, NodeStatus } from "../model/image-model.js";
 import { ROOT } from "../model/path-table.js";
@@ -22,152 +27,61 @@ STATUS_OF_CHANGE[ChangeKind.Added] = NodeStatus.Added;
 STATUS_OF_CHANGE[ChangeKind.Modified] = NodeStatus.Modified;
 STATUS_OF_CHANGE[ChangeKind.Same] = NodeStatus.Same;
 
-/** Where each layer's versions start, and which versions each layer hides; built once per model. */
-class VersionIndex {
-  /** Versions of layer k are layerStart[k] .. layerStart[k+1] (versions are appended layer by layer). */
-  readonly layerStart: Int32Array;
-  readonly hiddenStart: Int32Array;
-  readonly hiddenList: Int32Array;
-  /** The previous version of the same node, or -1. */
-  readonly prevVer: Int32Array;
-  /** False if versions were not in layer order (then every tree is built in full). */
-  readonly ordered: boolean;
-  /** Scratch for patching, by node: a visit stamp and the deltas summed from changed children. */
-  readonly stamp: Int32Array;
-  readonly sizeDelta: Float64Array;
-  readonly rowsDelta: Int32Array;
-  readonly ownBefore: Float64Array;
-  generation = 0;
+/** The step between layer k and k + 1: its touched nodes (ascending) and their values on both sides. */
+interface Step {
+  nodes: Int32Array;
+  clsLo: Uint8Array;
+  clsHi: Uint8Array;
+  sizeLo: Float64Array;
+  sizeHi: Float64Array;
+  rowsLo: Int32Array;
+  rowsHi: Int32Array;
+}
 
-  constructor(model: ImageModel) {
-    const vs = model.versions;
-    const layers = model.layerCount;
-    const layerStart = new Int32Array(layers + 1);
-    const hiddenCount = new Int32Array(layers + 1);
-    let ordered = true;
-    for (let v = 0; v < vs.count; v++) {
-      const L = vs.layer[v]!;
-      if (v > 0 && L < vs.layer[v - 1]!) ordered = false;
-      layerStart[L + 1]!++;
-      const h = vs.hiddenAt[v]!;
-      if (h < layers) hiddenCount[h + 1]!++;
-    }
-    for (let k = 0; k < layers; k++) {
-      layerStart[k + 1]! += layerStart[k]!;
-      hiddenCount[k + 1]! += hiddenCount[k]!;
-    }
-    const hiddenList = new Int32Array(hiddenCount[layers]!);
-    const fill = hiddenCount.slice(0, layers);
-    for (let v = 0; v < vs.count; v++) {
-      const h = vs.hiddenAt[v]!;
-      if (h < layers) hiddenList[fill[h]!++] = v;
-    }
-    const n = model.paths.size;
-    const last = new Int32Array(n).fill(-1);
-    const prevVer = new Int32Array(vs.count);
-    for (let v = 0; v < vs.count; v++) {
-      const node = vs.node[v]!;
-      prevVer[v] = last[node]!;
-      last[node] = v;
-    }
-    this.layerStart = layerStart;
-    this.hiddenStart = hiddenCount;
-    this.hiddenList = hiddenList;
-    this.prevVer = prevVer;
-    this.ordered = ordered;
-    this.stamp = new Int32Array(n);
-    this.sizeDelta = new Float64Array(n);
-    this.rowsDelta = new Int32Array(n);
-    this.ownBefore = new Float64Array(n);
-  }
+const STEP_BYTES_PER_NODE = 4 + 2 * (1 + 8 + 4);
 
-  /** Versions written in (lo, hi] plus versions hidden in [lo, hi]: what can differ between lo and hi. */
-  changesBetween(lo: number, hi: number): number {
-    return (
-      this.layerStart[hi + 1]! - this.layerStart[lo + 1]! + this.hiddenStart[hi + 1]! - this.hiddenStart[lo]!
-    );
+export interface TreeStateOptions {
+  /** Bytes kept for computed steps (default: 24 per path, at least 16 MiB). */
+  stepBudgetBytes?: number;
+  /** Rebuild from scratch rather than step when stepping would touch more nodes (default: all paths). */
+  rebuildAbove?: number;
+}
+
+/** Growable per-slot scratch for one step computation. */
+class Scratch {
+  list = new Int32Array(1024);
+  direct = new Uint8Array(1024);
+  oldCls = new Uint8Array(1024);
+  oldSize = new Float64Array(1024);
+  oldRows = new Int32Array(1024);
+  ownOld = new Float64Array(1024);
+  ownNew = new Float64Array(1024);
+  dSize = new Float64Array(1024);
+  dRows = new Int32Array(1024);
+
+  ensure(cap: number): void {
+    if (cap <= this.list.length) return;
+    let n = this.list.length;
+    while (n < cap) n *= 2;
+    const grow = <T extends Int32Array | Uint8Array | Float64Array>(a: T, keep: boolean): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      if (keep) b.set(a);
+      return b;
+    };
+    this.list = grow(this.list, true);
+    this.direct = grow(this.direct, false);
+    this.oldCls = grow(this.oldCls, false);
+    this.oldSize = grow(this.oldSize, false);
+    this.oldRows = grow(this.oldRows, false);
+    this.ownOld = grow(this.ownOld, false);
+    this.ownNew = grow(this.ownNew, false);
+    this.dSize = grow(this.dSize, false);
+    this.dRows = grow(this.dRows, false);
   }
 }
 
-/**
- * A full build in three linear passes that can stop and resume anywhere, so idle time can prepare
- * the neighbouring layers a slice at a time without holding up a key press.
- */
-export class FullBuild {
-  readonly ver: Int32Array;
-  readonly cls: Uint8Array;
-  readonly size: Float64Array;
-  readonly below: Int32Array;
-  private pass = 0;
-  private i = 0;
-
-  constructor(
-    readonly model: ImageModel,
-    readonly layer: number,
-  ) {
-    const n = model.paths.size;
-    this.ver = new Int32Array(n).fill(-1);
-    this.cls = new Uint8Array(n);
-    this.size = new Float64Array(n);
-    this.below = new Int32Array(n);
-  }
-
-  get done(): boolean {
-    return this.pass === 3;
-  }
-
-  /** Do about `work` steps; true once finished. */
-  step(work: number): boolean {
-    const { model, layer, ver, cls, size, below } = this;
-    const vs = model.versions;
-    const n = ver.length;
-    let budget = work;
-    if (this.pass === 0) {
-      // Versions come layer by layer, so the last one seen per node (≤ layer) is its current one.
-      const end = Math.min(vs.count, this.i + budget);
-      for (let v = this.i; v < end; v++) if (vs.layer[v]! <= layer) ver[vs.node[v]!] = v;
-      budget -= end - this.i;
-      this.i = end;
-      if (end < vs.count) return false;
-      this.pass = 1;
-      this.i = 0;
-    }
-    if (this.pass === 1) {
-      const sizes = model.stack.layers.map((c) => c.size);
-      const end = Math.min(n, this.i + Math.max(0, budget));
-      for (let node = this.i; node < end; node++) {
-        const v = ver[node]!;
-        if (v < 0) continue;
-        const c = classOf(vs.hiddenAt[v]!, vs.hiddenReason[v]!, layer);
-        cls[node] = c;
-        const e = vs.entry[v]!;
-        if (c !== ABSENT && e >= 0) size[node] = sizes[vs.layer[v]!]![e]!;
-      }
-      budget -= end - this.i;
-      this.i = end;
-      if (end < n) return false;
-      this.pass = 2;
-      this.i = n - 1;
-    }
-    if (this.pass === 2) {
-      const { parents } = model.paths.columns();
-      const end = Math.max(ROOT, this.i - Math.max(0, budget));
-      for (let node = this.i; node > end; node--) {
-        const c = cls[node]!;
-        if (c === ABSENT) continue;
-        const p = parents[node]!;
-        if ((c === REMOVED) === (p !== ROOT && cls[p] === REMOVED)) size[p]! += size[node]!;
-        below[p]! += 1 + below[node]!;
-      }
-      this.i = end;
-      if (end > ROOT) return false;
-      this.pass = 3;
-    }
-    return true;
-  }
-}
-
-export class LayerTree {
+/** The merged tree of one image as of `layer`, moved between layers in place. */
+export class TreeState {
   /** The current version of each node as of the layer (-1: none yet). */
   readonly ver: Int32Array;
   /** ABSENT, PRESENT or REMOVED. */
@@ -177,51 +91,403 @@ export class LayerTree {
    * carries the bytes that were deleted, which do not count in its present parent.
    */
   readonly size: Float64Array;
+  /** Rows under each node when every present path is shown and every directory expanded. */
+  readonly rows: Int32Array;
+  layer = -1;
+  /** Bumped on every move, so views can tell the arrays changed under them. */
+  moves = 0;
+
+  /** Versions of layer k are layerStart[k] .. layerStart[k+1] (versions come layer by layer). */
+  private readonly layerStart: Int32Array;
+  /** Versions deleted (not overwritten) at layer h are hiddenList[hiddenStart[h] .. hiddenStart[h+1]]. */
+  private readonly hiddenStart: Int32Array;
+  private readonly hiddenList: Int32Array;
+  /** The previous version of the same node, or -1. */
+  private readonly prevVer: Int32Array;
+  /** False if versions were not in layer order; then every move is a full build. */
+  readonly ordered: boolean;
+  /** -1, or a node's slot while a step is computed. */
+  private readonly slotOf: Int32Array;
+  private readonly scratch = new Scratch();
+  /** Each version's own bytes (0 for implied directories). */
+  private readonly vOwn: Float64Array;
+  private readonly steps: (Step | null)[];
+  private stepBytes = 0;
+  private readonly stepBudget: number;
+  private readonly rebuildAbove: number;
+
+  constructor(
+    readonly model: ImageModel,
+    opts: TreeStateOptions = {},
+  ) {
+    const n = model.paths.size;
+    const vs = model.versions;
+    const layers = model.layerCount;
+    this.ver = new Int32Array(n);
+    this.cls = new Uint8Array(n);
+    this.size = new Float64Array(n);
+    this.rows = new Int32Array(n);
+    const layerStart = new Int32Array(layers + 1);
+    const hiddenStart = new Int32Array(layers + 1);
+    // Overwritten versions need no list: the node has a new version in that very layer.
+    const removedAt = (v: number) =>
+      vs.hiddenReason[v] === HiddenReason.Overwritten ? NOT_LISTED : vs.hiddenAt[v]!;
+    const NOT_LISTED = layers;
+    let ordered = true;
+    for (let v = 0; v < vs.count; v++) {
+      const L = vs.layer[v]!;
+      if (v > 0 && L < vs.layer[v - 1]!) ordered = false;
+      layerStart[L + 1]!++;
+      const h = removedAt(v);
+      if (h < layers) hiddenStart[h + 1]!++;
+    }
+    for (let k = 0; k < layers; k++) {
+      layerStart[k + 1]! += layerStart[k]!;
+      hiddenStart[k + 1]! += hiddenStart[k]!;
+    }
+    const hiddenList = new Int32Array(hiddenStart[layers]!);
+    const fill = hiddenStart.slice(0, layers);
+    for (let v = 0; v < vs.count; v++) {
+      const h = removedAt(v);
+      if (h < layers) hiddenList[fill[h]!++] = v;
+    }
+    const prevVer = new Int32Array(vs.count);
+    const last = this.ver.fill(-1);
+    for (let v = 0; v < vs.count; v++) {
+      const node = vs.node[v]!;
+      prevVer[v] = last[node]!;
+      last[node] = v;
+    }
+    this.layerStart = layerStart;
+    this.hiddenStart = hiddenStart;
+    this.hiddenList = hiddenList;
+    this.prevVer = prevVer;
+    this.ordered = ordered;
+    this.slotOf = new Int32Array(n).fill(-1);
+    const sizes = model.stack.layers.map((c) => c.size);
+    const vOwn = new Float64Array(vs.count);
+    for (let v = 0; v < vs.count; v++) {
+      const e = vs.entry[v]!;
+      if (e >= 0) vOwn[v] = sizes[vs.layer[v]!]![e]!;
+    }
+    this.vOwn = vOwn;
+    this.steps = new Array<Step | null>(Math.max(0, layers - 1)).fill(null);
+    this.stepBudget = opts.stepBudgetBytes ?? Math.max(16 * 2 ** 20, 24 * n);
+    this.rebuildAbove = opts.rebuildAbove ?? n;
+  }
+
+  /** Bytes held by the tree, its index and the kept steps. */
+  get bytes(): number {
+    const n = this.ver.length;
+    const perVersion = this.prevVer.length * (4 + 8);
+    return n * (4 + 1 + 8 + 4 + 4) + perVersion + this.hiddenList.length * 4 + this.stepBytes;
+  }
+
+  /** Is the step between `k` and `k + 1` known (crossing it is a sweep of stores)? */
+  hasStep(k: number): boolean {
+    return this.steps[k] != null;
+  }
+
+  /** Versions that can differ between layer k and k + 1: written in k + 1, deleted at k or k + 1. */
+  stepChanges(k: number): number {
+    return (
+      this.layerStart[k + 2]! - this.layerStart[k + 1]! + this.hiddenStart[k + 2]! - this.hiddenStart[k]!
+    );
+  }
+
+  /** Versions written by `layer`: [start, end) in version order. */
+  versionsOfLayer(layer: number): [number, number] {
+    return [this.layerStart[layer]!, this.layerStart[layer + 1]!];
+  }
+
+  /** Bring the arrays to `layer`. */
+  moveTo(layer: number): void {
+    if (layer === this.layer) return;
+    this.moves++;
+    const from = this.layer;
+    if (from < 0 || !this.ordered || this.moveCost(from, layer) > this.rebuildAbove) {
+      this.build(layer);
+      return;
+    }
+    if (layer > from) for (let k = from; k < layer; k++) this.cross(k, true);
+    else for (let k = from - 1; k >= layer; k--) this.cross(k, false);
+  }
+
+  /** Work of moving step by step (known steps cost their nodes, unknown ones ~3× their changes). */
+  private moveCost(from: number, to: number): number {
+    let cost = 0;
+    for (let k = Math.min(from, to); k < Math.max(from, to); k++) {
+      const s = this.steps[k];
+      cost += s ? s.nodes.length : 3 * this.stepChanges(k);
+    }
+    return cost;
+  }
+
   /**
-   * Rows under each node when every present path is shown and every directory expanded (the
-   * default view), so that view needs no pass of its own.
+   * Compute (and keep, within the budget) the step between `k` and `k + 1` in idle time: move to a
+   * side of it, cross it, come back. Returns false if there was nothing to do.
    */
-  readonly rowsBelow: Int32Array;
+  prepareStep(k: number): boolean {
+    if (k < 0 || k >= this.steps.length || this.steps[k] || !this.ordered) return false;
+    if (this.stepBytes >= this.stepBudget) return false;
+    const back = this.layer;
+    if (back < 0) return false;
+    this.moveTo(back <= k ? k : k + 1);
+    this.cross(k, this.layer === k);
+    this.moveTo(back);
+    return true;
+  }
+
+  /** Steps not yet known, nearest to `layer` first, within `reach` layers. */
+  missingStepsNear(layer: number, reach: number): number[] {
+    const out: number[] = [];
+    for (let d = 0; d < reach; d++) {
+      for (const k of [layer + d, layer - 1 - d]) {
+        if (k >= 0 && k < this.steps.length && !this.steps[k]) out.push(k);
+      }
+    }
+    return out;
+  }
+
+  private cross(k: number, up: boolean): void {
+    const s = this.steps[k];
+    if (s) this.apply(s, k, up);
+    else this.compute(k, up);
+    this.layer = up ? k + 1 : k;
+  }
+
+  /** Versions of layer k + 1 set the current version going up; going down, the one before each. */
+  private moveVersions(k: number, up: boolean): void {
+    const node = this.model.versions.node;
+    const ver = this.ver;
+    const a = this.layerStart[k + 1]!;
+    const b = this.layerStart[k + 2]!;
+    if (up) for (let v = a; v < b; v++) ver[node[v]!] = v;
+    else {
+      const prev = this.prevVer;
+      for (let v = b - 1; v >= a; v--) ver[node[v]!] = prev[v]!;
+    }
+  }
+
+  private apply(s: Step, k: number, up: boolean): void {
+    this.moveVersions(k, up);
+    const { nodes } = s;
+    const cls = up ? s.clsHi : s.clsLo;
+    const size = up ? s.sizeHi : s.sizeLo;
+    const rows = up ? s.rowsHi : s.rowsLo;
+    const tc = this.cls;
+    const ts = this.size;
+    const tr = this.rows;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      tc[node] = cls[i]!;
+      ts[node] = size[i]!;
+      tr[node] = rows[i]!;
+    }
+  }
+
+  private own(v: number, c: number): number {
+    return v < 0 || c === ABSENT ? 0 : this.vOwn[v]!;
+  }
+
+  /** Cross the step between k and k + 1 the long way, keeping it if the budget allows. */
+  private compute(k: number, up: boolean): void {
+    const vs = this.model.versions;
+    const vNode = vs.node;
+    const vHiddenAt = vs.hiddenAt;
+    const vReason = vs.hiddenReason;
+    const vOwn = this.vOwn;
+    const { parents } = this.model.paths.columns();
+    const { ver, cls, size, rows, slotOf } = this;
+    const own = (v: number, c: number): number => (v < 0 || c === ABSENT ? 0 : vOwn[v]!);
+    const to = up ? k + 1 : k;
+    const DIRECT = -2;
+    const ANCESTOR = -3;
+    const sc = this.scratch;
+    // 1. Nodes with a version written in k + 1 or hidden at k or k + 1, then their ancestors.
+    let m = 0;
+    const a = this.layerStart[k + 1]!;
+    const b = this.layerStart[k + 2]!;
+    const ha = this.hiddenStart[k]!;
+    const hb = this.hiddenStart[k + 2]!;
+    sc.ensure(b - a + hb - ha);
+    let list = sc.list;
+    const mark = (node: number) => {
+      if (slotOf[node] !== -1) return;
+      slotOf[node] = DIRECT;
+      list[m++] = node;
+    };
+    for (let v = a; v < b; v++) mark(vNode[v]!);
+    for (let i = ha; i < hb; i++) mark(vNode[this.hiddenList[i]!]!);
+    const direct = m;
+    for (let i = 0; i < direct; i++) {
+      for (let p = parents[list[i]!]!; p >= ROOT && slotOf[p] === -1; p = parents[p]!) {
+        slotOf[p] = ANCESTOR;
+        if (m === list.length) {
+          sc.ensure(m + 1);
+          list = sc.list;
+        }
+        list[m++] = p;
+      }
+    }
+    const order = list.subarray(0, m).sort();
+    const { direct: isDirect, oldCls, oldSize, oldRows, ownOld, ownNew, dSize, dRows } = sc;
+    // 2. Old values, by slot (the node's position in id order).
+    for (let i = 0; i < m; i++) {
+      const node = order[i]!;
+      const d = slotOf[node] === DIRECT ? 1 : 0;
+      slotOf[node] = i;
+      isDirect[i] = d;
+      oldCls[i] = cls[node]!;
+      oldSize[i] = size[node]!;
+      oldRows[i] = rows[node]!;
+      ownOld[i] = d ? own(ver[node]!, cls[node]!) : 0;
+      dSize[i] = 0;
+      dRows[i] = 0;
+    }
+    // 3. New versions and classes of the changed nodes.
+    this.moveVersions(k, up);
+    for (let i = 0; i < m; i++) {
+      if (!isDirect[i]) continue;
+      const node = order[i]!;
+      const v = ver[node]!;
+      const c = v < 0 ? ABSENT : classOf(vHiddenAt[v]!, vReason[v]!, to);
+      cls[node] = c;
+      ownNew[i] = own(v, c);
+    }
+    // 4. Children before parents (descending ids): new sums, then the change in the parent's.
+    for (let i = m - 1; i >= 0; i--) {
+      const node = order[i]!;
+      const ownDelta = isDirect[i] ? ownNew[i]! - ownOld[i]! : 0;
+      const before = oldSize[i]!;
+      const newSize = before + ownDelta + dSize[i]!;
+      const newRows = oldRows[i]! + dRows[i]!;
+      size[node] = newSize;
+      rows[node] = newRows;
+      if (node === ROOT) continue;
+      const p = parents[node]!;
+      const pi = slotOf[p]!;
+      const co = oldCls[i]!;
+      const cn = cls[node]!;
+      const sizeBefore = counts(co, p === ROOT ? PRESENT : oldCls[pi]!) ? before : 0;
+      const sizeAfter = counts(cn, p === ROOT ? PRESENT : cls[p]!) ? newSize : 0;
+      dSize[pi]! += sizeAfter - sizeBefore;
+      dRows[pi]! += (cn === ABSENT ? 0 : 1 + newRows) - (co === ABSENT ? 0 : 1 + oldRows[i]!);
+    }
+    for (let i = 0; i < m; i++) slotOf[order[i]!] = -1;
+    // 5. Keep both sides of the step, if there is room.
+    const bytes = m * STEP_BYTES_PER_NODE;
+    if (this.stepBytes + bytes > this.stepBudget) return;
+    const newCls = new Uint8Array(m);
+    const newSize = new Float64Array(m);
+    const newRows = new Int32Array(m);
+    for (let i = 0; i < m; i++) {
+      const node = order[i]!;
+      newCls[i] = cls[node]!;
+      newSize[i] = size[node]!;
+      newRows[i] = rows[node]!;
+    }
+    const old = { cls: oldCls.slice(0, m), size: oldSize.slice(0, m), rows: oldRows.slice(0, m) };
+    const now = { cls: newCls, size: newSize, rows: newRows };
+    const lo = up ? old : now;
+    const hi = up ? now : old;
+    this.steps[k] = {
+      nodes: order.slice(),
+      clsLo: lo.cls,
+      clsHi: hi.cls,
+      sizeLo: lo.size,
+      sizeHi: hi.size,
+      rowsLo: lo.rows,
+      rowsHi: hi.rows,
+    };
+    this.stepBytes += bytes;
+  }
+
+  /** Build the arrays for `layer` from scratch: versions, classes and own bytes, then sums upwards. */
+  private build(layer: number): void {
+    const { model, ver, cls, size, rows } = this;
+    const vs = model.versions;
+    const n = ver.length;
+    ver.fill(-1);
+    cls.fill(ABSENT);
+    size.fill(0);
+    rows.fill(0);
+    // Versions come layer by layer, so the last one seen per node (≤ layer) is its current one.
+    for (let v = 0; v < vs.count; v++) if (vs.layer[v]! <= layer) ver[vs.node[v]!] = v;
+    for (let node = 0; node < n; node++) {
+      const v = ver[node]!;
+      if (v < 0) continue;
+      const c = classOf(vs.hiddenAt[v]!, vs.hiddenReason[v]!, layer);
+      cls[node] = c;
+      size[node] = this.own(v, c);
+    }
+    const { parents } = model.paths.columns();
+    for (let node = n - 1; node > ROOT; node--) {
+      const c = cls[node]!;
+      if (c === ABSENT) continue;
+      const p = parents[node]!;
+      if ((c === REMOVED) === (p !== ROOT && cls[p] === REMOVED)) size[p]! += size[node]!;
+      rows[p]! += 1 + rows[node]!;
+    }
+    this.layer = layer;
+  }
+}
+
+/** The tree of one image as of one layer: a handle on the image's shared, movable tree state. */
+export class LayerTree {
   private statusCache: Uint8Array | null = null;
-  private readonly bySize = new Map<number, Int32Array>();
+  private bySize = new Map<number, Int32Array>();
+  readonly state: TreeState;
 
   constructor(
     readonly model: ImageModel,
     readonly layer: number,
-    from?: LayerTree | FullBuild,
-    index?: VersionIndex,
+    state?: TreeState,
   ) {
-    if (from instanceof LayerTree && index) {
-      this.ver = from.ver.slice();
-      this.cls = from.cls.slice();
-      this.size = from.size.slice();
-      this.rowsBelow = from.rowsBelow.slice();
-      this.patch(from, index);
-      return;
-    }
-    const build = from instanceof FullBuild ? from : new FullBuild(model, layer);
-    build.step(Number.POSITIVE_INFINITY);
-    this.ver = build.ver;
-    this.cls = build.cls;
-    this.size = build.size;
-    this.rowsBelow = build.below;
+    this.state = state ?? new TreeState(model);
+  }
+
+  /** Bring the shared arrays to this layer (every accessor does). */
+  ensure(): TreeState {
+    const s = this.state;
+    if (s.layer !== this.layer) s.moveTo(this.layer);
+    return s;
+  }
+
+  /** The current version of each node as of the layer (-1: none yet). */
+  get ver(): Int32Array {
+    return this.ensure().ver;
+  }
+  /** ABSENT, PRESENT or REMOVED. */
+  get cls(): Uint8Array {
+    return this.ensure().cls;
+  }
+  /** A file's size; a directory's subtree as of the layer (removed nodes: the bytes deleted). */
+  get size(): Float64Array {
+    return this.ensure().size;
+  }
+  /** Rows under each node when every present path is shown and every directory expanded. */
+  get rowsBelow(): Int32Array {
+    return this.ensure().rows;
   }
 
   /** NodeStatus of every node as of the layer (computed on first use). */
   status(): Uint8Array {
     if (!this.statusCache) {
+      const { cls, ver } = this.ensure();
       const vs = this.model.versions;
-      const n = this.cls.length;
+      const n = cls.length;
       const out = new Uint8Array(n);
       for (let node = 0; node < n; node++) {
-        const c = this.cls[node]!;
-        if (c === ABSENT) continue;
-        if (c === REMOVED) {
-          out[node] = NodeStatus.Removed;
-          continue;
-        }
-        const v = this.ver[node]!;
-        out[node] = vs.layer[v] === this.layer ? STATUS_OF_CHANGE[vs.change[v]!]! : NodeStatus.Unchanged;
+        const c = cls[node]!;
+        if (c === PRESENT) out[node] = NodeStatus.Unchanged;
+        else if (c === REMOVED) out[node] = NodeStatus.Removed;
+      }
+      // Only versions written by this layer are anything but unchanged.
+      const [a, b] = this.state.versionsOfLayer(this.layer);
+      for (let v = a; v < b; v++) {
+        const node = vs.node[v]!;
+        if (ver[node] === v && cls[node] === PRESENT) out[node] = STATUS_OF_CHANGE[vs.change[v]!]!;
       }
       this.statusCache = out;
     }
@@ -230,10 +496,11 @@ export class LayerTree {
 
   /** Children of `dir` (all of them, present or not), largest subtree first, then by name. */
   childrenBySize(dir: number): Int32Array {
+    // Sizes as of a layer are exact sums, the same however the state got there: orders stay valid.
     let list = this.bySize.get(dir);
     if (!list) {
       const { start, list: all } = this.model.sortedChildren();
-      const size = this.size;
+      const size = this.ensure().size;
       const part = Array.from(all.subarray(start[dir]!, start[dir + 1]!));
       part.sort((a, b) => size[b]! - size[a]!);
       list = Int32Array.from(part);
@@ -242,84 +509,10 @@ export class LayerTree {
     return list;
   }
 
-  /** Turn a copy of `from` into this layer: recompute the paths that changed in between, then their ancestors. */
-  private patch(from: LayerTree, index: VersionIndex): void {
-    const vs = this.model.versions;
-    const vNode = vs.node;
-    const vLayer = vs.layer;
-    const vEntry = vs.entry;
-    const vHiddenAt = vs.hiddenAt;
-    const vReason = vs.hiddenReason;
-    const { parents } = this.model.paths.columns();
-    const sizes = this.model.stack.layers.map((c) => c.size);
-    const L = this.layer;
-    const lo = Math.min(from.layer, L);
-    const hi = Math.max(from.layer, L);
-    const { stamp, sizeDelta, rowsDelta, ownBefore, prevVer } = index;
-    const gen = ++index.generation;
-    const ver = this.ver;
-    const cls = this.cls;
-    const own = (v: number, c: number) => {
-      if (v < 0 || c === ABSENT) return 0;
-      const e = vEntry[v]!;
-      return e < 0 ? 0 : sizes[vLayer[v]!]![e]!;
-    };
-    // 1. Paths with a version written or hidden in between; remember their bytes before.
-    const touched: number[] = [];
-    const touch = (node: number) => {
-      if (stamp[node] === gen) return;
-      stamp[node] = gen;
-      touched.push(node);
-      ownBefore[node] = own(ver[node]!, cls[node]!);
-      sizeDelta[node] = 0;
-      rowsDelta[node] = 0;
-    };
-    const a = index.layerStart[lo + 1]!;
-    const b = index.layerStart[hi + 1]!;
-    for (let v = a; v < b; v++) touch(vNode[v]!);
-    for (let i = index.hiddenStart[lo]!; i < index.hiddenStart[hi + 1]!; i++)
-      touch(vNode[index.hiddenList[i]!]!);
-    const changedCount = touched.length;
-    // 2. Their version as of L: going up, the newest written in between; going down, the one before the earliest.
-    if (L > from.layer) for (let v = a; v < b; v++) ver[vNode[v]!] = v;
-    else for (let v = b - 1; v >= a; v--) ver[vNode[v]!] = prevVer[v]!;
-    for (let i = 0; i < changedCount; i++) {
-      const node = touched[i]!;
-      const v = ver[node]!;
-      cls[node] = v < 0 ? ABSENT : classOf(vHiddenAt[v]!, vReason[v]!, L);
-    }
-    // 3. Their ancestors' sums change too.
-    for (let i = 0; i < changedCount; i++) {
-      for (let p = parents[touched[i]!]!; p >= ROOT && stamp[p] !== gen; p = parents[p]!) {
-        stamp[p] = gen;
-        touched.push(p);
-        ownBefore[p] = -1;
-        sizeDelta[p] = 0;
-        rowsDelta[p] = 0;
-      }
-    }
-    // 4. Children before parents (descending ids): each node's new sums, then its change in its parent's.
-    const order = Int32Array.from(touched).sort();
-    const oldCls = from.cls;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const node = order[i]!;
-      const before = ownBefore[node]!;
-      const ownDelta = before < 0 ? 0 : own(ver[node]!, cls[node]!) - before;
-      const oldSize = from.size[node]!;
-      const oldRows = from.rowsBelow[node]!;
-      const newSize = oldSize + ownDelta + sizeDelta[node]!;
-      const newRows = oldRows + rowsDelta[node]!;
-      this.size[node] = newSize;
-      this.rowsBelow[node] = newRows;
-      if (node === ROOT) continue;
-      const p = parents[node]!;
-      const co = oldCls[node]!;
-      const cn = cls[node]!;
-      const sizeBefore = counts(co, p === ROOT ? PRESENT : oldCls[p]!) ? oldSize : 0;
-      const sizeAfter = counts(cn, p === ROOT ? PRESENT : cls[p]!) ? newSize : 0;
-      sizeDelta[p]! += sizeAfter - sizeBefore;
-      rowsDelta[p]! += (cn === ABSENT ? 0 : 1 + newRows) - (co === ABSENT ? 0 : 1 + oldRows);
-    }
+  /** Drop what was computed for this layer (status, orders), e.g. when it is no longer on screen. */
+  forget(): void {
+    this.statusCache = null;
+    this.bySize = new Map();
   }
 }
 
@@ -335,118 +528,76 @@ function counts(child: number, parent: number): boolean {
 }
 
 interface ModelTrees {
-  index: VersionIndex | null;
-  byLayer: Map<number, LayerTree>;
-  /** Builds started by prefetching, finished on demand if asked for first. */
-  pending: Map<number, FullBuild>;
+  state: TreeState;
+  handles: Map<number, LayerTree>;
 }
 
 const cache = new WeakMap<ImageModel, ModelTrees>();
-/** A cached tree costs ~18 bytes per path (ver, cls, size, rowsBelow, status). */
-const TREE_BYTES_PER_PATH = 18;
-/**
- * The process must stay near 400 bytes per tar entry (the archive reader's budget) and the model
- * takes about half of that: cached trees get 64 bytes per path (3 layers: the selected one and
- * the two prefetched neighbours), small images at least 32 MiB.
- */
-const CACHE_BYTES_PER_PATH = 64;
-const CACHE_MIN_BYTES = 32 * 2 ** 20;
-const MIN_CACHED_TREES = 3;
+/** Layers whose status arrays (1 byte per path) stay cached: the selected one and its neighbours. */
+const KEEP_LAYER_DETAILS = 3;
 
-/** How many layer trees `model` may keep cached. */
-export function cachedTreeLimit(paths: number): number {
-  const budget = Math.max(CACHE_MIN_BYTES, CACHE_BYTES_PER_PATH * paths);
-  return Math.max(MIN_CACHED_TREES, Math.floor(budget / (TREE_BYTES_PER_PATH * Math.max(1, paths))));
-}
-
-/** Is `layer`'s tree still cached (views built on an evicted tree should go too)? */
-export function hasLayerTree(model: ImageModel, layer: number): boolean {
-  return cache.get(model)?.byLayer.has(layer) ?? false;
-}
-
-/**
- * The (cached) tree of `model` as of `layer`, derived from the nearest cached layer when at most
- * `patchLimit` versions differ (patching costs several times a full pass per path it touches).
- */
-export function layerTreeOf(model: ImageModel, layer: number, patchLimit = model.paths.size / 16): LayerTree {
+function treesOf(model: ImageModel, opts?: TreeStateOptions): ModelTrees {
   let trees = cache.get(model);
   if (!trees) {
-    trees = { index: null, byLayer: new Map(), pending: new Map() };
+    trees = { state: new TreeState(model, opts), handles: new Map() };
     cache.set(model, trees);
   }
-  const { byLayer } = trees;
-  let t = byLayer.get(layer);
-  if (t) {
-    byLayer.delete(layer);
-    byLayer.set(layer, t);
-    return t;
+  return trees;
+}
+
+/**
+ * The tree of `model` as of `layer`, on the image's one shared state. `opts` apply when the state
+ * is first made.
+ */
+export function layerTreeOf(model: ImageModel, layer: number, opts?: TreeStateOptions): LayerTree {
+  const trees = treesOf(model, opts);
+  let t = trees.handles.get(layer);
+  if (t) trees.handles.delete(layer);
+  else t = new LayerTree(model, layer, trees.state);
+  trees.handles.set(layer, t);
+  let extra = trees.handles.size - KEEP_LAYER_DETAILS;
+  for (const h of trees.handles.values()) {
+    if (extra-- <= 0) break;
+    h.forget();
   }
-  let base: LayerTree | undefined;
-  if (byLayer.size > 0) {
-    trees.index ??= new VersionIndex(model);
-    const index = trees.index;
-    let best = Number.POSITIVE_INFINITY;
-    if (index.ordered) {
-      for (const c of byLayer.values()) {
-        const cost = index.changesBetween(Math.min(c.layer, layer), Math.max(c.layer, layer));
-        if (cost < best) {
-          best = cost;
-          base = c;
-        }
-      }
-    }
-    if (best > patchLimit) base = undefined;
-  }
-  const started = trees.pending.get(layer);
-  trees.pending.delete(layer);
-  t = base ? new LayerTree(model, layer, base, trees.index!) : new LayerTree(model, layer, started);
-  remember(model, trees, t);
+  t.ensure();
   return t;
 }
 
-function remember(model: ImageModel, trees: ModelTrees, t: LayerTree): void {
-  const { byLayer } = trees;
-  byLayer.set(t.layer, t);
-  const keep = cachedTreeLimit(model.paths.size);
-  while (byLayer.size > keep) byLayer.delete(byLayer.keys().next().value!);
-}
-
-/** Forget every cached tree of `model` (for benchmarks and tests that need cold layers). */
+/** Forget the tree state of `model` (for benchmarks and tests that need cold layers). */
 export function dropLayerTrees(model: ImageModel): void {
   cache.delete(model);
 }
 
-/** Layers worth preparing: big trees only (small ones build in no time). */
-const PREFETCH_MIN_PATHS = 100_000;
-/** Steps per slice: a few milliseconds, so a key press never waits long behind it. */
-const PREFETCH_SLICE = 40_000;
+/** The shared state of `model`, if made (for tests and benchmarks). */
+export function treeStateOf(model: ImageModel): TreeState | undefined {
+  return cache.get(model)?.state;
+}
+
+/** Images smaller than this compute steps on demand (in well under a millisecond). */
+const PREFETCH_MIN_PATHS = 50_000;
+/** Bigger steps (a slice of more than ~10 ms) are left until the user crosses them. */
+const PREFETCH_MAX_CHANGES = 200_000;
+/** Layers either side of the selected one whose steps are prepared in idle time. */
+const PREFETCH_REACH = 64;
 
 /**
- * In idle time, build the trees of the layers next to `layer` a slice at a time (the layers a user
- * steps to next). Returns a function that stops; partial work is kept and finished on demand.
+ * In idle time, compute the steps between the layers around `layer`, nearest first, one step per
+ * slice, so later layer changes are sweeps of stores. Returns a function that stops.
  */
 export function prefetchNeighbours(model: ImageModel, layer: number, delayMs = 40): () => void {
   if (model.paths.size < PREFETCH_MIN_PATHS) return () => {};
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
-  const targets = [layer + 1, layer - 1].filter((l) => l >= 0 && l < model.layerCount);
   const run = () => {
     timer = null;
     if (stopped) return;
-    layerTreeOf(model, layer);
-    const trees = cache.get(model)!;
-    for (const l of trees.pending.keys()) if (!targets.includes(l)) trees.pending.delete(l);
-    const target = targets.find((l) => !trees.byLayer.has(l));
-    if (target === undefined) return;
-    let build = trees.pending.get(target);
-    if (!build) {
-      build = new FullBuild(model, target);
-      trees.pending.set(target, build);
-    }
-    if (build.step(PREFETCH_SLICE)) {
-      trees.pending.delete(target);
-      remember(model, trees, new LayerTree(model, target, build));
-    }
+    const { state } = treesOf(model);
+    if (state.layer < 0) state.moveTo(layer);
+    const next = state
+      .missingStepsNear(layer, PREFETCH_REACH)
+      .find((k) => state.stepChanges(k) <= PREFETCH_MAX_CHANGES);
+    if (next === undefined || !state.prepareStep(next)) return;
     timer = setTimeout(run, 0);
   };
   timer = setTimeout(run, delayMs);

@@ -83,18 +83,34 @@ export function filterMask(paths: PathTable, text: string): Uint8Array | null {
     // Test each distinct name once, then one pass in id order (parents first) inherits matches.
     const hit = new Uint8Array(nameCount);
     for (const id of nameHits(paths, text, cache)) hit[id] = 1;
-    for (let node = 1; node < n; node++) mask[node] = hit[nameIds[node]!]! | mask[parents[node]!]!;
+    inheritNameHits(mask, hit, nameIds, parents, n);
   } else {
     const direct =
       filterKind(text) === "glob"
         ? globPathMatches(paths, parents, globToRegExp(text, true))
         : slashSubstringMatches(paths, parents, text);
     for (let i = 0; i < direct.length; i++) mask[direct[i]!] = 1;
-    for (let node = 1; node < n; node++) mask[node] = mask[node]! | mask[parents[node]!]!;
+    inheritMatches(mask, parents, n);
   }
   mask[ROOT] = 0;
   cache.last = { text, mask };
   return mask;
+}
+
+/** Parents first (ascending ids): a node matches if its name does or its parent matches. */
+function inheritNameHits(
+  mask: Uint8Array,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  n: number,
+) {
+  for (let node = 1; node < n; node++) mask[node] = hit[nameIds[node]!]! | mask[parents[node]!]!;
+}
+
+/** Parents first: a node matches if it does itself or its parent matches. */
+function inheritMatches(mask: Uint8Array, parents: Int32Array, n: number) {
+  for (let node = 1; node < n; node++) mask[node] = mask[node]! | mask[parents[node]!]!;
 }
 
 /** Whether a filter is matched name by name (no "/"), so typing more of it only narrows the matches. */

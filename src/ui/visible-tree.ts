@@ -12,7 +12,7 @@
 import { type ImageModel, NodeStatus } from "../model/image-model.js";
 import { EntryType } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
-import { ABSENT, hasLayerTree, type LayerTree, layerTreeOf, REMOVED } from "./layer-tree.js";
+import { ABSENT, type LayerTree, layerTreeOf, REMOVED } from "./layer-tree.js";
 import { filterKind, filterMask, matchesByName, nameHitMask } from "./path-filter.js";
 
 export interface HideFlags {
@@ -84,6 +84,7 @@ class Counts {
     readonly q: TreeQuery,
     narrowFrom?: Counts,
   ) {
+    tree.ensure();
     const n = model.paths.size;
     const hide = q.hide;
     const hidesAny = hide.added || hide.removed || hide.modified || hide.unmodified;
@@ -114,10 +115,6 @@ class Counts {
     } else {
       mask = filterMask(model.paths, q.filter);
     }
-    const list = mask !== null ? new Int32Array(candidates ? candidates.length : n) : null;
-    let listed = 0;
-    const inc = new Uint8Array(n);
-    const below = new Int32Array(n);
     let exp: Uint8Array | null = null;
     if (!q.expansion.defaultExpanded || q.expansion.toggled.size > 0) {
       exp = new Uint8Array(n).fill(q.expansion.defaultExpanded ? 1 : 0);
@@ -130,22 +127,24 @@ class Counts {
     allowed[NodeStatus.Added] = hide.added ? 0 : 1;
     allowed[NodeStatus.Modified] = hide.modified ? 0 : 1;
     allowed[NodeStatus.Removed] = hide.removed ? 0 : 1;
-    const count = candidates ? candidates.length : n - 1;
-    for (let i = 0; i < count; i++) {
-      const node = candidates ? candidates[i]! : n - 1 - i;
-      if (inc[node] === 0) {
-        if (status !== null ? allowed[status[node]!] === 0 : cls[node] === ABSENT) continue;
-        if (mask !== null && mask[node] === 0) continue;
-        inc[node] = 1;
-      }
-      const p = parents[node]!;
-      below[p]! += exp === null || exp[node] === 1 ? 1 + below[node]! : 1;
-      inc[p] = 1;
-      if (list) list[listed++] = node;
-    }
+    // Small single-purpose loops: each is optimised on its own after a few thousand nodes, where one
+    // loop with every case in it ran unoptimised for most of a million nodes on first use.
+    const inc = new Uint8Array(n);
+    const below = new Int32Array(n);
+    const order = candidates ?? descendingIds(n);
+    if (status !== null) {
+      if (mask !== null) showByStatusMatching(inc, order, status, allowed, mask);
+      else showByStatus(inc, order, status, allowed);
+    } else if (mask !== null) showByClassMatching(inc, order, cls, mask);
+    else showByClass(inc, order, cls);
+    const list = new Int32Array(order.length);
+    const listed =
+      exp === null
+        ? countExpanded(inc, order, parents, below, list)
+        : countRows(inc, order, parents, below, exp, list);
     inc[ROOT] = 1;
     this.match = mask;
-    this.shownList = list ? list.slice(0, listed) : null;
+    this.shownList = mask !== null ? list.slice(0, listed) : null;
     this.inc = inc;
     this.below = below;
     this.exp = exp;
@@ -261,6 +260,94 @@ class Counts {
   }
 }
 
+/** Node ids n-1 .. 1 (children before parents), shared between views of images of the same size. */
+let descending: Int32Array = new Int32Array(0);
+function descendingIds(n: number): Int32Array {
+  if (descending.length !== n - 1) {
+    descending = new Int32Array(Math.max(0, n - 1));
+    for (let i = 0; i < n - 1; i++) descending[i] = n - 1 - i;
+  }
+  return descending;
+}
+
+function showByStatus(inc: Uint8Array, order: Int32Array, status: Uint8Array, allowed: Uint8Array): void {
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    inc[node] = allowed[status[node]!]!;
+  }
+}
+
+function showByClass(inc: Uint8Array, order: Int32Array, cls: Uint8Array): void {
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    inc[node] = cls[node] === ABSENT ? 0 : 1;
+  }
+}
+
+function showByStatusMatching(
+  inc: Uint8Array,
+  order: Int32Array,
+  status: Uint8Array,
+  allowed: Uint8Array,
+  mask: Uint8Array,
+): void {
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    inc[node] = allowed[status[node]!]! & mask[node]!;
+  }
+}
+
+function showByClassMatching(inc: Uint8Array, order: Int32Array, cls: Uint8Array, mask: Uint8Array): void {
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    inc[node] = cls[node] === ABSENT ? 0 : mask[node]!;
+  }
+}
+
+/**
+ * Rows under each shown node, children before parents (`order` descending); a shown node's parent
+ * is shown. Every directory expanded. Lists the shown nodes in `list`; returns how many.
+ */
+function countExpanded(
+  inc: Uint8Array,
+  order: Int32Array,
+  parents: Int32Array,
+  below: Int32Array,
+  list: Int32Array,
+): number {
+  let listed = 0;
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    if (inc[node] === 0) continue;
+    const p = parents[node]!;
+    below[p]! += 1 + below[node]!;
+    inc[p] = 1;
+    list[listed++] = node;
+  }
+  return listed;
+}
+
+/** As countExpanded, where a collapsed directory (`exp` 0) takes one row. */
+function countRows(
+  inc: Uint8Array,
+  order: Int32Array,
+  parents: Int32Array,
+  below: Int32Array,
+  exp: Uint8Array,
+  list: Int32Array,
+): number {
+  let listed = 0;
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    if (inc[node] === 0) continue;
+    const p = parents[node]!;
+    below[p]! += exp[node] === 1 ? 1 + below[node]! : 1;
+    inc[p] = 1;
+    list[listed++] = node;
+  }
+  return listed;
+}
+
 interface Frame {
   list: Int32Array;
   pos: number;
@@ -280,6 +367,8 @@ export class VisibleTree {
   }
 
   private sync(): Counts {
+    // The layer's arrays are shared with the image's other layers: bring them back to this one.
+    this.counts.tree.ensure();
     this.counts.follow(this.query.expansion.toggled);
     return this.counts;
   }
@@ -291,7 +380,8 @@ export class VisibleTree {
 
   /** Whether the node is shown (it may still sit under a collapsed directory). */
   isIncluded(node: number): boolean {
-    return node >= 0 && node < this.counts.inc.length && this.counts.inc[node] !== 0;
+    const c = this.sync();
+    return node >= 0 && node < c.inc.length && c.inc[node] !== 0;
   }
 
   isExpanded(node: number): boolean {
@@ -508,6 +598,11 @@ function narrowingBase(m: Map<string, Counts>, q: TreeQuery): Counts | undefined
   return best;
 }
 
+/** Forget every cached view of `model` (with `dropLayerTrees`, for benchmarks and tests that need cold layers). */
+export function dropViews(model: ImageModel): void {
+  countsCache.delete(model);
+}
+
 /** The shown tree for a query; counts are cached per model for the last few queries. */
 export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
   let m = countsCache.get(model);
@@ -523,8 +618,6 @@ export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
     counts = new Counts(model, layerTreeOf(model, q.layer), q, narrowingBase(m, q));
   }
   m.set(key, counts);
-  // A view holds its layer's tree: drop views of evicted trees, or they would keep them alive.
-  for (const [k, c] of m) if (c !== counts && !hasLayerTree(model, c.q.layer)) m.delete(k);
   const limit = cachedCountsLimit(model.paths.size);
   while (m.size > limit) m.delete(m.keys().next().value!);
   return new VisibleTree(counts, q);

@@ -1,19 +1,27 @@
 import { describe, expect, test } from "vitest";
-import { cachedTreeLimit } from "../../src/ui/layer-tree.js";
+import { TreeState } from "../../src/ui/layer-tree.js";
 import { cachedCountsLimit } from "../../src/ui/visible-tree.js";
+import { randomModel } from "./random-model.js";
 
 describe("cache limits follow the image's size", () => {
-  test("a 1M-path image keeps the selected layer's tree and its two neighbours, and 3 views", () => {
-    expect(cachedTreeLimit(1_016_538)).toBe(3);
+  test("a 1M-path image keeps 3 views", () => {
     expect(cachedCountsLimit(1_016_538)).toBe(3);
-    // ~18 B per path per tree and ~11 B per view: together well under 100 B per path.
-    expect(18 * cachedTreeLimit(1_016_538) + 11 * cachedCountsLimit(1_016_538)).toBeLessThan(100);
   });
 
-  test("small images keep more (32 MiB is cheap), never fewer than 3 trees and 2 views", () => {
-    expect(cachedTreeLimit(10_000)).toBeGreaterThan(100);
+  test("small images keep more (32 MiB is cheap), never fewer than 2 views", () => {
     expect(cachedCountsLimit(10_000)).toBe(8);
-    expect(cachedTreeLimit(50_000_000)).toBe(3);
     expect(cachedCountsLimit(50_000_000)).toBe(3);
+  });
+
+  test("steps between layers are kept only within their byte budget", () => {
+    const m = randomModel(7, 8, 30);
+    const unlimited = new TreeState(m);
+    unlimited.moveTo(0);
+    for (let k = 0; k < m.layerCount - 1; k++) expect(unlimited.prepareStep(k)).toBe(true);
+    const all = unlimited.bytes;
+    const none = new TreeState(m, { stepBudgetBytes: 0 });
+    none.moveTo(0);
+    expect(none.prepareStep(0)).toBe(false);
+    expect(none.bytes).toBeLessThan(all);
   });
 });

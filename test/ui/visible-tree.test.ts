@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { type ImageModel, NodeStatus } from "../../src/model/image-model.js";
 import { ROOT } from "../../src/model/path-table.js";
-import { LayerTree, layerTreeOf } from "../../src/ui/layer-tree.js";
+import { LayerTree, TreeState } from "../../src/ui/layer-tree.js";
 import { filterMask, globToRegExp } from "../../src/ui/path-filter.js";
 import { type HideFlags, SHOW_ALL, type TreeQuery, visibleTreeOf } from "../../src/ui/visible-tree.js";
 import { randomModel, rng } from "./random-model.js";
@@ -116,15 +116,39 @@ describe("LayerTree", () => {
     }
   });
 
-  test("trees derived from a neighbouring layer equal trees built in full, in any visiting order", () => {
+  test("one tree moved between layers in place, in any order, equals trees built in full", () => {
     const r = rng(5);
-    for (let seed = 1; seed <= 25; seed++) {
-      const m = randomModel(seed, 8, 30);
-      for (let step = 0; step < 16; step++) {
-        const L = Math.floor(r() * m.layerCount);
-        expectTreeMatches(m, layerTreeOf(m, L, Number.POSITIVE_INFINITY), `seed ${seed} step ${step}`);
+    for (let seed = 1; seed <= 12; seed++) {
+      // Steps kept (crossed again by stores), never kept (recomputed), and prepared ahead in idle time.
+      for (const budget of [undefined, 0, "prepared"] as const) {
+        const m = randomModel(seed, 8, 30);
+        // Never rebuilt from scratch, so every move is made of steps.
+        const opts = {
+          stepBudgetBytes: budget === 0 ? 0 : undefined,
+          rebuildAbove: Number.POSITIVE_INFINITY,
+        };
+        const state = new TreeState(m, opts);
+        for (let step = 0; step < 16; step++) {
+          const L = Math.floor(r() * m.layerCount);
+          const t = new LayerTree(m, L, state);
+          if (budget === "prepared") for (let k = 0; k < m.layerCount - 1; k++) state.prepareStep(k);
+          expectTreeMatches(m, t, `seed ${seed} budget ${budget} step ${step}`);
+        }
+        if (budget === 0) expect(state.hasStep(0)).toBe(false);
+        if (budget === "prepared" && m.layerCount > 1) expect(state.hasStep(0)).toBe(true);
       }
     }
+  });
+
+  test("a handle used after another layer's moves the shared arrays back", () => {
+    const m = randomModel(3, 8, 30);
+    const state = new TreeState(m);
+    const top = new LayerTree(m, m.layerCount - 1, state);
+    const bottom = new LayerTree(m, 0, state);
+    expectTreeMatches(m, top, "top");
+    expectTreeMatches(m, bottom, "bottom");
+    expectTreeMatches(m, top, "top again");
+    expect(state.layer).toBe(top.layer);
   });
 });
 
