@@ -30,21 +30,30 @@ export interface WasteReport {
   efficiency: number;
   /** Non-directory paths in the final tree. */
   fileCount: number;
-  /** Largest waste first. */
-  inefficiencies: Inefficiency[];
+  /** How many paths have wasted bytes. */
+  inefficiencyCount: number;
+  /** The `limit` paths with the most wasted bytes, largest first (made on demand). */
+  topInefficiencies(limit: number): Inefficiency[];
+  /** Every path with wasted bytes, largest first (made on first use; one object per path). */
+  readonly inefficiencies: Inefficiency[];
 }
 
 /**
  * Every regular-file version is either visible at the top (content) or hidden by a later
  * layer (waste), so content + waste = total exactly: nothing counted twice or left out.
+ * Per-path details are kept as typed arrays and turned into objects only when asked for, so an
+ * image with a hundred thousand overwritten files does not hold as many objects (and strings).
  */
 export function computeWaste(model: ImageModel): WasteReport {
   const stack = model.stack;
   const vs = stack.versions;
+  const n = model.paths.size;
   let total = 0;
   let content = 0;
   let fileCount = 0;
-  const byNode = new Map<number, Inefficiency>();
+  const wastedOf = new Float64Array(n);
+  const hiddenByOf = new Int32Array(n).fill(-1);
+  const reasonOf = new Uint8Array(n);
   for (let v = 0; v < vs.count; v++) {
     const type = stack.type(v);
     const hidden = vs.hiddenAt[v] !== NOT_HIDDEN;
@@ -58,46 +67,63 @@ export function computeWaste(model: ImageModel): WasteReport {
     }
     if (size === 0) continue;
     const node = vs.node[v]!;
-    let item = byNode.get(node);
-    if (!item) {
-      item = {
-        node,
-        path: "",
-        copies: 0,
-        wastedBytes: 0,
-        layers: [],
-        hiddenBy: 0,
-        hiddenReason: 0,
-        visibleAtTop: false,
-      };
-      byNode.set(node, item);
-    }
-    item.wastedBytes += size;
-    if (vs.hiddenAt[v]! >= item.hiddenBy) {
-      item.hiddenBy = vs.hiddenAt[v]!;
-      item.hiddenReason = vs.hiddenReason[v] as HiddenReason;
+    wastedOf[node]! += size;
+    if (vs.hiddenAt[v]! >= hiddenByOf[node]!) {
+      hiddenByOf[node] = vs.hiddenAt[v]!;
+      reasonOf[node] = vs.hiddenReason[v]!;
     }
   }
-  const inefficiencies = [...byNode.values()];
-  for (const item of inefficiencies) {
-    item.path = model.paths.path(item.node);
-    for (const v of model.versionsOf(item.node)) {
+  let count = 0;
+  for (let node = 0; node < n; node++) if (hiddenByOf[node]! >= 0) count++;
+  const nodes = new Int32Array(count);
+  for (let node = 0, i = 0; node < n; node++) if (hiddenByOf[node]! >= 0) nodes[i++] = node;
+  // Largest waste first, then by path (paths are only built for ties).
+  const byPath = (a: number, b: number) => {
+    const pa = model.paths.path(a);
+    const pb = model.paths.path(b);
+    return pa < pb ? -1 : pa > pb ? 1 : 0;
+  };
+  nodes.sort((a, b) => wastedOf[b]! - wastedOf[a]! || byPath(a, b));
+  const wasted = Float64Array.from(nodes, (node) => wastedOf[node]!);
+  const hiddenBy = Uint16Array.from(nodes, (node) => hiddenByOf[node]!);
+  const reasons = Uint8Array.from(nodes, (node) => reasonOf[node]!);
+  const item = (i: number): Inefficiency => {
+    const node = nodes[i]!;
+    const out: Inefficiency = {
+      node,
+      path: model.paths.path(node),
+      copies: 0,
+      wastedBytes: wasted[i]!,
+      layers: [],
+      hiddenBy: hiddenBy[i]!,
+      hiddenReason: reasons[i] as HiddenReason,
+      visibleAtTop: false,
+    };
+    for (const v of model.versionsOf(node)) {
       if (stack.type(v) !== EntryType.File) continue;
-      item.copies++;
-      item.layers.push(vs.layer[v]!);
-      if (vs.hiddenAt[v] === NOT_HIDDEN) item.visibleAtTop = true;
+      out.copies++;
+      out.layers.push(vs.layer[v]!);
+      if (vs.hiddenAt[v] === NOT_HIDDEN) out.visibleAtTop = true;
     }
-  }
-  inefficiencies.sort((a, b) => b.wastedBytes - a.wastedBytes || (a.path < b.path ? -1 : 1));
+    return out;
+  };
+  const top = (limit: number) =>
+    Array.from({ length: Math.max(0, Math.min(limit, count)) }, (_, i) => item(i));
   // Layer sizes come from the layers as read; an unreadable layer counts as empty on both sides.
-  const layerTotal = model.layers.reduce((s, l) => s + l.size, 0);
+  const layerTotal = model.layers.reduce((sum, l) => sum + l.size, 0);
   if (layerTotal !== total) throw new Error(`waste accounting broke: ${layerTotal} != ${total}`);
+  let all: Inefficiency[] | null = null;
   return {
     totalLayerBytes: total,
     contentBytes: content,
     wastedBytes: total - content,
     efficiency: total === 0 ? 1 : content / total,
     fileCount,
-    inefficiencies,
+    inefficiencyCount: count,
+    topInefficiencies: top,
+    get inefficiencies() {
+      all ??= top(count);
+      return all;
+    },
   };
 }

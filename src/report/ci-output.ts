@@ -95,9 +95,9 @@ export function ciText(input: CiReportInput): string {
   out.push(`  dive       ${figuresLine(result.figures.dive)}`);
   out.push(`  layerview  ${figuresLine(result.figures.layerview)}`);
   out.push("");
-  const waste = model.waste().inefficiencies.slice(0, top);
+  const waste = model.waste().topInefficiencies(top);
   out.push(
-    `Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencies.length})`,
+    `Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencyCount})`,
   );
   if (waste.length === 0) out.push("  None");
   else {
@@ -212,7 +212,7 @@ export function ciJunit(input: CiReportInput): string {
 
 function failureDetail(r: RuleResult, input: CiReportInput): string {
   const lines = [`${r.rule.name} = ${r.rule.configured} (${r.rule.source})`, r.message];
-  const waste = input.model.waste().inefficiencies.slice(0, 5);
+  const waste = input.model.waste().topInefficiencies(5);
   if (waste.length > 0) {
     lines.push("Most wasteful paths:");
     for (const i of waste) lines.push(`  ${formatBytes(i.wastedBytes)}  ${i.path}`);
@@ -247,11 +247,11 @@ export function ciMarkdown(input: CiReportInput): string {
       `| ${which} | ${pct(f.efficiency)} | ${formatBytes(f.wastedBytes)} (${f.wastedBytes} B) | ${f.userWastedPercent === null ? "n/a" : pct(f.userWastedPercent)} |`,
     );
   }
-  const waste = model.waste().inefficiencies.slice(0, top);
+  const waste = model.waste().topInefficiencies(top);
   if (waste.length > 0) {
     out.push("");
     out.push(
-      `<details><summary>Most wasteful paths (${waste.length} of ${model.waste().inefficiencies.length})</summary>`,
+      `<details><summary>Most wasteful paths (${waste.length} of ${model.waste().inefficiencyCount})</summary>`,
     );
     out.push("");
     out.push("| Wasted | Copies | Path |");

@@ -33,8 +33,7 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
   const cfg = (input.config.config ?? {}) as Record<string, unknown>;
   const waste = model.waste();
   const dive = model.dive();
-  const inefficiencies =
-    opts.top === undefined ? waste.inefficiencies : waste.inefficiencies.slice(0, opts.top);
+  const inefficiencies = opts.top === undefined ? waste.inefficiencies : waste.topInefficiencies(opts.top);
   return {
     schemaVersion: SCHEMA_VERSION,
     image: {
@@ -90,7 +89,7 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
       wastedBytes: waste.wastedBytes,
       efficiency: waste.efficiency,
       fileCount: waste.fileCount,
-      inefficientPaths: waste.inefficiencies.length,
+      inefficientPaths: waste.inefficiencyCount,
       dive: {
         efficiency: dive.efficiency,
         wastedBytes: dive.wastedBytes,

@@ -56,11 +56,11 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
   ];
   for (const [k, v] of rows) out.push(`  ${padEnd(k, 18)} ${v}`);
   out.push("");
-  const shown = waste.inefficiencies.slice(0, top);
+  const shown = waste.topInefficiencies(top);
   if (shown.length === 0) {
     out.push("No wasted bytes: every file byte in every layer is visible in the final image.");
   } else {
-    out.push(`Most wasteful paths (${shown.length} of ${waste.inefficiencies.length})`);
+    out.push(`Most wasteful paths (${shown.length} of ${waste.inefficiencyCount})`);
     out.push(
       `  ${padStart("WASTED", 9)}  ${padStart("COPIES", 6)}  ${padEnd("LAYERS", 10)}  ${padEnd("HIDDEN BY", 16)}  PATH`,
     );

@@ -32,9 +32,9 @@ export function imageDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
       ]),
     );
     const room = h - body.length - 1;
-    if (room > 0 && waste.inefficiencies.length > 0) {
+    if (room > 0 && waste.inefficiencyCount > 0) {
       body.push([{ text: "Most wasteful paths:", style: STYLES.label }]);
-      for (const item of waste.inefficiencies.slice(0, room)) {
+      for (const item of waste.topInefficiencies(room)) {
         const size = padStart(formatBytes(item.wastedBytes), 8);
         const tag = `${item.copies}× ${HIDDEN_LATER.marker}L${item.hiddenBy}`;
         const pathRoom = w - displayWidth(size) - displayWidth(tag) - 3;

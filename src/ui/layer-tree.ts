@@ -110,7 +110,7 @@ export class TreeState {
   private readonly slotOf: Int32Array;
   private readonly scratch = new Scratch();
   /** Each version's own bytes (0 for implied directories). */
-  private readonly vOwn: Float64Array;
+  readonly vOwn: Float64Array;
   private readonly steps: (Step | null)[];
   private stepBytes = 0;
   private readonly stepBudget: number;
@@ -256,21 +256,10 @@ export class TreeState {
     this.layer = up ? k + 1 : k;
   }
 
-  /** Versions of layer k + 1 set the current version going up; going down, the one before each. */
-  private moveVersions(k: number, up: boolean): void {
-    const node = this.model.versions.node;
-    const ver = this.ver;
+  private apply(s: Step, k: number, up: boolean): void {
     const a = this.layerStart[k + 1]!;
     const b = this.layerStart[k + 2]!;
-    if (up) for (let v = a; v < b; v++) ver[node[v]!] = v;
-    else {
-      const prev = this.prevVer;
-      for (let v = b - 1; v >= a; v--) ver[node[v]!] = prev[v]!;
-    }
-  }
-
-  private apply(s: Step, k: number, up: boolean): void {
-    this.moveVersions(k, up);
+    moveVersions(this.ver, this.model.versions.node, this.prevVer, a, b, up);
     const { nodes } = s;
     const cls = up ? s.clsHi : s.clsLo;
     const size = up ? s.sizeHi : s.sizeLo;
@@ -293,102 +282,30 @@ export class TreeState {
   /** Cross the step between k and k + 1 the long way, keeping it if the budget allows. */
   private compute(k: number, up: boolean): void {
     const vs = this.model.versions;
-    const vNode = vs.node;
-    const vHiddenAt = vs.hiddenAt;
-    const vReason = vs.hiddenReason;
-    const vOwn = this.vOwn;
     const { parents } = this.model.paths.columns();
-    const { ver, cls, size, rows, slotOf } = this;
-    const own = (v: number, c: number): number => (v < 0 || c === ABSENT ? 0 : vOwn[v]!);
-    const to = up ? k + 1 : k;
-    const DIRECT = -2;
-    const ANCESTOR = -3;
+    const { ver, cls, size, rows, slotOf, vOwn } = this;
     const sc = this.scratch;
-    // 1. Nodes with a version written in k + 1 or hidden at k or k + 1, then their ancestors.
-    let m = 0;
+    // 1. Nodes with a version written in k + 1 or deleted at k or k + 1, then their ancestors.
     const a = this.layerStart[k + 1]!;
     const b = this.layerStart[k + 2]!;
     const ha = this.hiddenStart[k]!;
     const hb = this.hiddenStart[k + 2]!;
     sc.ensure(b - a + hb - ha);
-    let list = sc.list;
-    const mark = (node: number) => {
-      if (slotOf[node] !== -1) return;
-      slotOf[node] = DIRECT;
-      list[m++] = node;
-    };
-    for (let v = a; v < b; v++) mark(vNode[v]!);
-    for (let i = ha; i < hb; i++) mark(vNode[this.hiddenList[i]!]!);
-    const direct = m;
-    for (let i = 0; i < direct; i++) {
-      for (let p = parents[list[i]!]!; p >= ROOT && slotOf[p] === -1; p = parents[p]!) {
-        slotOf[p] = ANCESTOR;
-        if (m === list.length) {
-          sc.ensure(m + 1);
-          list = sc.list;
-        }
-        list[m++] = p;
-      }
-    }
-    const order = list.subarray(0, m).sort();
-    const { direct: isDirect, oldCls, oldSize, oldRows, ownOld, ownNew, dSize, dRows } = sc;
-    // 2. Old values, by slot (the node's position in id order).
-    for (let i = 0; i < m; i++) {
-      const node = order[i]!;
-      const d = slotOf[node] === DIRECT ? 1 : 0;
-      slotOf[node] = i;
-      isDirect[i] = d;
-      oldCls[i] = cls[node]!;
-      oldSize[i] = size[node]!;
-      oldRows[i] = rows[node]!;
-      ownOld[i] = d ? own(ver[node]!, cls[node]!) : 0;
-      dSize[i] = 0;
-      dRows[i] = 0;
-    }
-    // 3. New versions and classes of the changed nodes.
-    this.moveVersions(k, up);
-    for (let i = 0; i < m; i++) {
-      if (!isDirect[i]) continue;
-      const node = order[i]!;
-      const v = ver[node]!;
-      const c = v < 0 ? ABSENT : classOf(vHiddenAt[v]!, vReason[v]!, to);
-      cls[node] = c;
-      ownNew[i] = own(v, c);
-    }
-    // 4. Children before parents (descending ids): new sums, then the change in the parent's.
-    for (let i = m - 1; i >= 0; i--) {
-      const node = order[i]!;
-      const ownDelta = isDirect[i] ? ownNew[i]! - ownOld[i]! : 0;
-      const before = oldSize[i]!;
-      const newSize = before + ownDelta + dSize[i]!;
-      const newRows = oldRows[i]! + dRows[i]!;
-      size[node] = newSize;
-      rows[node] = newRows;
-      if (node === ROOT) continue;
-      const p = parents[node]!;
-      const pi = slotOf[p]!;
-      const co = oldCls[i]!;
-      const cn = cls[node]!;
-      const sizeBefore = counts(co, p === ROOT ? PRESENT : oldCls[pi]!) ? before : 0;
-      const sizeAfter = counts(cn, p === ROOT ? PRESENT : cls[p]!) ? newSize : 0;
-      dSize[pi]! += sizeAfter - sizeBefore;
-      dRows[pi]! += (cn === ABSENT ? 0 : 1 + newRows) - (co === ABSENT ? 0 : 1 + oldRows[i]!);
-    }
+    let m = markDirect(sc.list, slotOf, vs.node, a, b, this.hiddenList, ha, hb);
+    m = addAncestors(sc, m, parents, slotOf);
+    const order = sc.list.subarray(0, m).sort();
+    // 2. Old values by slot (the node's position in id order), 3. new versions and classes,
+    // 4. children before parents: new sums and the change in the parent's.
+    saveOld(sc, order, slotOf, ver, cls, size, rows, vOwn);
+    moveVersions(ver, vs.node, this.prevVer, a, b, up);
+    newClasses(sc, order, ver, cls, vs.hiddenAt, vs.hiddenReason, vOwn, up ? k + 1 : k);
+    sumUp(sc, order, slotOf, parents, cls, size, rows);
     for (let i = 0; i < m; i++) slotOf[order[i]!] = -1;
     // 5. Keep both sides of the step, if there is room.
     const bytes = m * STEP_BYTES_PER_NODE;
     if (this.stepBytes + bytes > this.stepBudget) return;
-    const newCls = new Uint8Array(m);
-    const newSize = new Float64Array(m);
-    const newRows = new Int32Array(m);
-    for (let i = 0; i < m; i++) {
-      const node = order[i]!;
-      newCls[i] = cls[node]!;
-      newSize[i] = size[node]!;
-      newRows[i] = rows[node]!;
-    }
-    const old = { cls: oldCls.slice(0, m), size: oldSize.slice(0, m), rows: oldRows.slice(0, m) };
-    const now = { cls: newCls, size: newSize, rows: newRows };
+    const now = gather(order, cls, size, rows);
+    const old = { cls: sc.oldCls.slice(0, m), size: sc.oldSize.slice(0, m), rows: sc.oldRows.slice(0, m) };
     const lo = up ? old : now;
     const hi = up ? now : old;
     this.steps[k] = {
@@ -514,6 +431,163 @@ export class LayerTree {
     this.statusCache = null;
     this.bySize = new Map();
   }
+}
+
+/*
+ * The passes of a step, one small function per loop: V8 optimises each on its own within a few
+ * thousand iterations, where one function holding every loop was recompiled and deoptimised loop
+ * by loop on its first calls (the calls a user waits for).
+ */
+const DIRECT = -2;
+const ANCESTOR = -3;
+
+/** Versions of layers (a..b] set the current version going up; going down, the one before each. */
+function moveVersions(
+  ver: Int32Array,
+  vNode: Int32Array,
+  prevVer: Int32Array,
+  a: number,
+  b: number,
+  up: boolean,
+) {
+  if (up) for (let v = a; v < b; v++) ver[vNode[v]!] = v;
+  else for (let v = b - 1; v >= a; v--) ver[vNode[v]!] = prevVer[v]!;
+}
+
+/** List the nodes of versions a..b and of hiddenList[ha..hb], once each; returns how many. */
+function markDirect(
+  list: Int32Array,
+  slotOf: Int32Array,
+  vNode: Int32Array,
+  a: number,
+  b: number,
+  hiddenList: Int32Array,
+  ha: number,
+  hb: number,
+): number {
+  let m = 0;
+  for (let v = a; v < b; v++) {
+    const node = vNode[v]!;
+    if (slotOf[node] !== -1) continue;
+    slotOf[node] = DIRECT;
+    list[m++] = node;
+  }
+  for (let i = ha; i < hb; i++) {
+    const node = vNode[hiddenList[i]!]!;
+    if (slotOf[node] !== -1) continue;
+    slotOf[node] = DIRECT;
+    list[m++] = node;
+  }
+  return m;
+}
+
+/** Append the ancestors of the first `direct` listed nodes, once each; returns the new length. */
+function addAncestors(sc: Scratch, direct: number, parents: Int32Array, slotOf: Int32Array): number {
+  let list = sc.list;
+  let m = direct;
+  for (let i = 0; i < direct; i++) {
+    for (let p = parents[list[i]!]!; p >= ROOT && slotOf[p] === -1; p = parents[p]!) {
+      slotOf[p] = ANCESTOR;
+      if (m === list.length) {
+        sc.ensure(m + 1);
+        list = sc.list;
+      }
+      list[m++] = p;
+    }
+  }
+  return m;
+}
+
+function saveOld(
+  sc: Scratch,
+  order: Int32Array,
+  slotOf: Int32Array,
+  ver: Int32Array,
+  cls: Uint8Array,
+  size: Float64Array,
+  rows: Int32Array,
+  vOwn: Float64Array,
+): void {
+  const { direct: isDirect, oldCls, oldSize, oldRows, ownOld, dSize, dRows } = sc;
+  for (let i = 0; i < order.length; i++) {
+    const node = order[i]!;
+    const d = slotOf[node] === DIRECT ? 1 : 0;
+    slotOf[node] = i;
+    isDirect[i] = d;
+    const c = cls[node]!;
+    oldCls[i] = c;
+    oldSize[i] = size[node]!;
+    oldRows[i] = rows[node]!;
+    const v = ver[node]!;
+    ownOld[i] = d === 0 || v < 0 || c === ABSENT ? 0 : vOwn[v]!;
+    dSize[i] = 0;
+    dRows[i] = 0;
+  }
+}
+
+function newClasses(
+  sc: Scratch,
+  order: Int32Array,
+  ver: Int32Array,
+  cls: Uint8Array,
+  hiddenAt: Uint16Array,
+  reason: Uint8Array,
+  vOwn: Float64Array,
+  layer: number,
+): void {
+  const { direct: isDirect, ownNew } = sc;
+  for (let i = 0; i < order.length; i++) {
+    if (isDirect[i] === 0) continue;
+    const node = order[i]!;
+    const v = ver[node]!;
+    const c = v < 0 ? ABSENT : classOf(hiddenAt[v]!, reason[v]!, layer);
+    cls[node] = c;
+    ownNew[i] = v < 0 || c === ABSENT ? 0 : vOwn[v]!;
+  }
+}
+
+/** Children before parents (descending ids): each node's new sums, then its change in its parent's. */
+function sumUp(
+  sc: Scratch,
+  order: Int32Array,
+  slotOf: Int32Array,
+  parents: Int32Array,
+  cls: Uint8Array,
+  size: Float64Array,
+  rows: Int32Array,
+): void {
+  const { direct: isDirect, oldCls, oldSize, oldRows, ownOld, ownNew, dSize, dRows } = sc;
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    const ownDelta = isDirect[i] === 1 ? ownNew[i]! - ownOld[i]! : 0;
+    const before = oldSize[i]!;
+    const newSize = before + ownDelta + dSize[i]!;
+    const newRows = oldRows[i]! + dRows[i]!;
+    size[node] = newSize;
+    rows[node] = newRows;
+    if (node === ROOT) continue;
+    const p = parents[node]!;
+    const pi = slotOf[p]!;
+    const co = oldCls[i]!;
+    const cn = cls[node]!;
+    const sizeBefore = counts(co, p === ROOT ? PRESENT : oldCls[pi]!) ? before : 0;
+    const sizeAfter = counts(cn, p === ROOT ? PRESENT : cls[p]!) ? newSize : 0;
+    dSize[pi]! += sizeAfter - sizeBefore;
+    dRows[pi]! += (cn === ABSENT ? 0 : 1 + newRows) - (co === ABSENT ? 0 : 1 + oldRows[i]!);
+  }
+}
+
+/** The listed nodes' current values. */
+function gather(order: Int32Array, cls: Uint8Array, size: Float64Array, rows: Int32Array) {
+  const m = order.length;
+  const out = { cls: new Uint8Array(m), size: new Float64Array(m), rows: new Int32Array(m) };
+  for (let i = 0; i < m; i++) {
+    const node = order[i]!;
+    out.cls[i] = cls[node]!;
+    out.size[i] = size[node]!;
+    out.rows[i] = rows[node]!;
+  }
+  return out;
 }
 
 function classOf(hiddenAt: number, reason: number, layer: number): number {

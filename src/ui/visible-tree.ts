@@ -73,6 +73,8 @@ class Counts {
   /** Shown nodes, descending ids, when a filter is on: what a longer filter can still show. */
   readonly shownList: Int32Array | null = null;
   private largest: Int32Array | null = null;
+  /** The filter mask was made for this view (not the filter module's cached one). */
+  private ownMask = false;
 
   /**
    * `narrowFrom`: counts of the same view for a filter that `q.filter` contains; only the nodes
@@ -107,7 +109,7 @@ class Counts {
       // Parents come before children in ascending order: inherit matches down the candidates only.
       const hit = nameHitMask(model.paths, q.filter);
       const { nameIds } = model.paths.columns();
-      mask = new Uint8Array(n);
+      mask = takeBytes(n);
       for (let i = candidates.length - 1; i >= 0; i--) {
         const c = candidates[i]!;
         mask[c] = hit[nameIds[c]!]! | mask[parents[c]!]!;
@@ -117,7 +119,7 @@ class Counts {
     }
     let exp: Uint8Array | null = null;
     if (!q.expansion.defaultExpanded || q.expansion.toggled.size > 0) {
-      exp = new Uint8Array(n).fill(q.expansion.defaultExpanded ? 1 : 0);
+      exp = takeBytes(n).fill(q.expansion.defaultExpanded ? 1 : 0);
       for (const t of q.expansion.toggled) if (t < n) exp[t] = exp[t]! ^ 1;
       exp[ROOT] = 1;
     }
@@ -129,27 +131,39 @@ class Counts {
     allowed[NodeStatus.Removed] = hide.removed ? 0 : 1;
     // Small single-purpose loops: each is optimised on its own after a few thousand nodes, where one
     // loop with every case in it ran unoptimised for most of a million nodes on first use.
-    const inc = new Uint8Array(n);
-    const below = new Int32Array(n);
+    const inc = takeBytes(n);
+    const below = takeInts(n);
     const order = candidates ?? descendingIds(n);
     if (status !== null) {
       if (mask !== null) showByStatusMatching(inc, order, status, allowed, mask);
       else showByStatus(inc, order, status, allowed);
     } else if (mask !== null) showByClassMatching(inc, order, cls, mask);
     else showByClass(inc, order, cls);
-    const list = new Int32Array(order.length);
+    const list = takeInts(n);
     const listed =
       exp === null
         ? countExpanded(inc, order, parents, below, list)
         : countRows(inc, order, parents, below, exp, list);
     inc[ROOT] = 1;
     this.match = mask;
-    this.shownList = mask !== null ? list.slice(0, listed) : null;
+    // Kept for narrowing a longer filter, unless nearly everything is shown (then narrowing saves little).
+    this.shownList = mask !== null && listed <= n / 2 ? list.slice(0, listed) : null;
+    giveBack(list);
+    this.ownMask = candidates !== null;
     this.inc = inc;
     this.below = below;
     this.exp = exp;
     this.shared = false;
     this.applied = q.expansion.toggled;
+  }
+
+  /** Hand the arrays this view owns to the pool; it must not be used after. */
+  release(): void {
+    // The default view borrows the layer's arrays (inc always, below until a first collapse).
+    if (this.inc !== this.tree.state.cls) giveBack(this.inc);
+    if (this.below !== this.tree.state.rows) giveBack(this.below);
+    if (this.exp) giveBack(this.exp);
+    if (this.ownMask && this.match) giveBack(this.match);
   }
 
   expanded(node: number): boolean {
@@ -173,10 +187,12 @@ class Counts {
     const n = this.below.length;
     if (node <= ROOT || node >= n) return;
     if (this.shared) {
-      this.below = this.below.slice();
+      const own = takeInts(n);
+      own.set(this.below);
+      this.below = own;
       this.shared = false;
     }
-    if (this.exp === null) this.exp = new Uint8Array(n).fill(1);
+    if (this.exp === null) this.exp = takeBytes(n).fill(1);
     const exp = this.exp;
     exp[node] = exp[node]! ^ 1;
     if (this.inc[node] === 0) return;
@@ -346,6 +362,34 @@ function countRows(
     list[listed++] = node;
   }
   return listed;
+}
+
+/**
+ * Arrays of one path-table size, returned by evicted views and handed out zeroed, so a keystroke
+ * does not allocate (and later collect) megabytes. At most a few of each are kept.
+ */
+const pool = { size: -1, bytes: [] as Uint8Array[], ints: [] as Int32Array[] };
+const POOL_MAX = 4;
+
+function takeBytes(n: number): Uint8Array {
+  const a = pool.size === n ? pool.bytes.pop() : undefined;
+  return a ? a.fill(0) : new Uint8Array(n);
+}
+
+function takeInts(n: number): Int32Array {
+  const a = pool.size === n ? pool.ints.pop() : undefined;
+  return a ? a.fill(0) : new Int32Array(n);
+}
+
+function giveBack(a: Uint8Array | Int32Array): void {
+  if (pool.size !== a.length) {
+    pool.size = a.length;
+    pool.bytes = [];
+    pool.ints = [];
+  }
+  if (a instanceof Uint8Array) {
+    if (pool.bytes.length < POOL_MAX) pool.bytes.push(a);
+  } else if (pool.ints.length < POOL_MAX) pool.ints.push(a);
 }
 
 interface Frame {
@@ -619,6 +663,13 @@ export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
   }
   m.set(key, counts);
   const limit = cachedCountsLimit(model.paths.size);
-  while (m.size > limit) m.delete(m.keys().next().value!);
+  while (m.size > limit) {
+    const oldest = m.keys().next().value!;
+    // Views are made per query and not kept by callers beyond the current update, so the oldest
+    // of the cached ones is no longer in use: its arrays serve the next view (no allocation, and
+    // none of the collections that allocating ~10 MB per keystroke brought on).
+    m.get(oldest)!.release();
+    m.delete(oldest);
+  }
   return new VisibleTree(counts, q);
 }

@@ -184,6 +184,31 @@ describe("filterMask", () => {
 });
 
 describe("VisibleTree", () => {
+  test("views evicted from the cache hand their arrays to new ones without disturbing the cached", () => {
+    const r = rng(11);
+    const m = randomModel(4);
+    const queries: TreeQuery[] = Array.from({ length: 14 }, (_, i) => ({
+      layer: i % m.layerCount,
+      changesOnly: i % 3 === 0,
+      hide: i % 4 === 1 ? { ...SHOW_ALL, unmodified: true } : SHOW_ALL,
+      filter: FILTERS[i % FILTERS.length]!,
+      sort: "name",
+      expansion: { defaultExpanded: i % 5 !== 2, toggled: new Set<number>() },
+    }));
+    // Three rounds in shuffled orders: hits, evictions and recounts on reused arrays interleave.
+    for (let round = 0; round < 3; round++) {
+      const order = queries.map((q, i) => ({ q, k: r(), i })).sort((a, b) => a.k - b.k);
+      for (const { q, i } of order) {
+        const expected = refRows(m, q);
+        const t = visibleTreeOf(m, q);
+        expect(
+          t.rows(0, expected.length + 1).map((x) => x.node),
+          `round ${round} query ${i}`,
+        ).toEqual(expected);
+      }
+    }
+  });
+
   test("rows, rowAt, indexOf and windows agree with a naive walk, for random views and toggles", () => {
     const r = rng(7);
     for (let seed = 1; seed <= 30; seed++) {
