@@ -1,5 +1,5 @@
 import { useApp, useInput, useStdout } from "ink";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "react";
 import { type ExplorerState, initialState, reduce } from "./explorer-state.js";
 import { VIEW_CAP_BYTES } from "./file-view.js";
 import { prefetchNeighbours } from "./layer-tree.js";
@@ -8,6 +8,7 @@ import { type OpenContent, readCapped } from "./read-capped.js";
 import { composeFrame } from "./screen.js";
 import { type Subscribe, useLoadEvents } from "./use-load-events.js";
 import { useTerminalSize } from "./use-terminal-size.js";
+import { warmUpViews } from "./visible-tree.js";
 
 export interface ExplorerAppProps {
   subscribe: Subscribe;
@@ -30,6 +31,10 @@ export function exitCodeOf(s: ExplorerState): number {
  * Ink: Ink's renderer tokenizes and measures every character of the screen on every frame
  * (~20 ms at 120×40 here), the whole key-press budget.
  */
+/** Warm-up runs after the first frame and the first prepared steps; small images need none. */
+const WARM_UP_DELAY_MS = 150;
+const WARM_UP_MIN_PATHS = 50_000;
+
 export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }: ExplorerAppProps) {
   const { exit } = useApp();
   const { write } = useStdout();
@@ -47,6 +52,15 @@ export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }:
     () => (state.model ? prefetchNeighbours(state.model, state.layer) : undefined),
     [state.model, state.layer],
   );
+  // Once the tree is up, run the view passes once in idle time (see warmUpViews).
+  const model = state.model;
+  const layerNow = useRef(state.layer);
+  layerNow.current = state.layer;
+  useEffect(() => {
+    if (!model || model.paths.size < WARM_UP_MIN_PATHS) return;
+    const timer = setTimeout(() => warmUpViews(model, layerNow.current), WARM_UP_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [model]);
   // The viewer's bytes are read off the key path; closing the viewer (or opening another) stops the read.
   const viewing = state.viewer?.status === "loading" ? state.viewer : null;
   useEffect(() => {

@@ -104,19 +104,6 @@ class Counts {
     const status = q.changesOnly || hidesAny ? tree.status() : null;
     const cls = tree.cls;
     const candidates = narrowFrom?.shownList ?? null;
-    let mask: Uint8Array | null;
-    if (candidates) {
-      // Parents come before children in ascending order: inherit matches down the candidates only.
-      const hit = nameHitMask(model.paths, q.filter);
-      const { nameIds } = model.paths.columns();
-      mask = takeBytes(n);
-      for (let i = candidates.length - 1; i >= 0; i--) {
-        const c = candidates[i]!;
-        mask[c] = hit[nameIds[c]!]! | mask[parents[c]!]!;
-      }
-    } else {
-      mask = filterMask(model.paths, q.filter);
-    }
     let exp: Uint8Array | null = null;
     if (!q.expansion.defaultExpanded || q.expansion.toggled.size > 0) {
       exp = takeBytes(n).fill(q.expansion.defaultExpanded ? 1 : 0);
@@ -134,11 +121,29 @@ class Counts {
     const inc = takeBytes(n);
     const below = takeInts(n);
     const order = candidates ?? descendingIds(n);
-    if (status !== null) {
-      if (mask !== null) showByStatusMatching(inc, order, status, allowed, mask);
-      else showByStatus(inc, order, status, allowed);
-    } else if (mask !== null) showByClassMatching(inc, order, cls, mask);
-    else showByClass(inc, order, cls);
+    let mask: Uint8Array | null;
+    if (matchesByName(q.filter)) {
+      // One pass, parents first: a node matches if its name does or its parent matches, and is
+      // shown for itself if it matches and its kind is shown (the candidates: only those a
+      // shorter filter showed can match a longer one).
+      const hit = nameHitMask(model.paths, q.filter);
+      const { nameIds } = model.paths.columns();
+      mask = takeBytes(n);
+      this.ownMask = true;
+      if (candidates) {
+        if (status !== null)
+          markCandidatesByStatus(inc, mask, candidates, hit, nameIds, parents, status, allowed);
+        else markCandidatesByClass(inc, mask, candidates, hit, nameIds, parents, cls);
+      } else if (status !== null) markAllByStatus(inc, mask, n, hit, nameIds, parents, status, allowed);
+      else markAllByClass(inc, mask, n, hit, nameIds, parents, cls);
+    } else {
+      mask = filterMask(model.paths, q.filter);
+      if (status !== null) {
+        if (mask !== null) showByStatusMatching(inc, order, status, allowed, mask);
+        else showByStatus(inc, order, status, allowed);
+      } else if (mask !== null) showByClassMatching(inc, order, cls, mask);
+      else showByClass(inc, order, cls);
+    }
     const list = takeInts(n);
     const listed =
       exp === null
@@ -146,10 +151,9 @@ class Counts {
         : countRows(inc, order, parents, below, exp, list);
     inc[ROOT] = 1;
     this.match = mask;
-    // Kept for narrowing a longer filter, unless nearly everything is shown (then narrowing saves little).
-    this.shownList = mask !== null && listed <= n / 2 ? list.slice(0, listed) : null;
+    // Kept for narrowing a longer filter: only these can match it.
+    this.shownList = mask !== null ? list.slice(0, listed) : null;
     giveBack(list);
-    this.ownMask = candidates !== null;
     this.inc = inc;
     this.below = below;
     this.exp = exp;
@@ -284,6 +288,75 @@ function descendingIds(n: number): Int32Array {
     for (let i = 0; i < n - 1; i++) descending[i] = n - 1 - i;
   }
   return descending;
+}
+
+function markAllByClass(
+  inc: Uint8Array,
+  mask: Uint8Array,
+  n: number,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  cls: Uint8Array,
+): void {
+  for (let node = 1; node < n; node++) {
+    const m = hit[nameIds[node]!]! | mask[parents[node]!]!;
+    mask[node] = m;
+    inc[node] = cls[node] === ABSENT ? 0 : m;
+  }
+}
+
+function markAllByStatus(
+  inc: Uint8Array,
+  mask: Uint8Array,
+  n: number,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  status: Uint8Array,
+  allowed: Uint8Array,
+): void {
+  for (let node = 1; node < n; node++) {
+    const m = hit[nameIds[node]!]! | mask[parents[node]!]!;
+    mask[node] = m;
+    inc[node] = allowed[status[node]!]! & m;
+  }
+}
+
+/** As markAllByClass over the candidates (descending ids, so walked from the end). */
+function markCandidatesByClass(
+  inc: Uint8Array,
+  mask: Uint8Array,
+  candidates: Int32Array,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  cls: Uint8Array,
+): void {
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const node = candidates[i]!;
+    const m = hit[nameIds[node]!]! | mask[parents[node]!]!;
+    mask[node] = m;
+    inc[node] = cls[node] === ABSENT ? 0 : m;
+  }
+}
+
+function markCandidatesByStatus(
+  inc: Uint8Array,
+  mask: Uint8Array,
+  candidates: Int32Array,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  status: Uint8Array,
+  allowed: Uint8Array,
+): void {
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const node = candidates[i]!;
+    const m = hit[nameIds[node]!]! | mask[parents[node]!]!;
+    mask[node] = m;
+    inc[node] = allowed[status[node]!]! & m;
+  }
 }
 
 function showByStatus(inc: Uint8Array, order: Int32Array, status: Uint8Array, allowed: Uint8Array): void {
@@ -640,6 +713,30 @@ function narrowingBase(m: Map<string, Counts>, q: TreeQuery): Counts | undefined
     if (!best || c.shownList.length < best.shownList!.length) best = c;
   }
   return best;
+}
+
+/**
+ * Compute a few views once and throw them away, in idle time after the image opens: V8 compiles
+ * the passes over every path on their first run (~25 ms more on a million paths), which would
+ * otherwise land on the user's first filter keystroke or view toggle.
+ */
+export function warmUpViews(model: ImageModel, layer: number): void {
+  const tree = layerTreeOf(model, layer);
+  const { start, list } = model.sortedChildren();
+  const first = list[start[ROOT]!];
+  const name = first === undefined ? "a" : model.paths.name(first);
+  const base: TreeQuery = {
+    layer,
+    changesOnly: false,
+    hide: SHOW_ALL,
+    filter: name.slice(0, 1),
+    sort: "name",
+    expansion: { defaultExpanded: true, toggled: new Set() },
+  };
+  const wide = new Counts(model, tree, base);
+  const narrow = new Counts(model, tree, { ...base, filter: name.slice(0, 2) }, wide);
+  const changes = new Counts(model, tree, { ...base, filter: "", changesOnly: true });
+  for (const c of [wide, narrow, changes]) c.release();
 }
 
 /** Forget every cached view of `model` (with `dropLayerTrees`, for benchmarks and tests that need cold layers). */
