@@ -1,0 +1,89 @@
+// Memory of the real explorer, in a real terminal (tmux), on the synthetic archive of bench/run.js:
+// open it, use it (every layer, a filter, the views), and read the process's peak RSS (VmHWM),
+// set against the archive reader's budget of 400 bytes per tar entry.
+// Usage: npm run build && node bench/explorer-memory.js [files=500000] [layers=10]
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generate, packDockerArchive } from "./generate.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const files = Number(process.argv[2] ?? 500000);
+const layers = Number(process.argv[3] ?? 10);
+const session = `lv-mem-${process.pid}`;
+
+const synthDir = join(root, ".bench", `synthetic-${files}-${layers}`);
+const metaPath = join(synthDir, "meta.json");
+if (!existsSync(metaPath)) {
+  console.error(`generating ${files} files over ${layers} layers in ${synthDir} …`);
+  const g = generate(synthDir, files, layers);
+  const archive = packDockerArchive(synthDir, g.layerFiles, g.diffIds, g.history);
+  writeFileSync(metaPath, JSON.stringify({ archive, layerFiles: g.layerFiles, entries: g.entries }));
+}
+const meta = JSON.parse(readFileSync(metaPath, "utf8"));
+
+const tmux = (...args) => execFileSync("tmux", args, { encoding: "utf8" });
+const screen = () => tmux("capture-pane", "-p", "-t", session);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const keys = async (list, gapMs = 300) => {
+  for (const k of list) {
+    tmux("send-keys", "-t", session, k);
+    await sleep(gapMs);
+  }
+};
+
+function status(pid) {
+  const text = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? Number.NaN);
+  return { peak: kib("VmHWM") * 1024, now: kib("VmRSS") * 1024 };
+}
+
+const start = Date.now();
+tmux(
+  "new-session",
+  "-d",
+  "-s",
+  session,
+  "-x",
+  "120",
+  "-y",
+  "40",
+  `exec ${process.execPath} ${join(root, "bin/layerview.js")} ${meta.archive}`,
+);
+try {
+  const pid = Number(tmux("list-panes", "-t", session, "-F", "#{pane_pid}").trim());
+  // Loaded when the status line shows the cursor's row of the tree ("1/524,573 …").
+  while (!/(^|[│\s])1\/[\d,]+ /m.test(screen())) {
+    if (Date.now() - start > 120_000) throw new Error(`not loaded after 2 minutes:\n${screen()}`);
+    await sleep(200);
+  }
+  const loadedMs = Date.now() - start;
+  const afterLoad = status(pid);
+  await sleep(1000); // idle: steps between layers prepared, views warmed up
+  await keys(Array(layers - 1).fill("["));
+  await keys(Array(layers - 1).fill("]"));
+  await keys(["Tab", "/", "l", "i", "b", "3", "Enter"]);
+  await keys(["c", "u", "c", "u", "s", "L", "L", "Escape"]);
+  await keys(["[", "[", "[", "c", "]", "]", "]"]);
+  const afterUse = status(pid);
+  await keys(["q"], 500);
+  const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+  const per = (b) => `${(b / meta.entries).toFixed(0)} B per tar entry`;
+  console.log(`archive: ${meta.entries.toLocaleString("en")} tar entries; explorer loaded in ${loadedMs} ms`);
+  console.log(
+    `RSS when loaded: ${mib(afterLoad.now)}; peak while loading: ${mib(afterLoad.peak)} (${per(afterLoad.peak)})`,
+  );
+  console.log(
+    `RSS after use: ${mib(afterUse.now)}; peak over the session: ${mib(afterUse.peak)} (${per(afterUse.peak)})`,
+  );
+  const budget = 400 * meta.entries;
+  console.log(
+    `budget (archive reader): 400 B per tar entry = ${mib(budget)} — ${afterUse.peak <= budget ? "within" : "OVER"}`,
+  );
+} finally {
+  // Gone already when `q` worked.
+  try {
+    execFileSync("tmux", ["kill-session", "-t", session], { stdio: "ignore" });
+  } catch {}
+}
