@@ -411,6 +411,21 @@ function groupOf(map: Map<string, Group>, key: string, layer: number): Group {
 
 /** Everything the advisor finds in an image, exposures first, then the biggest savings. */
 export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Finding[] {
+  const steps = adviseSteps(model, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Paths (or keys) handled between two pauses of `adviseSteps`: a few milliseconds of work. */
+const STEP_WORK = 16_384;
+
+/**
+ * adviseImage as resumable work: each `next()` does a slice (a few milliseconds on a large image)
+ * and the last returns the findings, so an interactive caller can run it in idle time.
+ */
+export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Generator<void, Finding[], void> {
   const largeFileBytes = opts.largeFileBytes ?? DEFAULT_LARGE_FILE_BYTES;
   const minDuplicateBytes = Math.max(1, opts.minDuplicateBytes ?? DEFAULT_MIN_DUPLICATE_BYTES);
   const mediumBytes = opts.mediumBytes ?? DEFAULT_MEDIUM_BYTES;
@@ -442,6 +457,7 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   };
 
   const { ruleOf } = classifyCaches(paths);
+  yield;
   const removalNodes = model.layers.map((_, L) => new Set(model.removals(L).map((r) => r.node)));
   /** The whiteout target, opaque directory or replaced directory that hid `node` at layer D. */
   const removalRoot = (node: number, D: number): number => {
@@ -461,6 +477,7 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   const secrets: { node: number; match: SecretMatch; versions: number[] }[] = [];
 
   // Names are interned: judge each distinct name once, not once per path.
+  yield;
   const { parents, nameIds, nameCount } = paths.columns();
   const secretName = new Uint8Array(nameCount);
   const secretDir = new Uint8Array(nameCount);
@@ -471,6 +488,7 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   }
 
   for (let node = 1; node < paths.size; node++) {
+    if (node % STEP_WORK === 0) yield;
     const versions = model.versionsOf(node);
     if (versions.length === 0) continue;
     const cacheRule = ruleOf[node]!;
@@ -643,7 +661,20 @@ export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Findin
   }
 
   const groups: number[][] = [];
-  for (const bucket of sameKeyRuns(duplicateCandidates, bucketKeys(model, duplicateCandidates))) {
+  yield;
+  const keys = bucketKeys(model, duplicateCandidates);
+  yield;
+  let grouped = 0;
+  for (const bucket of sameKeyRuns(duplicateCandidates, keys)) {
+    if (bucket === null) {
+      yield;
+      continue;
+    }
+    grouped += bucket.length;
+    if (grouped >= STEP_WORK) {
+      grouped = 0;
+      yield;
+    }
     const exact = new Map<string, number[]>();
     for (const v of bucket) {
       const key = `${stack.size(v)}:${layerHash(model, v)}`;
@@ -833,36 +864,39 @@ function cacheLabelOf(g: Group, _paths: PathTable, ruleOf: Int16Array): string {
 
 /**
  * Runs (of two or more) of items with equal keys (non-negative integers below 2^53), in ascending
- * key order, items in their given order. One pass through an open-addressing table: a million
- * keys in tens of milliseconds, with objects only for the keys that repeat.
+ * key order, items in their given order (null now and then: a pause for the caller). Items are
+ * bucketed by the keys' low bits with a counting sort (typed arrays, ~16 bytes per item); only
+ * buckets of two or more are looked at, and only repeated keys make objects.
  */
-function* sameKeyRuns(items: readonly number[], keys: Float64Array): Generator<number[]> {
-  let cap = 1024;
-  while (cap < keys.length * 2) cap *= 2;
-  const slots = new Float64Array(cap).fill(-1);
-  const first = new Int32Array(cap);
-  const runAt = new Int32Array(cap).fill(-1);
+export function* sameKeyRuns(items: readonly number[], keys: Float64Array): Generator<number[] | null> {
+  const n = keys.length;
+  let buckets = 1024;
+  while (buckets < n / 2) buckets *= 2;
+  const bucketOf = (k: number) => k % buckets;
+  const start = new Int32Array(buckets + 1);
+  for (let i = 0; i < n; i++) start[bucketOf(keys[i]!) + 1]!++;
+  for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
+  yield null;
+  // Bucket b is order[start[b] .. start[b+1]); filled from its end backwards, keeping item order.
+  const order = new Int32Array(n);
+  const fill = start.slice(1);
+  for (let i = n - 1; i >= 0; i--) order[--fill[bucketOf(keys[i]!)]!] = i;
+  yield null;
   const runs: { key: number; items: number[] }[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    // Mixed, so keys with structure (sequential, or equal low bits) still spread over the table.
-    let h = Math.imul(k % 2097152, 0x9e3779b1) ^ Math.imul(Math.floor(k / 2097152) | 0, 0x85ebca6b);
-    h = (h ^ (h >>> 15)) & (cap - 1);
-    while (slots[h] !== -1 && slots[h] !== k) h = (h + 1) & (cap - 1);
-    if (slots[h] === -1) {
-      slots[h] = k;
-      first[h] = i;
-      continue;
+  for (let b = 0; b < buckets; b++) {
+    const lo = start[b]!;
+    const hi = start[b + 1]!;
+    if (b % STEP_WORK === STEP_WORK - 1) yield null;
+    if (hi - lo < 2) continue;
+    const here = Array.from(order.subarray(lo, hi)).sort((x, y) => keys[x]! - keys[y]! || x - y);
+    for (let i = 0; i < here.length; ) {
+      let j = i + 1;
+      while (j < here.length && keys[here[j]!] === keys[here[i]!]) j++;
+      if (j - i >= 2) runs.push({ key: keys[here[i]!]!, items: here.slice(i, j).map((x) => items[x]!) });
+      i = j;
     }
-    let r = runAt[h]!;
-    if (r < 0) {
-      r = runs.length;
-      runAt[h] = r;
-      runs.push({ key: k, items: [items[first[h]!]!] });
-    }
-    runs[r]!.items.push(items[i]!);
   }
-  runs.sort((a, b) => a.key - b.key);
+  runs.sort((x, y) => x.key - y.key);
   for (const run of runs) yield run.items;
 }
 

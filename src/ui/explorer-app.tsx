@@ -3,6 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } 
 import { type ExplorerState, initialState, reduce } from "./explorer-state.js";
 import { VIEW_CAP_BYTES } from "./file-view.js";
 import { prefetchNeighbours } from "./layer-tree.js";
+import { prepareAdvice } from "./lazy-analysis.js";
 import type { LoadEvent } from "./load-events.js";
 import { type OpenContent, readCapped } from "./read-capped.js";
 import { composeFrame } from "./screen.js";
@@ -34,6 +35,9 @@ export function exitCodeOf(s: ExplorerState): number {
 /** Warm-up runs after the first frame and the first prepared steps; small images need none. */
 const WARM_UP_DELAY_MS = 150;
 const WARM_UP_MIN_PATHS = 50_000;
+/** The advisor starts after the steps between layers are prepared; each slice is short. */
+const ADVICE_DELAY_MS = 1000;
+const ADVICE_SLICE_MS = 8;
 
 export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }: ExplorerAppProps) {
   const { exit } = useApp();
@@ -59,6 +63,14 @@ export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }:
   useEffect(() => {
     if (!model || model.paths.size < WARM_UP_MIN_PATHS) return;
     const timer = setTimeout(() => warmUpViews(model, layerNow.current), WARM_UP_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [model]);
+  // Then the advisor (A), a slice at a time, so the overlay opens at once on big images too.
+  useEffect(() => {
+    if (!model || model.paths.size < WARM_UP_MIN_PATHS) return;
+    let timer = setTimeout(function slice() {
+      if (!prepareAdvice(model, ADVICE_SLICE_MS)) timer = setTimeout(slice, 0);
+    }, ADVICE_DELAY_MS);
     return () => clearTimeout(timer);
   }, [model]);
   // The viewer's bytes are read off the key path; closing the viewer (or opening another) stops the read.

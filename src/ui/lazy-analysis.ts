@@ -1,5 +1,5 @@
 import type { Finding } from "../model/advice.js";
-import { adviseImage } from "../model/advice.js";
+import { adviseSteps } from "../model/advice.js";
 import { diffLayers, type ImageDiff } from "../model/diff.js";
 import type { ImageModel } from "../model/image-model.js";
 
@@ -16,13 +16,38 @@ export function rangeDiffOf(model: ImageModel, from: number, to: number): ImageD
 }
 
 const advice = new WeakMap<ImageModel, Finding[]>();
+const advising = new WeakMap<ImageModel, Generator<void, Finding[], void>>();
 
-/** The advisor's findings for `model`, computed on first use. */
+/** The advisor's findings for `model`: what idle time has not done yet is done now. */
 export function adviceOf(model: ImageModel): Finding[] {
   let f = advice.get(model);
-  if (!f) {
-    f = adviseImage(model);
-    advice.set(model, f);
+  while (!f) {
+    if (prepareAdvice(model, Number.POSITIVE_INFINITY)) f = advice.get(model);
   }
   return f;
+}
+
+/** Whether the findings are ready (A opens at once). */
+export function adviceReady(model: ImageModel): boolean {
+  return advice.has(model);
+}
+
+/** Run the advisor for about `ms` milliseconds; true once its findings are ready. */
+export function prepareAdvice(model: ImageModel, ms: number): boolean {
+  if (advice.has(model)) return true;
+  let steps = advising.get(model);
+  if (!steps) {
+    steps = adviseSteps(model);
+    advising.set(model, steps);
+  }
+  const end = performance.now() + ms;
+  do {
+    const r = steps.next();
+    if (r.done) {
+      advice.set(model, r.value);
+      advising.delete(model);
+      return true;
+    }
+  } while (performance.now() < end);
+  return false;
 }
