@@ -124,10 +124,40 @@ export function diffImages(a: ImageModel, b: ImageModel, opts: DiffOptions = {})
  * empty tree before the first layer). Only paths some layer in between touched are examined.
  */
 export function diffLayers(model: ImageModel, from: number, to: number, opts: DiffOptions = {}): ImageDiff {
+  const steps = diffLayersSteps(model, from, to, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Nodes looked at between two pauses of `diffLayersSteps`. */
+const STEP_NODES = 65_536;
+
+/**
+ * diffLayers as resumable work: each `next()` does a slice and the last returns the diff, so the
+ * explorer can compare layers without holding up key presses. Checks its arguments at once.
+ */
+export function diffLayersSteps(
+  model: ImageModel,
+  from: number,
+  to: number,
+  opts: DiffOptions = {},
+): Generator<void, ImageDiff, void> {
   const last = model.layerCount - 1;
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < -1 || to < -1 || from > last || to > last) {
     throw new RangeError(`layers ${from}..${to} are outside -1..${last}`);
   }
+  const collector = new Collector(opts.depth ?? 1);
+  return compareLayers(model, from, to, collector);
+}
+
+function* compareLayers(
+  model: ImageModel,
+  from: number,
+  to: number,
+  collector: Collector,
+): Generator<void, ImageDiff, void> {
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);
   const vs = model.versions;
@@ -137,10 +167,14 @@ export function diffLayers(model: ImageModel, from: number, to: number, opts: Di
     const h = vs.hiddenAt[v]!;
     if ((L > lo && L <= hi) || (h !== NOT_HIDDEN && h > lo && h <= hi)) touched[vs.node[v]!] = 1;
   }
+  yield;
   const sa: Side = { model, version: (n) => model.visibleAt(n, from) };
   const sb: Side = { model, version: (n) => model.visibleAt(n, to) };
-  const collector = new Collector(opts.depth ?? 1);
-  for (let n = 1; n < touched.length; n++) if (touched[n]) collector.compare(sa, n, sb, n);
+  for (let n = 1; n < touched.length; n++) {
+    if (n % STEP_NODES === 0) yield;
+    if (touched[n]) collector.compare(sa, n, sb, n);
+  }
+  yield;
   const refs = model.layers.map((l) => layerRef(model, l.index));
   const between = refs.slice(lo + 1, hi + 1);
   return collector.finish(contentAt(model, from), contentAt(model, to), {
@@ -153,15 +187,31 @@ export function diffLayers(model: ImageModel, from: number, to: number, opts: Di
   });
 }
 
-/** Regular-file bytes visible as of `layer` (-1: none). */
+const contentByLayer = new WeakMap<ImageModel, Float64Array>();
+
+/** Regular-file bytes visible as of `layer` (-1: none); every layer's figure from one pass, kept per model. */
 export function contentAt(model: ImageModel, layer: number): number {
-  const vs = model.versions;
-  let total = 0;
-  for (let v = 0; v < vs.count; v++) {
-    if (vs.layer[v]! > layer || vs.hiddenAt[v]! <= layer) continue;
-    if (model.stack.type(v) === EntryType.File) total += model.stack.size(v);
+  let content = contentByLayer.get(model);
+  if (!content) {
+    // A file version counts from its layer until the layer that hides it: add there, take off here.
+    const vs = model.versions;
+    const change = new Float64Array(model.layerCount + 1);
+    for (let v = 0; v < vs.count; v++) {
+      if (model.stack.type(v) !== EntryType.File) continue;
+      const size = model.stack.size(v);
+      change[vs.layer[v]!]! += size;
+      const h = vs.hiddenAt[v]!;
+      if (h !== NOT_HIDDEN && h < model.layerCount) change[h]! -= size;
+    }
+    content = new Float64Array(model.layerCount);
+    let total = 0;
+    for (let L = 0; L < model.layerCount; L++) {
+      total += change[L]!;
+      content[L] = total;
+    }
+    contentByLayer.set(model, content);
   }
-  return total;
+  return layer < 0 ? 0 : content[Math.min(layer, model.layerCount - 1)]!;
 }
 
 function layerRef(model: ImageModel, index: number): LayerRef {
@@ -266,9 +316,7 @@ class Collector {
     };
     const dirs = new Map<string, DirectoryTotals>();
     for (const e of entries) {
-      const segments = e.path.split("/").filter(Boolean);
-      const dirSegments = segments.slice(0, Math.min(this.depth, segments.length - 1));
-      const key = `/${dirSegments.join("/")}`;
+      const key = directoryOf(e.path, this.depth);
       let d = dirs.get(key);
       if (!d) {
         d = { path: key, added: 0, removed: 0, changed: 0, addedBytes: 0, removedBytes: 0, delta: 0 };
@@ -298,6 +346,19 @@ class Collector {
     );
     return { entries, totals, directories, depth: this.depth, layers };
   }
+}
+
+/** The directory holding `path` at `depth` segments ("/usr" for /usr/lib/x at depth 1), "/" for files at the top. */
+function directoryOf(path: string, depth: number): string {
+  // Paths are absolute and normalised ("/a/b/c"): the directory ends at the (depth + 1)-th "/",
+  // unless the file itself comes first.
+  let end = 0;
+  for (let d = 0; d < depth; d++) {
+    const next = path.indexOf("/", end + 1);
+    if (next < 0) break;
+    end = next;
+  }
+  return end === 0 ? "/" : path.slice(0, end);
 }
 
 function hashOf(model: ImageModel, v: number): string {

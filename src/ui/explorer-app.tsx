@@ -1,9 +1,9 @@
 import { useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "react";
-import { type ExplorerState, initialState, reduce } from "./explorer-state.js";
+import { comparing, type ExplorerState, initialState, reduce } from "./explorer-state.js";
 import { VIEW_CAP_BYTES } from "./file-view.js";
 import { prefetchNeighbours } from "./layer-tree.js";
-import { prepareAdvice } from "./lazy-analysis.js";
+import { prepareAdvice, prepareRangeDiff, rangeDiffIfReady } from "./lazy-analysis.js";
 import type { LoadEvent } from "./load-events.js";
 import { type OpenContent, readCapped } from "./read-capped.js";
 import { composeFrame } from "./screen.js";
@@ -35,9 +35,9 @@ export function exitCodeOf(s: ExplorerState): number {
 /** Warm-up runs after the first frame and the first prepared steps; small images need none. */
 const WARM_UP_DELAY_MS = 150;
 const WARM_UP_MIN_PATHS = 50_000;
-/** The advisor starts after the steps between layers are prepared; each slice is short. */
+/** The advisor starts after the steps between layers are prepared; each slice (of it or of a range diff) is short. */
 const ADVICE_DELAY_MS = 1000;
-const ADVICE_SLICE_MS = 8;
+const ANALYSIS_SLICE_MS = 8;
 
 export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }: ExplorerAppProps) {
   const { exit } = useApp();
@@ -69,10 +69,21 @@ export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }:
   useEffect(() => {
     if (!model || model.paths.size < WARM_UP_MIN_PATHS) return;
     let timer = setTimeout(function slice() {
-      if (!prepareAdvice(model, ADVICE_SLICE_MS)) timer = setTimeout(slice, 0);
+      if (!prepareAdvice(model, ANALYSIS_SLICE_MS)) timer = setTimeout(slice, 0);
     }, ADVICE_DELAY_MS);
     return () => clearTimeout(timer);
   }, [model]);
+  // A range diff (x) not finished while drawing goes on in idle slices, then the frame is redrawn.
+  const rangeFrom = model && comparing(state) ? state.compareFrom : -1;
+  const rangeTo = state.layer;
+  useEffect(() => {
+    if (!model || rangeFrom < 0 || rangeDiffIfReady(model, rangeFrom, rangeTo)) return;
+    let timer = setTimeout(function slice() {
+      if (prepareRangeDiff(model, rangeFrom, rangeTo, ANALYSIS_SLICE_MS)) dispatch({ type: "computed" });
+      else timer = setTimeout(slice, 0);
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [model, rangeFrom, rangeTo]);
   // The viewer's bytes are read off the key path; closing the viewer (or opening another) stops the read.
   const viewing = state.viewer?.status === "loading" ? state.viewer : null;
   useEffect(() => {

@@ -13,7 +13,7 @@ import { formatBytes } from "./format.js";
 import { Command, commandForKey, keySpecOf } from "./keymap.js";
 import { type LayerListRow, layerListRows, rowOfLayer } from "./layer-list.js";
 import { computePaneLayout, type PaneLayout } from "./layout.js";
-import { adviceOf, rangeDiffOf } from "./lazy-analysis.js";
+import { adviceOf, rangeDiffIfReady } from "./lazy-analysis.js";
 import { type ImageOutline, type LayerProgress, type LoadEvent, outlineOf } from "./load-events.js";
 import {
   type Expansion,
@@ -101,6 +101,8 @@ export type Action =
   | { type: "load"; event: LoadEvent }
   | { type: "viewer-loaded"; request: number; data: Uint8Array; truncated: boolean }
   | { type: "viewer-failed"; request: number; message: string }
+  /** Work done off the key path (a range diff) is ready: draw again. */
+  | { type: "computed" }
   /** Ctrl+C: quits from anywhere, the viewer and overlays included. */
   | { type: "quit" }
   /** A key as Ink reported it; resolved against the state it arrives in. */
@@ -533,7 +535,7 @@ function compareMark(s: ExplorerState): ExplorerState {
 
 function diffCommand(s: ExplorerState, c: Command): ExplorerState | null {
   if (!comparing(s) || s.focus !== "tree") return null;
-  const total = rangeDiffOf(s.model!, s.compareFrom, s.layer).entries.length;
+  const total = rangeDiffIfReady(s.model!, s.compareFrom, s.layer)?.entries.length ?? 0;
   const top = scrolled(c, s.diffTop, total, diffBodyHeight(s));
   return top === null ? null : { ...s, diffTop: top };
 }
@@ -690,6 +692,8 @@ export function reduce(s: ExplorerState, a: Action): ExplorerState {
       const lines = isBinary(a.data) ? null : textLines(a.data);
       return { ...s, viewer: { ...v, status: "ready", data: a.data, lines, truncated: a.truncated } };
     }
+    case "computed":
+      return { ...s };
     case "viewer-failed": {
       const v = s.viewer;
       if (!v || v.request !== a.request) return s;

@@ -1,18 +1,43 @@
 import type { Finding } from "../model/advice.js";
 import { adviseSteps } from "../model/advice.js";
-import { diffLayers, type ImageDiff } from "../model/diff.js";
+import { diffLayersSteps, type ImageDiff } from "../model/diff.js";
 import type { ImageModel } from "../model/image-model.js";
 
 /** The last range diff per model: the reducer (scroll limits) and the pane ask for the same one. */
 const diffs = new WeakMap<ImageModel, { from: number; to: number; diff: ImageDiff }>();
+/** The range diff being computed in slices (the last pair asked for). */
+const diffing = new WeakMap<
+  ImageModel,
+  { from: number; to: number; steps: Generator<void, ImageDiff, void> }
+>();
 
-/** The tree as of layer `from` compared with the tree as of `to`, computed once per pair. */
-export function rangeDiffOf(model: ImageModel, from: number, to: number): ImageDiff {
+/** The tree as of layer `from` compared with the tree as of `to`, if computed; null while it is not. */
+export function rangeDiffIfReady(model: ImageModel, from: number, to: number): ImageDiff | null {
   const hit = diffs.get(model);
-  if (hit && hit.from === from && hit.to === to) return hit.diff;
-  const diff = diffLayers(model, from, to);
-  diffs.set(model, { from, to, diff });
-  return diff;
+  return hit && hit.from === from && hit.to === to ? hit.diff : null;
+}
+
+/**
+ * Work on the range diff `from` → `to` for about `ms` milliseconds (a new pair replaces the one
+ * in progress); true once it is ready.
+ */
+export function prepareRangeDiff(model: ImageModel, from: number, to: number, ms: number): boolean {
+  if (rangeDiffIfReady(model, from, to)) return true;
+  let job = diffing.get(model);
+  if (!job || job.from !== from || job.to !== to) {
+    job = { from, to, steps: diffLayersSteps(model, from, to) };
+    diffing.set(model, job);
+  }
+  const end = performance.now() + ms;
+  do {
+    const r = job.steps.next();
+    if (r.done) {
+      diffs.set(model, { from, to, diff: r.value });
+      diffing.delete(model);
+      return true;
+    }
+  } while (performance.now() < end);
+  return false;
 }
 
 const advice = new WeakMap<ImageModel, Finding[]>();

@@ -2,7 +2,7 @@ import type { DiffEntry } from "../model/diff.js";
 import { diffBodyHeight, type ExplorerState } from "./explorer-state.js";
 import { formatBytes, formatCount } from "./format.js";
 import type { Rect } from "./layout.js";
-import { rangeDiffOf } from "./lazy-analysis.js";
+import { prepareRangeDiff, rangeDiffIfReady } from "./lazy-analysis.js";
 import { titleLine } from "./pane.js";
 import { padStart, sanitize } from "./text.js";
 import { type Line, paintLine, STYLES, type Style } from "./theme.js";
@@ -12,6 +12,11 @@ const KIND_LOOK: Record<DiffEntry["kind"], { marker: string; style: Style }> = {
   removed: { marker: "-", style: { fg: "red" } },
   changed: { marker: "~", style: { fg: "yellow" } },
 };
+
+/** Work a frame may spend on the range diff before showing "Comparing …" and going on in idle time. */
+const DRAW_WORK_MS = 6;
+/** Images this small are compared in full while drawing (well under a millisecond). */
+const SMALL_IMAGE_PATHS = 50_000;
 
 export function signedBytes(n: number): string {
   if (n === 0) return "0 B";
@@ -23,7 +28,22 @@ export function rangeDiffLines(s: ExplorerState, rect: Rect, color: boolean): st
   const w = rect.width;
   const from = s.compareFrom;
   const to = s.layer;
-  const diff = rangeDiffOf(s.model!, from, to);
+  // Small ranges are done within a few milliseconds here; bigger ones continue in idle slices
+  // (the explorer draws again when they are ready).
+  const model = s.model!;
+  prepareRangeDiff(
+    model,
+    from,
+    to,
+    model.paths.size < SMALL_IMAGE_PATHS ? Number.POSITIVE_INFINITY : DRAW_WORK_MS,
+  );
+  const diff = rangeDiffIfReady(model, from, to);
+  if (!diff) {
+    return [
+      titleLine("Diff", `layer ${from} → layer ${to} · Esc clears`, w, s.focus === "tree", color),
+      paintLine([{ text: `Comparing layer ${from} with layer ${to} …`, style: STYLES.muted }], w, color),
+    ];
+  }
   const t = diff.totals;
   const lines = [
     titleLine("Diff", `layer ${from} → layer ${to} · Esc clears`, w, s.focus === "tree", color),

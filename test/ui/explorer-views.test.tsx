@@ -183,6 +183,20 @@ describe("range view", () => {
   });
 });
 
+describe("range view on a large image", () => {
+  test("the diff is computed off the key path and drawn when ready", async () => {
+    // 60,000 files (over the size compared in full while drawing); layer 1 deletes one directory.
+    const base = Array.from({ length: 60_000 }, (_, i) => ({ name: `d${i % 100}/f${i}`, size: 10 }));
+    const m = modelOf([base, [{ name: ".wh.d5" }, { name: "new.txt", content: "hi" }]]);
+    open = await renderExplorer({ columns: 120, rows: 30, events: eventsFor(m) });
+    const ex = open;
+    await ex.press({ text: "[" }, { text: "x" }, { text: "]" });
+    expect(ex.frame()).toMatch(/Diff\s+layer 0 → layer 1/);
+    await waitFor(() => /\+1 -600 ~0/.test(ex.frame()), "the diff totals");
+    expect(treeColumn(ex.frame())).toMatch(/^- +−10 B +\/d5\/f105$/m);
+  });
+});
+
 describe("early quit", () => {
   test("quitting while the image is read cancels the read", async () => {
     const m = adviceModel();
