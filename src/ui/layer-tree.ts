@@ -41,7 +41,7 @@ interface Step {
 const STEP_BYTES_PER_NODE = 4 + 2 * (1 + 8 + 4);
 
 export interface TreeStateOptions {
-  /** Bytes kept for computed steps (default: 24 per path, at least 16 MiB). */
+  /** Bytes kept for computed steps (default: 32 per version, i.e. per tar entry; at least 16 MiB). */
   stepBudgetBytes?: number;
   /** Rebuild from scratch rather than step when stepping would touch more nodes (default: all paths). */
   rebuildAbove?: number;
@@ -172,7 +172,9 @@ export class TreeState {
     }
     this.vOwn = vOwn;
     this.steps = new Array<Step | null>(Math.max(0, layers - 1)).fill(null);
-    this.stepBudget = opts.stepBudgetBytes ?? Math.max(16 * 2 ** 20, 24 * n);
+    // Steps hold ~30 bytes per path they touch, and a version is touched by at most the step that
+    // writes it and the one that deletes it: 32 bytes per version keeps every step of most images.
+    this.stepBudget = opts.stepBudgetBytes ?? Math.max(16 * 2 ** 20, 32 * vs.count);
     this.rebuildAbove = opts.rebuildAbove ?? n;
   }
 
@@ -225,7 +227,8 @@ export class TreeState {
 
   /**
    * Compute (and keep, within the budget) the step between `k` and `k + 1` in idle time: move to a
-   * side of it, cross it, come back. Returns false if there was nothing to do.
+   * side of it, cross it, come back. True if the step is kept now; false if there was nothing to do
+   * or it did not fit (then preparing more is pointless: callers stop).
    */
   prepareStep(k: number): boolean {
     if (k < 0 || k >= this.steps.length || this.steps[k] || !this.ordered) return false;
@@ -235,7 +238,7 @@ export class TreeState {
     this.moveTo(back <= k ? k : k + 1);
     this.cross(k, this.layer === k);
     this.moveTo(back);
-    return true;
+    return this.steps[k] !== null;
   }
 
   /** Steps not yet known, nearest to `layer` first, within `reach` layers. */

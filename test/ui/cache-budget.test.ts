@@ -24,4 +24,14 @@ describe("cache limits follow the image's size", () => {
     expect(none.prepareStep(0)).toBe(false);
     expect(none.bytes).toBeLessThan(all);
   });
+
+  test("a step computed but too big to keep is reported as not kept, so idle preparation stops", () => {
+    const m = randomModel(7, 8, 30);
+    const tiny = new TreeState(m, { stepBudgetBytes: 1 });
+    tiny.moveTo(0);
+    // Room left (0 < 1 byte), so the step is computed; it does not fit, so it is not kept.
+    expect(tiny.prepareStep(0)).toBe(false);
+    expect(tiny.hasStep(0)).toBe(false);
+    expect(tiny.layer).toBe(0);
+  });
 });
