@@ -7,7 +7,7 @@ import {
   type RawHistory,
 } from "./history.js";
 import { EntryType, type LayerContents } from "./layer-contents.js";
-import type { PathTable } from "./path-table.js";
+import { type PathTable, ROOT } from "./path-table.js";
 import { ChangeKind, HiddenReason, LayerStack, NOT_HIDDEN, type Removal } from "./stack.js";
 import { computeWaste, type WasteReport } from "./waste.js";
 
@@ -116,6 +116,7 @@ export class ImageModel {
   private nodeVersions: Int32Array;
   private childStart: Int32Array | null = null;
   private childList: Int32Array | null = null;
+  private treeRank: Int32Array | null = null;
   private wasteCache: WasteReport | null = null;
   private diveCache: DiveFigures | null = null;
 
@@ -265,6 +266,26 @@ export class ImageModel {
       this.childList = list;
     }
     return { start: this.childStart, list: this.childList };
+  }
+
+  /**
+   * Each node's position in a depth-first walk of the whole table with children by name (the order
+   * the explorer lists paths in); computed on first use.
+   */
+  treeOrder(): Int32Array {
+    if (!this.treeRank) {
+      const { start, list } = this.sortedChildren();
+      const rank = new Int32Array(this.paths.size);
+      const stack: number[] = [ROOT];
+      let next = 0;
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        rank[node] = next++;
+        for (let i = start[node + 1]! - 1; i >= start[node]!; i--) stack.push(list[i]!);
+      }
+      this.treeRank = rank;
+    }
+    return this.treeRank;
   }
 
   waste(): WasteReport {

@@ -535,7 +535,7 @@ function compareMark(s: ExplorerState): ExplorerState {
 
 function diffCommand(s: ExplorerState, c: Command): ExplorerState | null {
   if (!comparing(s) || s.focus !== "tree") return null;
-  const total = rangeDiffIfReady(s.model!, s.compareFrom, s.layer)?.entries.length ?? 0;
+  const total = rangeDiffIfReady(s.model!, s.compareFrom, s.layer)?.nodes.length ?? 0;
   const top = scrolled(c, s.diffTop, total, diffBodyHeight(s));
   return top === null ? null : { ...s, diffTop: top };
 }

@@ -1,20 +1,20 @@
 import type { Finding } from "../model/advice.js";
 import { adviseSteps } from "../model/advice.js";
-import { diffLayersSteps, type ImageDiff } from "../model/diff.js";
+import { type CompactRangeDiff, compactRangeDiffSteps } from "../model/diff.js";
 import type { ImageModel } from "../model/image-model.js";
 
 /** The last range diff per model: the reducer (scroll limits) and the pane ask for the same one. */
-const diffs = new WeakMap<ImageModel, { from: number; to: number; diff: ImageDiff }>();
+const diffs = new WeakMap<ImageModel, CompactRangeDiff>();
 /** The range diff being computed in slices (the last pair asked for). */
 const diffing = new WeakMap<
   ImageModel,
-  { from: number; to: number; steps: Generator<void, ImageDiff, void> }
+  { from: number; to: number; steps: Generator<void, CompactRangeDiff, void> }
 >();
 
 /** The tree as of layer `from` compared with the tree as of `to`, if computed; null while it is not. */
-export function rangeDiffIfReady(model: ImageModel, from: number, to: number): ImageDiff | null {
+export function rangeDiffIfReady(model: ImageModel, from: number, to: number): CompactRangeDiff | null {
   const hit = diffs.get(model);
-  return hit && hit.from === from && hit.to === to ? hit.diff : null;
+  return hit && hit.from === from && hit.to === to ? hit : null;
 }
 
 /**
@@ -25,14 +25,14 @@ export function prepareRangeDiff(model: ImageModel, from: number, to: number, ms
   if (rangeDiffIfReady(model, from, to)) return true;
   let job = diffing.get(model);
   if (!job || job.from !== from || job.to !== to) {
-    job = { from, to, steps: diffLayersSteps(model, from, to) };
+    job = { from, to, steps: compactRangeDiffSteps(model, from, to) };
     diffing.set(model, job);
   }
   const end = performance.now() + ms;
   do {
     const r = job.steps.next();
     if (r.done) {
-      diffs.set(model, { from, to, diff: r.value });
+      diffs.set(model, r.value);
       diffing.delete(model);
       return true;
     }

@@ -1,4 +1,4 @@
-import type { DiffEntry } from "../model/diff.js";
+import { changeAspectsOf, type DiffKind, diffKindOf } from "../model/diff.js";
 import { diffBodyHeight, type ExplorerState } from "./explorer-state.js";
 import { formatBytes, formatCount } from "./format.js";
 import type { Rect } from "./layout.js";
@@ -7,7 +7,7 @@ import { titleLine } from "./pane.js";
 import { padStart, sanitize } from "./text.js";
 import { type Line, paintLine, STYLES, type Style } from "./theme.js";
 
-const KIND_LOOK: Record<DiffEntry["kind"], { marker: string; style: Style }> = {
+const KIND_LOOK: Record<DiffKind, { marker: string; style: Style }> = {
   added: { marker: "+", style: { fg: "green" } },
   removed: { marker: "-", style: { fg: "red" } },
   changed: { marker: "~", style: { fg: "yellow" } },
@@ -62,18 +62,20 @@ export function rangeDiffLines(s: ExplorerState, rect: Rect, color: boolean): st
     ),
   ];
   const h = diffBodyHeight(s);
-  const rows = diff.entries.slice(s.diffTop, s.diffTop + h);
-  for (const e of rows) {
-    const look = KIND_LOOK[e.kind];
+  const end = Math.min(diff.nodes.length, s.diffTop + h);
+  for (let i = s.diffTop; i < end; i++) {
+    const code = diff.codes[i]!;
+    const look = KIND_LOOK[diffKindOf(code)];
+    const changes = changeAspectsOf(code);
     const line: Line = [
       { text: `${look.marker} `, style: look.style },
-      { text: `${padStart(signedBytes(e.delta), 10)}  `, style: STYLES.muted },
-      { text: sanitize(e.path), style: look.style },
+      { text: `${padStart(signedBytes(diff.sizeB[i]! - diff.sizeA[i]!), 10)}  `, style: STYLES.muted },
+      { text: sanitize(model.paths.path(diff.nodes[i]!)), style: look.style },
     ];
-    if (e.changes.length > 0) line.push({ text: `  (${e.changes.join(", ")})`, style: STYLES.muted });
+    if (changes.length > 0) line.push({ text: `  (${changes.join(", ")})`, style: STYLES.muted });
     lines.push(paintLine(line, w, color));
   }
-  if (diff.entries.length === 0) {
+  if (diff.nodes.length === 0) {
     lines.push(paintLine([{ text: "No files differ between these layers", style: STYLES.muted }], w, color));
   }
   return lines;
