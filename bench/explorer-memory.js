@@ -39,6 +39,12 @@ function status(pid) {
   return { peak: kib("VmHWM") * 1024, now: kib("VmRSS") * 1024 };
 }
 
+/** User + system CPU seconds of a process (clock ticks are 100 Hz on Linux). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const start = Date.now();
 tmux(
   "new-session",
@@ -66,7 +72,13 @@ try {
   await keys(["Tab", "/", "l", "i", "b", "3", "Enter"]);
   await keys(["c", "u", "c", "u", "s", "L", "L", "Escape"]);
   await keys(["[", "[", "[", "c", "]", "]", "]"]);
+  await keys(["A", "Escape", "x", "[", "[", "Escape"], 500);
   const afterUse = status(pid);
+  // Idle: once idle work (steps, views, advisor, range diffs) is done, the process should sleep.
+  await sleep(3000);
+  const t0 = cpuSeconds(pid);
+  await sleep(3000);
+  const idleCpu = (cpuSeconds(pid) - t0) / 3;
   await keys(["q"], 500);
   const mib = (b) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const per = (b) => `${(b / meta.entries).toFixed(0)} B per tar entry`;
@@ -77,6 +89,7 @@ try {
   console.log(
     `RSS after use: ${mib(afterUse.now)}; peak over the session: ${mib(afterUse.peak)} (${per(afterUse.peak)})`,
   );
+  console.log(`CPU while idle (3 s after 3 s of quiet): ${(idleCpu * 100).toFixed(1)} %`);
   const budget = 400 * meta.entries;
   console.log(
     `budget (archive reader): 400 B per tar entry = ${mib(budget)} — ${afterUse.peak <= budget ? "within" : "OVER"}`,

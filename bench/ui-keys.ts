@@ -172,6 +172,12 @@ const adviceWaitMs = await (async () => {
   return performance.now() - t;
 })();
 await measure("advice overlay open / close (A)", repeat("A", 20));
+// Compare mode: the layer list keeps its pace while each range diff is finished in idle time.
+await press("\t");
+await press("\t"); // focus the layers pane
+await press("x");
+await measure("layer change while comparing (x)", [...repeat("[", 9), ...repeat("]", 9)]);
+await press("\u001b");
 await measure("toggle sort name/size", repeat("s", 20));
 await measure("hide/show unmodified", repeat("u", 20));
 await measure("jump to next largest file", repeat("L", 30));

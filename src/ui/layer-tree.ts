@@ -202,6 +202,11 @@ export class TreeState {
     return [this.layerStart[layer]!, this.layerStart[layer + 1]!];
   }
 
+  /** Versions deleted (not overwritten) at `layer`: they show there as removed in place. */
+  deletedAt(layer: number): Int32Array {
+    return this.hiddenList.subarray(this.hiddenStart[layer]!, this.hiddenStart[layer + 1]!);
+  }
+
   /** Bring the arrays to `layer`. */
   moveTo(layer: number): void {
     if (layer === this.layer) return;
@@ -412,6 +417,37 @@ export class LayerTree {
       this.statusCache = out;
     }
     return this.statusCache;
+  }
+
+  /** Versions this layer wrote or deleted: an upper bound of the paths it changed. */
+  changeCount(): number {
+    const [a, b] = this.state.versionsOfLayer(this.layer);
+    return b - a + this.state.deletedAt(this.layer).length;
+  }
+
+  /**
+   * The nodes this layer changed (written: added, modified, rewritten the same; or removed in
+   * place) whose NodeStatus is allowed (`allowed[status]` is 1), without a pass over every path.
+   */
+  changedNodes(allowed: Uint8Array): Int32Array {
+    const state = this.ensure();
+    const { cls, ver } = state;
+    const vs = this.model.versions;
+    const out: number[] = [];
+    const [a, b] = state.versionsOfLayer(this.layer);
+    for (let v = a; v < b; v++) {
+      const node = vs.node[v]!;
+      if (ver[node] === v && cls[node] === PRESENT && allowed[STATUS_OF_CHANGE[vs.change[v]!]!] === 1)
+        out.push(node);
+    }
+    if (allowed[NodeStatus.Removed] === 1) {
+      const deleted = state.deletedAt(this.layer);
+      for (let i = 0; i < deleted.length; i++) {
+        const node = vs.node[deleted[i]!]!;
+        if (cls[node] === REMOVED) out.push(node);
+      }
+    }
+    return Int32Array.from(out);
   }
 
   /** Children of `dir` (all of them, present or not), largest subtree first, then by name. */

@@ -100,8 +100,6 @@ class Counts {
       return;
     }
     const { parents } = model.paths.columns();
-    // Status is only needed to hide kinds of change; otherwise being shown is enough.
-    const status = q.changesOnly || hidesAny ? tree.status() : null;
     const cls = tree.cls;
     const candidates = narrowFrom?.shownList ?? null;
     let exp: Uint8Array | null = null;
@@ -120,6 +118,23 @@ class Counts {
     // loop with every case in it ran unoptimised for most of a million nodes on first use.
     const inc = takeBytes(n);
     const below = takeInts(n);
+    if (q.changesOnly && q.filter === "" && tree.changeCount() < n / 8) {
+      // This layer's changes only: start from what it wrote or removed, not from every path.
+      const own = tree.changedNodes(allowed);
+      const order = withAncestors(own, inc, parents);
+      const list = new Int32Array(order.length);
+      if (exp === null) countExpanded(inc, order, parents, below, list);
+      else countRows(inc, order, parents, below, exp, list);
+      inc[ROOT] = 1;
+      this.inc = inc;
+      this.below = below;
+      this.exp = exp;
+      this.shared = false;
+      this.applied = q.expansion.toggled;
+      return;
+    }
+    // Status is only needed to hide kinds of change; otherwise being shown is enough.
+    const status = q.changesOnly || hidesAny ? tree.status() : null;
     const order = candidates ?? descendingIds(n);
     let mask: Uint8Array | null;
     if (matchesByName(q.filter)) {
@@ -357,6 +372,30 @@ function markCandidatesByStatus(
     mask[node] = m;
     inc[node] = allowed[status[node]!]! & m;
   }
+}
+
+/**
+ * `own` (nodes shown for themselves) marked in `inc`, with their ancestors: every node the count
+ * pass must visit, in descending ids (children before parents).
+ */
+function withAncestors(own: Int32Array, inc: Uint8Array, parents: Int32Array): Int32Array {
+  const all: number[] = [];
+  for (let i = 0; i < own.length; i++) {
+    const node = own[i]!;
+    if (inc[node] === 1) continue;
+    inc[node] = 1;
+    all.push(node);
+  }
+  const direct = all.length;
+  for (let i = 0; i < direct; i++) {
+    for (let p = parents[all[i]!]!; p > ROOT && inc[p] === 0; p = parents[p]!) {
+      inc[p] = 2; // an ancestor: shown because of what it holds
+      all.push(p);
+    }
+  }
+  const order = Int32Array.from(all).sort().reverse();
+  for (let i = 0; i < order.length; i++) inc[order[i]!] = 1;
+  return order;
 }
 
 function showByStatus(inc: Uint8Array, order: Int32Array, status: Uint8Array, allowed: Uint8Array): void {
@@ -736,7 +775,12 @@ export function warmUpViews(model: ImageModel, layer: number): void {
   const wide = new Counts(model, tree, base);
   const narrow = new Counts(model, tree, { ...base, filter: name.slice(0, 2) }, wide);
   const changes = new Counts(model, tree, { ...base, filter: "", changesOnly: true });
-  for (const c of [wide, narrow, changes]) c.release();
+  const folded = new Counts(model, tree, {
+    ...base,
+    hide: { ...SHOW_ALL, unmodified: true },
+    expansion: { defaultExpanded: true, toggled: new Set(first === undefined ? [] : [first]) },
+  });
+  for (const c of [wide, narrow, changes, folded]) c.release();
 }
 
 /** Forget every cached view of `model` (with `dropLayerTrees`, for benchmarks and tests that need cold layers). */
