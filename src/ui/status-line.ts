@@ -3,6 +3,7 @@ import { Command, keysLabel } from "./keymap.js";
 import { displayWidth } from "./text.js";
 import { type Line, paintLine, STYLES } from "./theme.js";
 
+/** Most useful first: as many as fit are shown, and quit always. */
 const HINTS: readonly [Command, string][] = [
   [Command.Help, "help"],
   [Command.NextPane, "pane"],
@@ -12,20 +13,30 @@ const HINTS: readonly [Command, string][] = [
   [Command.ToggleSort, "sort"],
   [Command.ToggleAttributes, "attrs"],
   [Command.JumpLargest, "largest"],
-  [Command.Quit, "quit"],
+  [Command.ViewFile, "view"],
+  [Command.CompareMark, "compare"],
+  [Command.Advice, "advice"],
 ];
+const LAST: [Command, string] = [Command.Quit, "quit"];
 
 /** Key hints from the keymap (first key of each), or the notice of the last command. */
 export function statusLine(s: ExplorerState, width: number, color: boolean): string {
   if (s.notice) return paintLine([{ text: ` ${s.notice}`, style: STYLES.label }], width, color);
-  const line: Line = [];
-  let used = 0;
-  for (const [command, label] of HINTS) {
+  const hint = ([command, label]: [Command, string]) => {
     const key = keysLabel(command).split(", ")[0]!;
-    const w = displayWidth(key) + 1 + displayWidth(label) + 2;
-    if (used + w > width) break;
-    line.push({ text: ` ${key}`, style: STYLES.key }, { text: ` ${label} `, style: STYLES.muted });
-    used += w;
+    return { key, label, width: displayWidth(key) + 1 + displayWidth(label) + 2 };
+  };
+  const last = hint(LAST);
+  const shown: ReturnType<typeof hint>[] = [];
+  let used = last.width;
+  for (const h of HINTS.map(hint)) {
+    if (used + h.width > width) break;
+    shown.push(h);
+    used += h.width;
+  }
+  const line: Line = [];
+  for (const h of [...shown, last]) {
+    line.push({ text: ` ${h.key}`, style: STYLES.key }, { text: ` ${h.label} `, style: STYLES.muted });
   }
   return paintLine(line, width, color);
 }
