@@ -3,25 +3,17 @@
 // set against the archive reader's budget of 400 bytes per tar entry.
 // Usage: npm run build && node bench/explorer-memory.js [files=500000] [layers=10]
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, packDockerArchive } from "./generate.js";
+import { cachedSynthetic } from "./generate.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const files = Number(process.argv[2] ?? 500000);
 const layers = Number(process.argv[3] ?? 10);
 const session = `lv-mem-${process.pid}`;
 
-const synthDir = join(root, ".bench", `synthetic-${files}-${layers}`);
-const metaPath = join(synthDir, "meta.json");
-if (!existsSync(metaPath)) {
-  console.error(`generating ${files} files over ${layers} layers in ${synthDir} …`);
-  const g = generate(synthDir, files, layers);
-  const archive = packDockerArchive(synthDir, g.layerFiles, g.diffIds, g.history);
-  writeFileSync(metaPath, JSON.stringify({ archive, layerFiles: g.layerFiles, entries: g.entries }));
-}
-const meta = JSON.parse(readFileSync(metaPath, "utf8"));
+const meta = cachedSynthetic(root, files, layers);
 
 const tmux = (...args) => execFileSync("tmux", args, { encoding: "utf8" });
 const screen = () => tmux("capture-pane", "-p", "-t", session);

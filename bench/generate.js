@@ -2,7 +2,16 @@
 // whiteouts and an opaque directory. Writes the layer tars as separate files too (for the tar floor).
 // Usage: node bench/generate.js OUTDIR [files=500000] [layers=10]
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 
 const BLOCK = 512;
@@ -218,4 +227,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(
     `${archive}: ${g.entries} tar entries over ${layers} layers, ${statSync(archive).size} bytes, ${Date.now() - t} ms`,
   );
+}
+
+/**
+ * The synthetic archive for `files` files over `layers` layers, generated once and cached under
+ * `.bench/` (by its parameters): { archive, layerFiles, entries }.
+ */
+export function cachedSynthetic(root, files, layers) {
+  const dir = join(root, ".bench", `synthetic-${files}-${layers}`);
+  const metaPath = join(dir, "meta.json");
+  if (!existsSync(metaPath)) {
+    console.error(`generating ${files} files over ${layers} layers in ${dir} …`);
+    const g = generate(dir, files, layers);
+    const archive = packDockerArchive(dir, g.layerFiles, g.diffIds, g.history);
+    writeFileSync(metaPath, JSON.stringify({ archive, layerFiles: g.layerFiles, entries: g.entries }));
+  }
+  return JSON.parse(readFileSync(metaPath, "utf8"));
 }

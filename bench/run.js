@@ -2,11 +2,11 @@
 // Usage: npm run build && node bench/run.js [files=500000] [layers=10] [runs=3]
 // Generates (once, cached under .bench/) a synthetic docker-save archive, then runs the real fixtures too.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, packDockerArchive } from "./generate.js";
+import { cachedSynthetic } from "./generate.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const files = Number(process.argv[2] ?? 500000);
@@ -73,15 +73,7 @@ lines.push("| archive | tar entries | tar -tvf floor | layerview --json | ratio 
 lines.push("|---|---|---|---|---|---|---|");
 
 // Synthetic archive, cached by its parameters.
-const synthDir = join(root, ".bench", `synthetic-${files}-${layers}`);
-const metaPath = join(synthDir, "meta.json");
-if (!existsSync(metaPath)) {
-  console.error(`generating ${files} files over ${layers} layers in ${synthDir} …`);
-  const g = generate(synthDir, files, layers);
-  const archive = packDockerArchive(synthDir, g.layerFiles, g.diffIds, g.history);
-  writeFileSync(metaPath, JSON.stringify({ archive, layerFiles: g.layerFiles, entries: g.entries }));
-}
-const meta = JSON.parse(readFileSync(metaPath, "utf8"));
+const meta = cachedSynthetic(root, files, layers);
 {
   const floor = await measureTarFloor(meta.layerFiles);
   const lv = await measureLayerview(meta.archive);

@@ -13,6 +13,7 @@ import type { ImageModel } from "./image-model.js";
 import { EntryType } from "./layer-contents.js";
 import { type PathTable, ROOT } from "./path-table.js";
 import { HiddenReason, NOT_HIDDEN } from "./stack.js";
+import { runToEnd, type Steps } from "./steps.js";
 
 export type FindingKind =
   /** Files a layer added that a later layer deletes: the bytes still ship in the lower layer. */
@@ -411,11 +412,7 @@ function groupOf(map: Map<string, Group>, key: string, layer: number): Group {
 
 /** Everything the advisor finds in an image, exposures first, then the biggest savings. */
 export function adviseImage(model: ImageModel, opts: AdviceOptions = {}): Finding[] {
-  const steps = adviseSteps(model, opts);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
+  return runToEnd(adviseSteps(model, opts));
 }
 
 /** Paths (or keys) handled between two pauses of `adviseSteps`: a few milliseconds of work. */
@@ -425,7 +422,7 @@ const STEP_WORK = 16_384;
  * adviseImage as resumable work: each `next()` does a slice (a few milliseconds on a large image)
  * and the last returns the findings, so an interactive caller can run it in idle time.
  */
-export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Generator<void, Finding[], void> {
+export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps<Finding[]> {
   const largeFileBytes = opts.largeFileBytes ?? DEFAULT_LARGE_FILE_BYTES;
   const minDuplicateBytes = Math.max(1, opts.minDuplicateBytes ?? DEFAULT_MIN_DUPLICATE_BYTES);
   const mediumBytes = opts.mediumBytes ?? DEFAULT_MEDIUM_BYTES;

@@ -10,6 +10,7 @@ import type { ImageModel } from "./image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
 import { type PathTable, ROOT } from "./path-table.js";
 import { NOT_HIDDEN } from "./stack.js";
+import type { Steps } from "./steps.js";
 
 export type DiffKind = "added" | "removed" | "changed";
 export type ChangeAspect = "content" | "type" | "link" | "mode" | "owner";
@@ -128,33 +129,13 @@ export function diffLayers(model: ImageModel, from: number, to: number, opts: Di
   if (!Number.isInteger(from) || !Number.isInteger(to) || from < -1 || to < -1 || from > last || to > last) {
     throw new RangeError(`layers ${from}..${to} are outside -1..${last}`);
   }
-  const steps = compareLayers(model, from, to, new Collector(opts.depth ?? 1));
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
-}
-
-/** Nodes looked at between two pauses of the resumable comparisons. */
-const STEP_NODES = 65_536;
-
-function* compareLayers(
-  model: ImageModel,
-  from: number,
-  to: number,
-  collector: Collector,
-): Generator<void, ImageDiff, void> {
   const lo = Math.min(from, to);
   const hi = Math.max(from, to);
   const touched = touchedBetween(model, lo, hi);
-  yield;
+  const collector = new Collector(opts.depth ?? 1);
   const sa: Side = { model, version: (n) => model.visibleAt(n, from) };
   const sb: Side = { model, version: (n) => model.visibleAt(n, to) };
-  for (let n = 1; n < touched.length; n++) {
-    if (n % STEP_NODES === 0) yield;
-    if (touched[n]) collector.compare(sa, n, sb, n);
-  }
-  yield;
+  for (let n = 1; n < touched.length; n++) if (touched[n]) collector.compare(sa, n, sb, n);
   const refs = model.layers.map((l) => layerRef(model, l.index));
   const between = refs.slice(lo + 1, hi + 1);
   return collector.finish(contentAt(model, from), contentAt(model, to), {
@@ -391,12 +372,11 @@ function touchedBetween(model: ImageModel, lo: number, hi: number): Uint8Array {
   return touched;
 }
 
+/** Nodes looked at between two pauses of compactRangeDiffSteps. */
+const STEP_NODES = 65_536;
+
 /** diffLayers for the explorer, compact and resumable (a pause every few thousand paths). */
-export function* compactRangeDiffSteps(
-  model: ImageModel,
-  from: number,
-  to: number,
-): Generator<void, CompactRangeDiff, void> {
+export function* compactRangeDiffSteps(model: ImageModel, from: number, to: number): Steps<CompactRangeDiff> {
   const touched = touchedBetween(model, Math.min(from, to), Math.max(from, to));
   yield;
   const rank = model.treeOrder();

@@ -200,6 +200,16 @@ export class ImageModel {
     return this.nodeVersions.subarray(this.versionStart[node], this.versionStart[node + 1]);
   }
 
+  /** The version of the same node before `v` (in an earlier layer), or -1. */
+  previousVersion(v: number): number {
+    const node = this.versions.node[v]!;
+    const start = this.versionStart[node]!;
+    for (let i = this.versionStart[node + 1]! - 1; i > start; i--) {
+      if (this.nodeVersions[i] === v) return this.nodeVersions[i - 1]!;
+    }
+    return -1;
+  }
+
   /** How node shows in the tree as of `layer`. */
   stateAt(node: number, layer: number): NodeState {
     const vs = this.versions;

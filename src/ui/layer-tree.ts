@@ -102,15 +102,13 @@ export class TreeState {
   /** Versions deleted (not overwritten) at layer h are hiddenList[hiddenStart[h] .. hiddenStart[h+1]]. */
   private readonly hiddenStart: Int32Array;
   private readonly hiddenList: Int32Array;
-  /** The previous version of the same node, or -1. */
-  private readonly prevVer: Int32Array;
   /** False if versions were not in layer order; then every move is a full build. */
   readonly ordered: boolean;
   /** -1, or a node's slot while a step is computed. */
   private readonly slotOf: Int32Array;
   private readonly scratch = new Scratch();
   /** Each version's own bytes (0 for implied directories). */
-  readonly vOwn: Float64Array;
+  private readonly versionBytes: VersionBytes;
   private readonly steps: (Step | null)[];
   private stepBytes = 0;
   private readonly stepBudget: number;
@@ -151,26 +149,12 @@ export class TreeState {
       const h = removedAt(v);
       if (h < layers) hiddenList[fill[h]!++] = v;
     }
-    const prevVer = new Int32Array(vs.count);
-    const last = this.ver.fill(-1);
-    for (let v = 0; v < vs.count; v++) {
-      const node = vs.node[v]!;
-      prevVer[v] = last[node]!;
-      last[node] = v;
-    }
     this.layerStart = layerStart;
     this.hiddenStart = hiddenStart;
     this.hiddenList = hiddenList;
-    this.prevVer = prevVer;
     this.ordered = ordered;
     this.slotOf = new Int32Array(n).fill(-1);
-    const sizes = model.stack.layers.map((c) => c.size);
-    const vOwn = new Float64Array(vs.count);
-    for (let v = 0; v < vs.count; v++) {
-      const e = vs.entry[v]!;
-      if (e >= 0) vOwn[v] = sizes[vs.layer[v]!]![e]!;
-    }
-    this.vOwn = vOwn;
+    this.versionBytes = new VersionBytes(model);
     this.steps = new Array<Step | null>(Math.max(0, layers - 1)).fill(null);
     // Steps hold ~30 bytes per path they touch, and a version is touched by at most the step that
     // writes it and the one that deletes it: 32 bytes per version keeps every step of most images.
@@ -179,10 +163,9 @@ export class TreeState {
   }
 
   /** Bytes held by the tree, its index and the kept steps. */
-  get bytes(): number {
+  get memoryBytes(): number {
     const n = this.ver.length;
-    const perVersion = this.prevVer.length * (4 + 8);
-    return n * (4 + 1 + 8 + 4 + 4) + perVersion + this.hiddenList.length * 4 + this.stepBytes;
+    return n * (4 + 1 + 8 + 4 + 4) + this.hiddenList.length * 4 + this.stepBytes;
   }
 
   /** Is the step between `k` and `k + 1` known (crossing it is a sweep of stores)? */
@@ -267,7 +250,7 @@ export class TreeState {
   private apply(s: Step, k: number, up: boolean): void {
     const a = this.layerStart[k + 1]!;
     const b = this.layerStart[k + 2]!;
-    moveVersions(this.ver, this.model.versions.node, this.prevVer, a, b, up);
+    moveVersions(this.ver, this.model, a, b, up);
     const { nodes } = s;
     const cls = up ? s.clsHi : s.clsLo;
     const size = up ? s.sizeHi : s.sizeLo;
@@ -284,14 +267,14 @@ export class TreeState {
   }
 
   private own(v: number, c: number): number {
-    return v < 0 || c === ABSENT ? 0 : this.vOwn[v]!;
+    return v < 0 || c === ABSENT ? 0 : this.versionBytes.of(v);
   }
 
   /** Cross the step between k and k + 1 the long way, keeping it if the budget allows. */
   private compute(k: number, up: boolean): void {
     const vs = this.model.versions;
     const { parents } = this.model.paths.columns();
-    const { ver, cls, size, rows, slotOf, vOwn } = this;
+    const { ver, cls, size, rows, slotOf, versionBytes } = this;
     const sc = this.scratch;
     // 1. Nodes with a version written in k + 1 or deleted at k or k + 1, then their ancestors.
     const a = this.layerStart[k + 1]!;
@@ -304,9 +287,9 @@ export class TreeState {
     const order = sc.list.subarray(0, m).sort();
     // 2. Old values by slot (the node's position in id order), 3. new versions and classes,
     // 4. children before parents: new sums and the change in the parent's.
-    saveOld(sc, order, slotOf, ver, cls, size, rows, vOwn);
-    moveVersions(ver, vs.node, this.prevVer, a, b, up);
-    newClasses(sc, order, ver, cls, vs.hiddenAt, vs.hiddenReason, vOwn, up ? k + 1 : k);
+    saveOld(sc, order, slotOf, ver, cls, size, rows, versionBytes);
+    moveVersions(ver, this.model, a, b, up);
+    newClasses(sc, order, ver, cls, vs.hiddenAt, vs.hiddenReason, versionBytes, up ? k + 1 : k);
     sumUp(sc, order, slotOf, parents, cls, size, rows);
     for (let i = 0; i < m; i++) slotOf[order[i]!] = -1;
     // 5. Keep both sides of the step, if there is room.
@@ -480,17 +463,29 @@ export class LayerTree {
 const DIRECT = -2;
 const ANCESTOR = -3;
 
-/** Versions of layers (a..b] set the current version going up; going down, the one before each. */
-function moveVersions(
-  ver: Int32Array,
-  vNode: Int32Array,
-  prevVer: Int32Array,
-  a: number,
-  b: number,
-  up: boolean,
-) {
+/** Versions a..b (one layer's) become current going up; going down, the one before each does. */
+function moveVersions(ver: Int32Array, model: ImageModel, a: number, b: number, up: boolean) {
+  const vNode = model.versions.node;
   if (up) for (let v = a; v < b; v++) ver[vNode[v]!] = v;
-  else for (let v = b - 1; v >= a; v--) ver[vNode[v]!] = prevVer[v]!;
+  else for (let v = b - 1; v >= a; v--) ver[vNode[v]!] = model.previousVersion(v);
+}
+
+/** A version's own bytes, read from its layer (0 for implied directories). */
+class VersionBytes {
+  private readonly entry: Int32Array;
+  private readonly layer: Uint16Array;
+  private readonly sizes: Float64Array[];
+
+  constructor(model: ImageModel) {
+    this.entry = model.versions.entry;
+    this.layer = model.versions.layer;
+    this.sizes = model.stack.layers.map((c) => c.size);
+  }
+
+  of(v: number): number {
+    const e = this.entry[v]!;
+    return e < 0 ? 0 : this.sizes[this.layer[v]!]![e]!;
+  }
 }
 
 /** List the nodes of versions a..b and of hiddenList[ha..hb], once each; returns how many. */
@@ -545,7 +540,7 @@ function saveOld(
   cls: Uint8Array,
   size: Float64Array,
   rows: Int32Array,
-  vOwn: Float64Array,
+  bytes: VersionBytes,
 ): void {
   const { direct: isDirect, oldCls, oldSize, oldRows, ownOld, dSize, dRows } = sc;
   for (let i = 0; i < order.length; i++) {
@@ -558,7 +553,7 @@ function saveOld(
     oldSize[i] = size[node]!;
     oldRows[i] = rows[node]!;
     const v = ver[node]!;
-    ownOld[i] = d === 0 || v < 0 || c === ABSENT ? 0 : vOwn[v]!;
+    ownOld[i] = d === 0 || v < 0 || c === ABSENT ? 0 : bytes.of(v);
     dSize[i] = 0;
     dRows[i] = 0;
   }
@@ -571,7 +566,7 @@ function newClasses(
   cls: Uint8Array,
   hiddenAt: Uint16Array,
   reason: Uint8Array,
-  vOwn: Float64Array,
+  bytes: VersionBytes,
   layer: number,
 ): void {
   const { direct: isDirect, ownNew } = sc;
@@ -581,7 +576,7 @@ function newClasses(
     const v = ver[node]!;
     const c = v < 0 ? ABSENT : classOf(hiddenAt[v]!, reason[v]!, layer);
     cls[node] = c;
-    ownNew[i] = v < 0 || c === ABSENT ? 0 : vOwn[v]!;
+    ownNew[i] = v < 0 || c === ABSENT ? 0 : bytes.of(v);
   }
 }
 

@@ -18,11 +18,11 @@ describe("cache limits follow the image's size", () => {
     const unlimited = new TreeState(m);
     unlimited.moveTo(0);
     for (let k = 0; k < m.layerCount - 1; k++) expect(unlimited.prepareStep(k)).toBe(true);
-    const all = unlimited.bytes;
+    const all = unlimited.memoryBytes;
     const none = new TreeState(m, { stepBudgetBytes: 0 });
     none.moveTo(0);
     expect(none.prepareStep(0)).toBe(false);
-    expect(none.bytes).toBeLessThan(all);
+    expect(none.memoryBytes).toBeLessThan(all);
   });
 
   test("a step computed but too big to keep is reported as not kept, so idle preparation stops", () => {
