@@ -85,6 +85,7 @@ class Counts {
     readonly tree: LayerTree,
     readonly q: TreeQuery,
     narrowFrom?: Counts,
+    unfiltered?: Counts,
   ) {
     tree.ensure();
     const n = model.paths.size;
@@ -150,7 +151,23 @@ class Counts {
           markCandidatesByStatus(inc, mask, candidates, hit, nameIds, parents, status, allowed);
         else markCandidatesByClass(inc, mask, candidates, hit, nameIds, parents, cls);
       } else if (status !== null) markAllByStatus(inc, mask, n, hit, nameIds, parents, status, allowed);
-      else markAllByClass(inc, mask, n, hit, nameIds, parents, cls);
+      else {
+        markAllByClass(inc, mask, n, hit, nameIds, parents, cls);
+        // A broad filter hides few paths: start from the unfiltered view's counts and take off
+        // what it hides (present paths that do not match, and hold nothing that does).
+        const fewer = unfiltered ? this.subtractHidden(unfiltered, inc, cls, exp) : null;
+        if (fewer) {
+          inc[ROOT] = 1;
+          this.match = mask;
+          this.inc = inc;
+          this.below = fewer;
+          this.exp = exp;
+          this.shared = false;
+          this.applied = q.expansion.toggled;
+          giveBack(below);
+          return;
+        }
+      }
     } else {
       mask = filterMask(model.paths, q.filter);
       if (status !== null) {
@@ -174,6 +191,36 @@ class Counts {
     this.exp = exp;
     this.shared = false;
     this.applied = q.expansion.toggled;
+  }
+
+  /**
+   * Counts as the unfiltered view's minus the paths the filter hides, when those are under a
+   * quarter of the image (the new row counts; `inc` updated), else null. `inc` holds the paths shown for
+   * themselves. Every ancestor of a hidden path is unmatched too (matches are inherited
+   * downwards), so the hidden paths and their ancestors are one list, walked children first.
+   */
+  private subtractHidden(
+    base: Counts,
+    inc: Uint8Array,
+    cls: Uint8Array,
+    exp: Uint8Array | null,
+  ): Int32Array | null {
+    const n = inc.length;
+    const unmatched = takeInts(n);
+    const count = listUnmatched(inc, cls, unmatched, n >> 2);
+    if (count < 0) {
+      giveBack(unmatched);
+      return null;
+    }
+    base.follow(this.q.expansion.toggled);
+    const below = takeInts(n);
+    below.set(base.below);
+    const removed = takeInts(n);
+    const { parents } = this.model.paths.columns();
+    subtractRows(unmatched, count, inc, below, removed, exp, parents);
+    giveBack(unmatched);
+    giveBack(removed);
+    return below;
   }
 
   /** Hand the arrays this view owns to the pool; it must not be used after. */
@@ -396,6 +443,45 @@ function withAncestors(own: Int32Array, inc: Uint8Array, parents: Int32Array): I
   const order = Int32Array.from(all).sort().reverse();
   for (let i = 0; i < order.length; i++) inc[order[i]!] = 1;
   return order;
+}
+
+/** Present paths not shown for themselves, ascending, into `out`; -1 if there are more than `cap`. */
+function listUnmatched(inc: Uint8Array, cls: Uint8Array, out: Int32Array, cap: number): number {
+  let count = 0;
+  for (let node = 1; node < inc.length; node++) {
+    if (inc[node] !== 0 || cls[node] === ABSENT) continue;
+    if (count === cap) return -1;
+    out[count++] = node;
+  }
+  return count;
+}
+
+/**
+ * Children first over the unmatched paths (ascending in `list`): each keeps the rows under it that
+ * are still shown, is shown if any are, and passes what its parent loses up (in `removed`).
+ * `below` starts as the unfiltered counts; paths shown for themselves already have `inc` 1.
+ */
+function subtractRows(
+  list: Int32Array,
+  count: number,
+  inc: Uint8Array,
+  below: Int32Array,
+  removed: Int32Array,
+  exp: Uint8Array | null,
+  parents: Int32Array,
+): void {
+  for (let i = count - 1; i >= 0; i--) {
+    const node = list[i]!;
+    const before = below[node]!;
+    const after = before - removed[node]!;
+    below[node] = after;
+    const open = exp === null || exp[node] === 1;
+    const rowsBefore = open ? 1 + before : 1;
+    const rowsAfter = after > 0 ? (open ? 1 + after : 1) : 0;
+    inc[node] = after > 0 ? 1 : 0;
+    removed[parents[node]!]! += rowsBefore - rowsAfter;
+  }
+  below[ROOT]! -= removed[ROOT]!;
 }
 
 function showByStatus(inc: Uint8Array, order: Int32Array, status: Uint8Array, allowed: Uint8Array): void {
@@ -800,7 +886,9 @@ export function visibleTreeOf(model: ImageModel, q: TreeQuery): VisibleTree {
   if (counts) {
     m.delete(key);
   } else {
-    counts = new Counts(model, layerTreeOf(model, q.layer), q, narrowingBase(m, q));
+    // The same view without the filter, if at hand: a broad filter is counted from it.
+    const unfiltered = q.filter !== "" ? m.get(baseKey({ ...q, filter: "" })) : undefined;
+    counts = new Counts(model, layerTreeOf(model, q.layer), q, narrowingBase(m, q), unfiltered);
   }
   m.set(key, counts);
   const limit = cachedCountsLimit(model.paths.size);

@@ -184,6 +184,40 @@ describe("filterMask", () => {
 });
 
 describe("VisibleTree", () => {
+  test("a filter counted from the unfiltered view (taking off what it hides) shows the same rows", () => {
+    const r = rng(21);
+    for (let seed = 1; seed <= 20; seed++) {
+      const m = randomModel(seed);
+      const dirs = Array.from({ length: m.paths.size - 1 }, (_, i) => i + 1).filter(
+        (n) => m.paths.firstChild(n) >= 0,
+      );
+      for (let trial = 0; trial < 4; trial++) {
+        const toggled = new Set<number>();
+        for (const d of dirs) if (r() < 0.25) toggled.add(d);
+        const plain: TreeQuery = {
+          layer: Math.floor(r() * m.layerCount),
+          changesOnly: false,
+          hide: SHOW_ALL,
+          filter: "",
+          sort: "name",
+          expansion: { defaultExpanded: r() < 0.7, toggled },
+        };
+        for (const filter of ["a", "b", "c", "ab", "x.so", "lib", "*.so", "c*", "zzz"]) {
+          visibleTreeOf(m, plain); // the unfiltered view is at hand, as when the user starts typing
+          const q = { ...plain, filter };
+          const expected = refRows(m, q);
+          const t = visibleTreeOf(m, q);
+          const ctx = `seed ${seed} trial ${trial} filter ${filter}`;
+          expect(t.total, ctx).toBe(expected.length);
+          expect(
+            t.rows(0, expected.length + 1).map((x) => x.node),
+            ctx,
+          ).toEqual(expected);
+        }
+      }
+    }
+  });
+
   test("views evicted from the cache hand their arrays to new ones without disturbing the cached", () => {
     const r = rng(11);
     const m = randomModel(4);
