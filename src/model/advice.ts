@@ -222,15 +222,19 @@ function segmentsOf(paths: PathTable, node: number): string[] {
  */
 function classifyCaches(paths: PathTable): { ruleOf: Int16Array; roots: Map<number, number> } {
   const lastNames = new Set(CACHE_RULES.map((r) => r.pattern[r.pattern.length - 1]!));
+  // Names are interned: mark the ids of the names a rule can end with, then look ids up per path.
+  const { parents, nameIds, nameCount } = paths.columns();
+  const lastName = new Uint8Array(nameCount);
+  for (let id = 0; id < nameCount; id++) if (lastNames.has(paths.nameById(id))) lastName[id] = 1;
   const ruleOf = new Int16Array(paths.size).fill(-1);
   const roots = new Map<number, number>();
   for (let node = 1; node < paths.size; node++) {
-    const inherited = ruleOf[paths.parent(node)]!;
+    const inherited = ruleOf[parents[node]!]!;
     if (inherited >= 0) {
       ruleOf[node] = inherited;
       continue;
     }
-    if (!lastNames.has(paths.name(node))) continue;
+    if (lastName[nameIds[node]!] === 0) continue;
     const segments = segmentsOf(paths, node);
     const rule = CACHE_RULES.findIndex((r) => matchesPattern(segments, r.pattern));
     if (rule >= 0) {
@@ -444,13 +448,21 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   };
   const sizeSeverity = (bytes: number): Severity => (bytes >= mediumBytes ? "medium" : "low");
   const listPaths = (byNode: Map<number, number>) => {
-    // Sort numbers only (groups can hold 100,000 paths), then order the few shown by path too.
-    const all = [...byNode.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-    const shown = all
-      .slice(0, maxPaths)
+    // Groups can hold 100,000 paths: keep the largest few in one pass (bytes, then node id, as a
+    // sort of them all would), then order those by path too.
+    const top: [number, number][] = [];
+    const before = (a: [number, number], b: [number, number]) => b[1] - a[1] || a[0] - b[0];
+    for (const e of byNode) {
+      if (top.length === maxPaths && before(e, top[top.length - 1]!) >= 0) continue;
+      let i = top.length;
+      while (i > 0 && before(e, top[i - 1]!) < 0) i--;
+      top.splice(i, 0, e);
+      if (top.length > maxPaths) top.pop();
+    }
+    const shown = top
       .map(([n, bytes]) => ({ n, bytes, path: paths.path(n) }))
       .sort((a, b) => b.bytes - a.bytes || cmp(a.path, b.path));
-    return { nodes: shown.map((x) => x.n), paths: shown.map((x) => x.path), pathCount: all.length };
+    return { nodes: shown.map((x) => x.n), paths: shown.map((x) => x.path), pathCount: byNode.size };
   };
 
   const { ruleOf } = classifyCaches(paths);
@@ -568,6 +580,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   const findings: Finding[] = [];
 
   for (const g of caches.values()) {
+    yield;
     const label = cacheLabelOf(g, paths, ruleOf);
     const rule = CACHE_RULES.find((r) => r.label === label)!;
     const parts: string[] = [];
@@ -590,6 +603,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   }
 
   for (const g of deleted.values()) {
+    yield;
     const D = [...g.related][0]!;
     const listed = listPaths(g.byNode);
     const addedBy = model.layers[g.layer]?.instruction.text ?? "";
@@ -610,6 +624,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   }
 
   for (const g of rewritten.values()) {
+    yield;
     const R = g.layer;
     const listed = listPaths(g.byNode);
     const origins = sorted(g.related);
@@ -641,6 +656,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   }
 
   for (const g of overwritten.values()) {
+    yield;
     const R = [...g.related][0]!;
     const listed = listPaths(g.byNode);
     findings.push({
@@ -659,10 +675,10 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
 
   const groups: number[][] = [];
   yield;
-  const keys = bucketKeys(model, duplicateCandidates);
+  const { keys, low } = bucketKeys(model, duplicateCandidates);
   yield;
   let grouped = 0;
-  for (const bucket of sameKeyRuns(duplicateCandidates, keys)) {
+  for (const bucket of sameKeyRuns(duplicateCandidates, keys, low)) {
     if (bucket === null) {
       yield;
       continue;
@@ -861,23 +877,27 @@ function cacheLabelOf(g: Group, _paths: PathTable, ruleOf: Int16Array): string {
 
 /**
  * Runs (of two or more) of items with equal keys (non-negative integers below 2^53), in ascending
- * key order, items in their given order (null now and then: a pause for the caller). Items are
- * bucketed by the keys' low bits with a counting sort (typed arrays, ~16 bytes per item); only
+ * key order, items in their given order (null now and then: a pause for the caller). `low` holds
+ * each key's low 21 bits. Items are bucketed by those with a counting sort (typed arrays, ~16 bytes per item); only
  * buckets of two or more are looked at, and only repeated keys make objects.
  */
-export function* sameKeyRuns(items: readonly number[], keys: Float64Array): Generator<number[] | null> {
+export function* sameKeyRuns(
+  items: readonly number[],
+  keys: Float64Array,
+  low: Int32Array,
+): Generator<number[] | null> {
   const n = keys.length;
   let buckets = 1024;
-  while (buckets < n / 2) buckets *= 2;
-  const bucketOf = (k: number) => k % buckets;
+  while (buckets < n / 2 && buckets < 1 << 21) buckets *= 2;
+  const mask = buckets - 1;
   const start = new Int32Array(buckets + 1);
-  for (let i = 0; i < n; i++) start[bucketOf(keys[i]!) + 1]!++;
+  for (let i = 0; i < n; i++) start[(low[i]! & mask) + 1]!++;
   for (let b = 0; b < buckets; b++) start[b + 1]! += start[b]!;
   yield null;
   // Bucket b is order[start[b] .. start[b+1]); filled from its end backwards, keeping item order.
   const order = new Int32Array(n);
   const fill = start.slice(1);
-  for (let i = n - 1; i >= 0; i--) order[--fill[bucketOf(keys[i]!)]!] = i;
+  for (let i = n - 1; i >= 0; i--) order[--fill[low[i]! & mask]!] = i;
   yield null;
   const runs: { key: number; items: number[] }[] = [];
   for (let b = 0; b < buckets; b++) {
@@ -897,18 +917,21 @@ export function* sameKeyRuns(items: readonly number[], keys: Float64Array): Gene
   for (const run of runs) yield run.items;
 }
 
-/** 53 bits of each version's content hash. */
-function bucketKeys(model: ImageModel, versions: readonly number[]): Float64Array {
+/** 53 bits of each version's content hash, and the low 21 of them. */
+function bucketKeys(model: ImageModel, versions: readonly number[]): { keys: Float64Array; low: Int32Array } {
   const { layer, entry } = model.versions;
   const layers = model.stack.layers;
   const keys = new Float64Array(versions.length);
+  const low = new Int32Array(versions.length);
   for (let i = 0; i < versions.length; i++) {
     const v = versions[i]!;
     const c = layers[layer[v]!]!;
     const e = entry[v]!;
-    keys[i] = c.hashHi[e]! * 2097152 + (c.hashLo[e]! & 0x1fffff);
+    const lo = c.hashLo[e]! & 0x1fffff;
+    keys[i] = c.hashHi[e]! * 2097152 + lo;
+    low[i] = lo;
   }
-  return keys;
+  return { keys, low };
 }
 
 function layerHash(model: ImageModel, v: number): string {

@@ -446,6 +446,7 @@ describe("sameKeyRuns (duplicate-content buckets)", () => {
       ...sameKeyRuns(
         keys.map((_, i) => 100 + i),
         Float64Array.from(keys),
+        Int32Array.from(keys, (k) => k % 2 ** 21),
       ),
     ].filter((r) => r !== null);
 
