@@ -2,7 +2,7 @@ import { useApp, useInput, useStdout } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "react";
 import { comparing, type ExplorerState, initialState, reduce } from "./explorer-state.js";
 import { VIEW_CAP_BYTES } from "./file-view.js";
-import { prefetchNeighbours } from "./layer-tree.js";
+import { prefetchNeighbours, prepareLayerSteps } from "./layer-tree.js";
 import { prepareAdvice, prepareRangeDiff, rangeDiffIfReady } from "./lazy-analysis.js";
 import type { LoadEvent } from "./load-events.js";
 import { type OpenContent, readCapped } from "./read-capped.js";
@@ -48,7 +48,20 @@ export function ExplorerApp({ subscribe, noColor = false, onQuit, openContent }:
     [],
   );
   useTerminalSize(onSize);
-  const onEvent = useCallback((event: LoadEvent) => dispatch({ type: "load", event }), []);
+  // The tree is shown once the steps between its layers are prepared (see prepareLayerSteps).
+  const unmounted = useRef(false);
+  useEffect(
+    () => () => {
+      unmounted.current = true;
+    },
+    [],
+  );
+  const onEvent = useCallback((event: LoadEvent) => {
+    if (event.kind !== "ready") return dispatch({ type: "load", event });
+    prepareLayerSteps(event.model, () => unmounted.current).then(() => {
+      if (!unmounted.current) dispatch({ type: "load", event });
+    });
+  }, []);
   useLoadEvents(subscribe, onEvent);
   useInput(useCallback((input, key) => dispatch({ type: "key", input, key }), []));
   // While the user looks at a layer, prepare the ones next to it in small idle slices.

@@ -682,12 +682,37 @@ export function treeStateOf(model: ImageModel): TreeState | undefined {
   return cache.get(model)?.state;
 }
 
+/**
+ * Build the tree of a big image and the steps between all its layers, a slice (one step, a few
+ * milliseconds) per turn of the event loop, before the explorer first shows the tree: then no
+ * layer change waits for a step to be computed (unless the steps outgrow their budget). Small
+ * images resolve at once (their steps take well under a millisecond on demand).
+ */
+export function prepareLayerSteps(model: ImageModel, cancelled: () => boolean = () => false): Promise<void> {
+  if (model.paths.size < PREFETCH_MIN_PATHS) return Promise.resolve();
+  const { state } = treesOf(model);
+  let k = model.layerCount - 2;
+  return new Promise((resolve) => {
+    const slice = () => {
+      if (cancelled()) return resolve();
+      if (state.layer < 0) state.moveTo(model.layerCount - 1);
+      else {
+        while (k >= 0 && state.stepChanges(k) > PREFETCH_MAX_CHANGES) k--;
+        if (k < 0 || !state.prepareStep(k)) return resolve();
+        k--;
+      }
+      setTimeout(slice, 0);
+    };
+    setTimeout(slice, 0);
+  });
+}
+
 /** Images smaller than this compute steps on demand (in well under a millisecond). */
 const PREFETCH_MIN_PATHS = 50_000;
 /** Bigger steps (a slice of more than ~10 ms) are left until the user crosses them. */
 const PREFETCH_MAX_CHANGES = 200_000;
-/** Layers either side of the selected one whose steps are prepared in idle time. */
-const PREFETCH_REACH = 64;
+/** Steps either side of the selected layer prepared in idle time (all of them are prepared before the tree first shows; this is for steps dropped or never kept). */
+const PREFETCH_REACH = 2;
 
 /**
  * In idle time, compute the steps between the layers around `layer`, nearest first, one step per
