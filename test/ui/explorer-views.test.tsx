@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
+import { treeStateOf } from "../../src/ui/layer-tree.js";
 import { modelOf, node } from "../model/helpers.js";
 import { type Explorer, eventsFor, renderExplorer, treeColumn, waitFor } from "./render-explorer.js";
 
@@ -184,12 +185,15 @@ describe("range view", () => {
 });
 
 describe("range view on a large image", () => {
-  test("the diff is computed off the key path and drawn when ready", async () => {
+  test("the tree shows with its layer steps prepared; the diff is computed off the key path", async () => {
     // 60,000 files (over the size compared in full while drawing); layer 1 deletes one directory.
     const base = Array.from({ length: 60_000 }, (_, i) => ({ name: `d${i % 100}/f${i}`, size: 10 }));
     const m = modelOf([base, [{ name: ".wh.d5" }, { name: "new.txt", content: "hi" }]]);
     open = await renderExplorer({ columns: 120, rows: 30, events: eventsFor(m) });
     const ex = open;
+    // A big image's tree shows once the steps between its layers are prepared.
+    await waitFor(() => /Files\s+as of layer 1/.test(ex.frame()), "the tree");
+    expect(treeStateOf(m)?.hasStep(0)).toBe(true);
     await ex.press({ text: "[" }, { text: "x" }, { text: "]" });
     expect(ex.frame()).toMatch(/Diff\s+layer 0 → layer 1/);
     await waitFor(() => /\+1 -600 ~0/.test(ex.frame()), "the diff totals");
