@@ -192,7 +192,8 @@ describe("range view on a large image", () => {
     open = await renderExplorer({ columns: 120, rows: 30, events: eventsFor(m) });
     const ex = open;
     // A big image's tree shows once the steps between its layers are prepared.
-    await waitFor(() => /Files\s+as of layer 1/.test(ex.frame()), "the tree");
+    const treeShown = (f: string) => /Files\s+as of layer 1/.test(f) && !f.includes("Indexing the file tree");
+    await waitFor(() => treeShown(ex.frame()), "the tree");
     expect(treeStateOf(m)?.hasStep(0)).toBe(true);
     await ex.press({ text: "[" }, { text: "x" }, { text: "]" });
     expect(ex.frame()).toMatch(/Diff\s+layer 0 → layer 1/);
