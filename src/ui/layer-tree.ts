@@ -644,21 +644,18 @@ const cache = new WeakMap<ImageModel, ModelTrees>();
 /** Layers whose status arrays (1 byte per path) stay cached: the selected one and its neighbours. */
 const KEEP_LAYER_DETAILS = 3;
 
-function treesOf(model: ImageModel, opts?: TreeStateOptions): ModelTrees {
+function treesOf(model: ImageModel): ModelTrees {
   let trees = cache.get(model);
   if (!trees) {
-    trees = { state: new TreeState(model, opts), handles: new Map() };
+    trees = { state: new TreeState(model), handles: new Map() };
     cache.set(model, trees);
   }
   return trees;
 }
 
-/**
- * The tree of `model` as of `layer`, on the image's one shared state. `opts` apply when the state
- * is first made.
- */
-export function layerTreeOf(model: ImageModel, layer: number, opts?: TreeStateOptions): LayerTree {
-  const trees = treesOf(model, opts);
+/** The tree of `model` as of `layer`, on the image's one shared state. */
+export function layerTreeOf(model: ImageModel, layer: number): LayerTree {
+  const trees = treesOf(model);
   let t = trees.handles.get(layer);
   if (t) trees.handles.delete(layer);
   else t = new LayerTree(model, layer, trees.state);
