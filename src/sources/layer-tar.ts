@@ -14,8 +14,11 @@ import {
   TarFormatError,
 } from "./tar-format.js";
 
-/** SHA-1 is the fastest digest here (SHA-NI); 64 bits of it are plenty to tell file contents apart. */
-const HASH_ALGORITHM = "sha1";
+/**
+ * SHA-256, as fast as SHA-1 here (SHA-NI), and the digest eStargz and zstd:chunked TOCs carry per file:
+ * a layer listed from its TOC and a streamed one then agree on the same content.
+ */
+const HASH_ALGORITHM = "sha256";
 /** Digests come back as latin1 ("binary") strings: twice as fast as Buffers for a million small files. */
 const EMPTY_DIGEST = hashOnce(HASH_ALGORITHM, Buffer.alloc(0), "binary");
 /** Pax and GNU long-name records larger than this are treated as corruption. */

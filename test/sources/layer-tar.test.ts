@@ -24,7 +24,7 @@ function parse(tar: Buffer, chunkSizes: number[] = [tar.length]) {
   return { contents, paths, parser, lines: describeLayer(contents, paths) };
 }
 
-const sha1 = (b: Buffer | string) => createHash("sha1").update(b).digest();
+const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest();
 
 describe("the layer tar parser", () => {
   it("reads every entry type", () => {
@@ -43,18 +43,18 @@ describe("the layer tar parser", () => {
       expect(Array.from(chunked.contents.hashHi)).toEqual(Array.from(whole.contents.hashHi));
       expect(Array.from(chunked.contents.hashLo)).toEqual(Array.from(whole.contents.hashLo));
       const i = Array.from(chunked.contents.node).indexOf(chunked.paths.lookup(["big.bin"]));
-      expect(chunked.contents.hashHi[i]).toBe(sha1(big).readUInt32BE(0));
-      expect(chunked.contents.hashLo[i]).toBe(sha1(big).readUInt32BE(4));
+      expect(chunked.contents.hashHi[i]).toBe(sha256(big).readUInt32BE(0));
+      expect(chunked.contents.hashLo[i]).toBe(sha256(big).readUInt32BE(4));
     },
   );
 
-  it("hashes empty files as SHA-1 of nothing and leaves non-files at 0", () => {
+  it("hashes empty files as SHA-256 of nothing and leaves non-files at 0", () => {
     const { contents, paths } = parse(makeLayerTar([{ file: "empty" }, { dir: "d" }]));
     const e = Array.from(contents.node).indexOf(paths.lookup(["empty"]));
     const d = Array.from(contents.node).indexOf(paths.lookup(["d"]));
     expect([contents.hashHi[e], contents.hashLo[e]]).toEqual([
-      sha1("").readUInt32BE(0),
-      sha1("").readUInt32BE(4),
+      sha256("").readUInt32BE(0),
+      sha256("").readUInt32BE(4),
     ]);
     expect([contents.hashHi[d], contents.hashLo[d]]).toEqual([0, 0]);
   });
