@@ -302,6 +302,7 @@ describeRegistry(
       });
       expect(r.status).toBe(401);
       expect(JSON.parse(r.body.toString()).errors[0].code).toBe("UNAUTHORIZED");
+      expect(r.headers["www-authenticate"]).toContain('error="insufficient_scope"');
       expect(reg.token!.requests().at(-1)).toMatchObject({ grant: "anonymous", granted: [] });
     });
 
@@ -359,6 +360,32 @@ describeRegistry(
         ["POST", "refresh_token", false, 400],
         ["POST", "password", false, 401],
       ]);
+    });
+
+    it("an expired token is refused with error=invalid_token (setExpiresIn)", async () => {
+      const realm = `${reg.token!.realm}?service=layerview-registry&scope=repository:lv/token:pull`;
+      const get = async () => {
+        const t = await httpRequest(realm, {
+          headers: { Authorization: basic(USER.username, USER.password) },
+        });
+        return httpRequest(`${reg.url}/v2/lv/token/manifests/1`, {
+          headers: {
+            Accept: MANIFEST_ACCEPT,
+            Authorization: `Bearer ${JSON.parse(t.body.toString()).token}`,
+          },
+        });
+      };
+      reg.token!.setExpiresIn(-120);
+      try {
+        const r = await get();
+        expect(r.status).toBe(401);
+        expect(r.headers["www-authenticate"]).toContain('error="invalid_token"');
+        // Within distribution's 60 s leeway an "expired" token still passes.
+        reg.token!.setExpiresIn(-30);
+        expect((await get()).status).toBe(200);
+      } finally {
+        reg.token!.setExpiresIn(300);
+      }
     });
 
     it("failNext makes the realm fail on demand", async () => {

@@ -86,7 +86,13 @@ export interface RunningRegistry {
   logFiles: { access: string; server: string };
   /** Every request since start, from the access log, oldest first (waits until the logs are quiet). */
   served(): Promise<ServedRequest[]>;
-  /** Push with skopeo (src "docker-archive:…", "oci-archive:…", "oci:DIR"; dest "repo:tag"). Returns the manifest digest. */
+  /**
+   * Push with skopeo (src "docker-archive:…", "oci-archive:…", "oci:DIR"; dest "repo:tag"). Returns
+   * the manifest digest. Blob-reuse trap: skopeo's machine-wide blob cache reuses any blob of the same
+   * content already in this registry, whatever the format flags say — a docker archive pushed after
+   * the zstd variants comes out as an OCI manifest with zstd layers. Push variants into a fresh
+   * registry, or push prepared OCI dirs with ["--preserve-digests"].
+   */
   push(src: string, dest: string, flags?: string[]): Promise<string>;
   /** PUT a raw manifest or index; returns the registry's digest for it. */
   putManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string>;

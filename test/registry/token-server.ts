@@ -68,6 +68,11 @@ export interface TokenServer {
   failNext(status: number, times?: number, body?: string): void;
   /** A token for these scopes, made directly (no HTTP, not recorded): what the harness itself uses. */
   mint(subject: string, scopes: string[]): string;
+  /**
+   * Change the lifetime of tokens issued from now on (seconds; negative gives tokens that are
+   * already expired — distribution refuses them with error="invalid_token" only beyond its 60 s leeway).
+   */
+  setExpiresIn(seconds: number): void;
   /** Refresh tokens handed out so far (identity tokens, as `docker login` stores them). */
   refreshTokens(): string[];
   stop(): Promise<void>;
@@ -136,7 +141,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const log: TokenRequest[] = [];
   const failures: Array<{ status: number; body: string | undefined }> = [];
   const refresh = new Map<string, string>(); // refresh token → username
-  const expiresIn = opts.expiresIn ?? 300;
+  let expiresIn = opts.expiresIn ?? 300;
   let signer: { key: ReturnType<typeof createPrivateKey>; header: Record<string, unknown> } | null = null;
   if (opts.mode === "jwt") {
     if (!opts.signingKeyFile || !opts.signingCertFile)
@@ -148,15 +153,15 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     signer = { key: createPrivateKey(readFileSync(opts.signingKeyFile)), header };
   }
 
-  const mint = (subject: string, access: Access[]): string => {
+  const mint = (subject: string, access: Access[], lifetime = expiresIn): string => {
     if (!signer) return `silly-${randomBytes(8).toString("hex")}`;
     const now = Math.floor(Date.now() / 1000);
     const claims = {
       iss: opts.issuer,
       sub: subject,
       aud: opts.service,
-      exp: now + expiresIn,
-      nbf: now - 1,
+      exp: now + lifetime,
+      nbf: Math.min(now, now + lifetime) - 1,
       iat: now,
       jti: randomBytes(12).toString("hex"),
       access,
@@ -315,7 +320,10 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     failNext: (status, times = 1, body) => {
       for (let i = 0; i < times; i++) failures.push({ status, body });
     },
-    mint: (subject, scopes) => mint(subject, grant(subject, scopes)),
+    mint: (subject, scopes) => mint(subject, grant(subject, scopes), 300),
+    setExpiresIn: (seconds) => {
+      expiresIn = seconds;
+    },
     refreshTokens: () => [...refresh.keys()],
     stop: () =>
       new Promise<void>((resolve) => {
