@@ -3,7 +3,7 @@ import { parseByteSize } from "../report/ci-rules.js";
 
 export type Mode = "auto" | "json" | "report";
 /** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */
-export type Command = "inspect" | "cat" | "extract" | "diff";
+export type Command = "inspect" | "cat" | "extract" | "diff" | "cache";
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export type CiRuleFlags = Partial<
   Record<"lowestEfficiency" | "highestWastedBytes" | "highestUserWastedPercent", string>
@@ -18,8 +18,14 @@ export interface CliArgs {
   mode: Mode;
   image?: string;
   platform?: string;
-  source?: "docker" | "podman" | "archive";
+  source?: "docker" | "podman" | "archive" | "registry";
   pull: boolean;
+  /** --creds USER:PASSWORD for the registry (never printed). */
+  creds?: string;
+  /** --insecure-registry HOST, repeatable: plain HTTP allowed there. */
+  insecureRegistries: string[];
+  /** --no-cache: read every layer, neither using nor filling the layer index cache. */
+  noCache: boolean;
   debug: boolean;
   top?: number;
   help: boolean;
@@ -47,12 +53,15 @@ export const USAGE = `Usage: layerview [options] IMAGE | ARCHIVE | -
        layerview cat [--layer N] IMAGE PATH
        layerview extract [--layer N] [--force] IMAGE PATH DEST
        layerview diff [--json] [--depth N] IMAGE_A IMAGE_B
+       layerview cache [show|clear|path]
 
 Explore a container image's layers: what each layer added, changed and deleted,
 the merged filesystem as of any layer, and where the image's size really comes from.
 
-  IMAGE      an image in a Docker or Podman daemon: name[:tag], name@sha256:…, an image ID,
-             or with a prefix: docker://…, podman://…, docker-archive://PATH
+  IMAGE      an image reference as docker pull takes it: name[:tag], host:port/repo@sha256:…;
+             read from the Docker daemon when it has it, else straight from its registry;
+             or with a prefix: registry://…, docker://… (the daemon), podman://…,
+             docker-archive://PATH; or an image ID (daemons only)
   ARCHIVE    a docker save / podman save / OCI archive (.tar or .tar.gz), an OCI layout
              directory, ARCHIVE:name:tag to pick one image, or - to read the archive from stdin
 
@@ -62,10 +71,15 @@ Options:
   --image NAME[:TAG]     choose one of several images in an archive
   --platform OS/ARCH[/VARIANT]
                          choose a platform of a multi-platform image (default: this host's)
-  --source docker|podman|archive
+  --source docker|podman|archive|registry
                          where IMAGE comes from (default: an existing path is an archive,
-                         anything else is asked of the Docker daemon)
-  --pull                 pull the image first when the daemon does not have it
+                         anything else the Docker daemon, then the image's registry)
+  --pull                 pull the image into the daemon first when it does not have it
+  --creds USER:PASSWORD  registry credentials (also LAYERVIEW_REGISTRY_CREDS); otherwise those
+                         of docker login / podman login are used
+  --insecure-registry HOST
+                         allow plain HTTP to HOST[:PORT] (repeatable; loopback always may)
+  --no-cache             read every layer again: neither use nor fill the layer index cache
   --top N                list the N most wasteful paths and findings (text: 10, JSON: all)
   --large-file-size SIZE advisor: report visible files of at least SIZE (default 10MB)
   --debug                show stack traces for errors
@@ -90,6 +104,8 @@ Subcommands:
   extract IMAGE PATH DEST
                          copy a file or directory into directory DEST (never outside it)
   diff A B               compare two images: paths added, removed, changed; shared layers
+  cache [show|clear|path]
+                         the layer index cache (parsed layer listings, never layer data)
   --layer N              cat/extract: read the tree as of layer N (0 = bottom; default the top)
   --no-follow            cat: print a symlink's target instead of following it
   --force                extract: replace existing files in DEST
@@ -98,8 +114,8 @@ Subcommands:
 Exit codes: 0 fine, 1 could not read the image (or do what cat/extract were asked),
 2 bad usage, 3 read with problems, 4 a CI rule failed.`;
 
-const SOURCES = new Set(["docker", "podman", "archive"]);
-const COMMANDS = new Set<Command>(["cat", "extract", "diff"]);
+const SOURCES = new Set(["docker", "podman", "archive", "registry"]);
+const COMMANDS = new Set<Command>(["cat", "extract", "diff", "cache"]);
 const CI_FORMATS = new Set(["text", "json", "junit", "markdown"]);
 const RULE_FLAGS: Record<string, keyof CiRuleFlags> = {
   "--lowest-efficiency": "lowestEfficiency",
@@ -115,7 +131,9 @@ const OPERANDS: Record<Command, string[]> = {
   cat: ["IMAGE", "PATH"],
   extract: ["IMAGE", "PATH", "DEST"],
   diff: ["IMAGE_A", "IMAGE_B"],
+  cache: [],
 };
+const CACHE_ACTIONS = new Set(["show", "clear", "path"]);
 
 /** Parse argv; throws UserError (exit 2) for anything it does not understand. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -125,6 +143,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     operands: [],
     mode: "auto",
     pull: false,
+    insecureRegistries: [],
+    noCache: false,
     debug: false,
     help: false,
     version: false,
@@ -171,12 +191,30 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       case "--source": {
         const s = value();
-        if (!SOURCES.has(s)) throw new UserError(`--source must be docker, podman or archive, not '${s}'`);
+        if (!SOURCES.has(s))
+          throw new UserError(`--source must be docker, podman, archive or registry, not '${s}'`);
         args.source = s as CliArgs["source"];
         break;
       }
       case "--pull":
         args.pull = true;
+        break;
+      case "--creds": {
+        const v = value();
+        // Checked here so a malformed value is a usage error; the value itself is never echoed.
+        if (!/^[^:]+:/.test(v)) throw new UserError("--creds needs USER:PASSWORD", "see layerview --help");
+        args.creds = v;
+        break;
+      }
+      case "--insecure-registry": {
+        const v = value().trim();
+        if (v === "" || /[\s/]/.test(v.replace(/\/\d+$/, "")))
+          throw new UserError(`--insecure-registry needs HOST[:PORT] or a CIDR, not '${v}'`);
+        args.insecureRegistries.push(v);
+        break;
+      }
+      case "--no-cache":
+        args.noCache = true;
         break;
       case "--top": {
         const n = Number(value());
@@ -253,6 +291,19 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         throw new UserError(`unknown option ${flag}`, "see layerview --help");
     }
   }
+  if (rest[0] === "cache") {
+    args.command = "cache";
+    rest.shift();
+    if (rest.length > 1 || (rest[0] !== undefined && !CACHE_ACTIONS.has(rest[0]))) {
+      throw new UserError(
+        `layerview cache takes show, clear or path, got ${rest.join(" ")}`,
+        "see layerview --help",
+      );
+    }
+    args.operands = rest.length > 0 ? [rest[0]!] : ["show"];
+    checkFlags(args, used);
+    return args;
+  }
   if (rest.length > 0 && COMMANDS.has(rest[0] as Command)) {
     args.command = rest.shift() as Command;
     const want = OPERANDS[args.command];
@@ -288,6 +339,11 @@ function checkFlags(args: CliArgs, used: Set<string>): void {
   only(["--force"], args.command === "extract", "extract");
   only(["--no-follow"], args.command === "cat", "cat");
   only(["--depth"], args.command === "diff", "diff");
+  only(
+    ["--creds", "--insecure-registry", "--no-cache", "--pull", "--platform", "--source"],
+    args.command !== "cache",
+    "commands that read an image",
+  );
   only(["--image"], args.command !== "diff", "single-image commands (write ARCHIVE:name:tag for diff)");
   only(["--report"], args.command === "inspect", "layerview IMAGE");
   only(["--json"], args.command === "inspect" || args.command === "diff", "layerview IMAGE and diff");

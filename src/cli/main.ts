@@ -7,7 +7,8 @@ import { buildJsonReport } from "../report/json-report.js";
 import { writeJson } from "../report/json-writer.js";
 import { buildTextReport } from "../report/text-report.js";
 import type { ImageContent } from "../sources/content.js";
-import { openImage } from "../sources/resolve.js";
+import { LayerIndexCache } from "../sources/layer-index-cache.js";
+import { type OpenOptions, openImage } from "../sources/resolve.js";
 import type { ImageData, ImageInfo } from "../sources/types.js";
 import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs, USAGE } from "./args.js";
@@ -41,6 +42,15 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     io.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
+  if (args.command === "cache") {
+    try {
+      const { runCache } = await import("./commands/cache.js");
+      return await runCache(args.operands[0] as "show" | "clear" | "path", io, {});
+    } catch (e) {
+      reportError(io, e, args.debug);
+      return EXIT.failed;
+    }
+  }
   if (args.target === null) {
     io.stderr.write(
       "layerview: name an image or an archive, e.g. layerview nginx:latest or layerview image.tar\n",
@@ -73,19 +83,24 @@ async function runCommand(args: CliArgs, io: CliIo): Promise<number> {
   }
 }
 
-export function openOptions(args: CliArgs) {
+/** How to open the image the arguments name; `io` gets the one-line notices (source chosen, …). */
+export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOptions {
   return {
     image: args.image,
     platform: args.platform,
     source: args.source,
     pull: args.pull,
+    creds: args.creds,
+    insecureRegistries: args.insecureRegistries,
+    cache: args.noCache ? null : LayerIndexCache.open(),
+    onNotice: io ? (line) => io.stderr.write(`layerview: ${line}\n`) : undefined,
   };
 }
 
 async function report(args: CliArgs, io: CliIo): Promise<number> {
   const target = args.target!;
   const data = await openImage(target, {
-    ...openOptions(args),
+    ...openOptions(args, io),
     onPull: (msg) => io.stderr.write(`${msg}\n`),
   });
   const model = ImageModel.build(data);
@@ -129,15 +144,18 @@ async function explore(args: CliArgs, io: CliIo): Promise<number> {
 export function explorerLoader(args: CliArgs) {
   const target = args.target!;
   let diagnostics: Diagnostic[] = [];
+  const notices: Diagnostic[] = [];
   let model: ImageModel | null = null;
   let content: Promise<ImageContent> | null = null;
   const subscribe: Subscribe = (emit) => {
     const reading = new AbortController();
     openImage(target, {
       ...openOptions(args),
+      // stderr belongs to the screen while the explorer runs: notices are printed when it exits.
+      onNotice: (message) => notices.push({ severity: "warning", message }),
       signal: reading.signal,
       onImage: (info) => emit(previewEvent(info)),
-      onProgress: (p) => emit({ kind: "progress", ...p }),
+      onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
     })
       .then((data) => {
         diagnostics = collectDiagnostics(data);
@@ -162,7 +180,7 @@ export function explorerLoader(args: CliArgs) {
     });
     return c.readNode(node, layer);
   };
-  return { subscribe, openContent, diagnostics: () => diagnostics };
+  return { subscribe, openContent, diagnostics: () => [...notices, ...diagnostics] };
 }
 
 /** What the explorer can show before any layer is read: the layer list from the config. */

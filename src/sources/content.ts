@@ -20,7 +20,7 @@ import { DecompressStream } from "zstd-napi";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
 import { EntryType, parseEntryName } from "../model/layer-contents.js";
-import { ROOT } from "../model/path-table.js";
+import { PathTable, ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
 import {
   type ArchiveStore,
@@ -32,7 +32,9 @@ import {
 import { DirStore } from "./dir-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import { describeUnrecognised, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
+import { fileChunks, type LayerToc, listLayerFromToc, readFileFromChunks, tocFormatOf } from "./layer-toc.js";
 import type { SeekableStore } from "./read-layers.js";
+import type { ResolvedRegistryImage } from "./registry/registry-image.js";
 import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
 import { TarFileStore } from "./tar-file-store.js";
 import type { ImageData } from "./types.js";
@@ -269,8 +271,12 @@ async function blobSourceFor(
   model: ImageModel,
   data: ImageData | null,
 ): Promise<BlobSource> {
+  // A bare name the daemon could not serve was read from its registry: the files come from there too.
+  const registryRef = registryRefOf(model.input.source);
+  if (registryRef !== null) return RegistryBlobSource.open(registryRef, opts, model);
   const resolved = resolveSource(arg, { source: opts.source, endpointEnv: opts.endpointEnv });
   const selection = { image: opts.image, platform: opts.platform };
+  if (resolved.kind === "registry") return RegistryBlobSource.open(resolved.ref, opts, model);
   if (resolved.kind === "daemon") {
     const label = `${resolved.engine}://${resolved.ref}`;
     return new SpooledBlobSource(label, model, { platform: opts.platform }, async (consume) => {
@@ -333,6 +339,97 @@ function checkPlan(plan: ImagePlan, model: ImageModel, label: string): void {
       `${label} no longer holds the image that was read (its layers differ)`,
       "the archive or the daemon's image changed in the meantime; run the command again",
     );
+  }
+}
+
+function registryRefOf(source: string): string | null {
+  return source.startsWith("registry://") ? source.slice("registry://".length) : null;
+}
+
+/**
+ * Files of a registry image: from a layer with a table of contents (eStargz, zstd:chunked) only
+ * that file's chunks are fetched by Range; any other layer is streamed until its last wanted file
+ * went by, then the connection is closed.
+ */
+class RegistryBlobSource implements BlobSource {
+  private readonly tocs = new Map<number, Promise<LayerToc | null>>();
+
+  private constructor(
+    private readonly resolved: ResolvedRegistryImage,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  static async open(ref: string, opts: OpenOptions, model: ImageModel): Promise<RegistryBlobSource> {
+    const { resolveRegistryImage } = await import("./registry/registry-image.js");
+    const resolved = await resolveRegistryImage(ref, opts);
+    const same =
+      resolved.info.layers.length === model.layerCount &&
+      resolved.info.layers.every((l, i) => l.diffId === model.layers[i]!.diffId);
+    if (!same) {
+      await resolved.client.close();
+      throw new UserError(
+        `${resolved.client.label}: ${resolved.ref.manifestRef} no longer names the image that was read (its layers differ)`,
+        "the tag was pushed again in the meantime; run the command again, or name the image by digest",
+      );
+    }
+    return new RegistryBlobSource(resolved, opts.signal);
+  }
+
+  async fetch(
+    wanted: Map<number, Set<string>>,
+    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
+    firstOnly: boolean,
+  ): Promise<void> {
+    const { client, layers } = this.resolved;
+    for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
+      const d = layers[L]!;
+      const keys = wanted.get(L)!;
+      const toc = await this.tocOf(L);
+      if (toc !== null) {
+        const range = (start: number, end: number, signal?: AbortSignal) =>
+          client.range(d.digest, start, end, `layer ${L}'s chunks`, signal);
+        const missing = new Set<string>();
+        for (const key of keys) {
+          const chunks = fileChunks(toc, key);
+          if (chunks === null) missing.add(key);
+          else await sink(L, key, readFileFromChunks(chunks, range, this.signal));
+        }
+        if (missing.size === 0) continue;
+        keys.clear();
+        for (const k of missing) keys.add(k);
+      }
+      await scanLayer(
+        client.blob(d.digest, d.size, `the blob of layer ${L}`, undefined, this.signal),
+        `${client.label}: layer ${L}`,
+        keys,
+        (key, data) => sink(L, key, data),
+        firstOnly,
+      );
+    }
+  }
+
+  /** The layer's TOC when it has a usable one (fetched once), else null: the layer is streamed. */
+  private tocOf(L: number): Promise<LayerToc | null> {
+    let toc = this.tocs.get(L);
+    if (toc === undefined) {
+      const { client, layers } = this.resolved;
+      const d = layers[L]!;
+      const info = { mediaType: d.mediaType, size: d.size ?? 0, annotations: d.annotations };
+      toc =
+        tocFormatOf(info) === null
+          ? Promise.resolve(null)
+          : listLayerFromToc(
+              info,
+              (start, end, signal) => client.range(d.digest, start, end, `the TOC of layer ${L}`, signal),
+              new PathTable(),
+              this.signal,
+            ).then(
+              (listing) => listing.toc,
+              () => null,
+            );
+      this.tocs.set(L, toc);
+    }
+    return toc;
   }
 }
 

@@ -508,6 +508,7 @@ export function daemonError(
   const code = (err as NodeJS.ErrnoException | null)?.code;
   const status = statusOf(err);
   const opts = { cause: err };
+  const unusable = { cause: err, reason: "daemon-unreachable" as const };
 
   if (code === "EACCES" || code === "EPERM") {
     const where = ctx.endpoint.kind === "unix" ? ctx.endpoint.socketPath : url;
@@ -516,7 +517,7 @@ export function daemonError(
       ctx.engine === "docker"
         ? "Add your user to the 'docker' group (`sudo usermod -aG docker $USER`, then log in again), use rootless Docker via DOCKER_HOST, or try --source podman"
         : "Use your own rootless socket (`systemctl --user start podman.socket`, or set CONTAINER_HOST=unix:///path/podman.sock), or run as root",
-      opts,
+      unusable,
     );
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
@@ -527,7 +528,7 @@ export function daemonError(
     } else {
       what = `${url}${from}: ${code === "ECONNREFUSED" ? "connection refused" : code}`;
     }
-    return new UserError(`cannot reach the ${name} daemon: ${what}`, unreachableHint(ctx.engine), opts);
+    return new UserError(`cannot reach the ${name} daemon: ${what}`, unreachableHint(ctx.engine), unusable);
   }
   if (code === "ECONNRESET" || code === "EPIPE" || code === "ERR_STREAM_PREMATURE_CLOSE") {
     return streamDropped(ctx, 0, code);
@@ -549,7 +550,7 @@ export function daemonError(
       isId
         ? `List local images with \`${ctx.engine} images\``
         : `Pull it first with \`${ctx.engine} pull ${ctx.ref}\`, or run layerview with --pull`,
-      opts,
+      { cause: err, reason: "not-in-daemon" },
     );
   }
   const verb = action === "inspect" ? "look up" : action;

@@ -10,16 +10,19 @@ import {
   processEndpointEnv,
 } from "./endpoint.js";
 import { parseImageRef } from "./image-ref.js";
+import type { RegistryOptions } from "./registry/registry-image.js";
 import type { ImageData, ReadOptions } from "./types.js";
 
-export type SourceKind = Engine | "archive";
+export type SourceKind = Engine | "archive" | "registry";
 
-export interface OpenOptions extends ReadOptions {
+export interface OpenOptions extends ReadOptions, RegistryOptions {
   /** `--source`: force where IMAGE comes from. */
   source?: SourceKind;
   /** `--pull`: pull a daemon image that is missing. */
   pull?: boolean;
   onPull?: (message: string) => void;
+  /** One line for stderr when layerview chose a source the user did not name (daemon → registry). */
+  onNotice?: (message: string) => void;
   /** Environment, home directory and file checks (tests); defaults to the real ones. */
   endpointEnv?: EndpointEnv;
 }
@@ -30,15 +33,17 @@ export type ResolvedSource =
       kind: "daemon";
       engine: Engine;
       ref: string;
-      /** True when no prefix or --source chose the engine. */
+      /** True when no prefix or --source chose the engine: the registry is tried when the daemon cannot serve it. */
       guessed: boolean;
-    };
+    }
+  | { kind: "registry"; ref: string };
 
 const PREFIXES: { prefix: string; kind: SourceKind }[] = [
   { prefix: "docker-archive://", kind: "archive" },
   { prefix: "docker-archive:", kind: "archive" },
   { prefix: "docker://", kind: "docker" },
   { prefix: "podman://", kind: "podman" },
+  { prefix: "registry://", kind: "registry" },
 ];
 
 const ARCHIVE_NAME = /\.(tar|tgz|tar\.gz|tar\.zst|tar\.zstd|oci)$/i;
@@ -67,6 +72,7 @@ export function resolveSource(
     if (value === "") throw new UserError(`'${arg}' names no ${kind === "archive" ? "file" : "image"}`);
   }
   if (kind === "archive") return { kind: "archive", path: value };
+  if (kind === "registry") return { kind: "registry", ref: value };
   if (kind === "docker" || kind === "podman")
     return { kind: "daemon", engine: kind, ref: value, guessed: false };
 
@@ -90,34 +96,75 @@ export function resolveSource(
 }
 
 function describeKind(kind: SourceKind): string {
-  return kind === "archive" ? "an archive" : `a ${ENGINE_NAMES[kind]} image`;
+  if (kind === "archive") return "an archive";
+  return kind === "registry" ? "a registry image" : `a ${ENGINE_NAMES[kind]} image`;
 }
 
 /**
- * Open IMAGE from wherever it is: an archive file, an OCI layout directory, stdin ("-"), or a
- * Docker/Podman daemon. The CLI's only entry into src/sources.
+ * Open IMAGE from wherever it is: an archive file, an OCI layout directory, stdin ("-"), a
+ * Docker/Podman daemon, or a registry. A bare name goes to the daemon first and, when the daemon
+ * is not there or lacks the image (and --pull was not given), to its registry, saying so through
+ * `onNotice`. The CLI's only entry into src/sources.
  */
 export async function openImage(arg: string, opts: OpenOptions = {}): Promise<ImageData> {
-  const { source, pull, onPull, endpointEnv, ...read } = opts;
+  const { source, pull, onPull, onNotice, endpointEnv, ...read } = opts;
   const resolved = resolveSource(arg, { source, endpointEnv });
-  if (resolved.kind === "archive") {
-    if (pull) {
-      throw new UserError(
-        `--pull applies to daemon images, but '${arg}' is read as an archive`,
-        `Drop --pull, or name a daemon image (docker://NAME or --source docker)`,
-      );
-    }
-    return readImage(resolved.path, read);
+  if (resolved.kind !== "daemon" && pull) {
+    throw new UserError(
+      `--pull applies to daemon images, but '${arg}' is read ${resolved.kind === "archive" ? "as an archive" : "from its registry"}`,
+      `Drop --pull, or name a daemon image (docker://NAME or --source docker)`,
+    );
   }
+  if (resolved.kind === "archive") return readImage(resolved.path, read);
+  if (resolved.kind === "registry") return readFromRegistry(resolved.ref, read);
   // dockerode and its SSH/TLS stack load only when a daemon is really asked.
   const { readDaemonImage } = await import("./daemon.js");
-  return readDaemonImage(resolved.ref, {
-    ...read,
-    engine: resolved.engine,
-    pull: pull ?? false,
-    onPull,
-    endpointEnv,
-  });
+  const fromDaemon = () =>
+    readDaemonImage(resolved.ref, {
+      ...read,
+      engine: resolved.engine,
+      pull: pull ?? false,
+      onPull,
+      endpointEnv,
+    });
+  if (!resolved.guessed || pull || parseImageRef(resolved.ref).kind === "id") return fromDaemon();
+  let daemonFailure: UserError;
+  try {
+    return await fromDaemon();
+  } catch (e) {
+    if (!(e instanceof UserError) || e.reason === undefined) throw e;
+    daemonFailure = e;
+  }
+  const { parseRegistryReference } = await import("./registry/reference.js");
+  const ref = parseRegistryReference(resolved.ref);
+  const why =
+    daemonFailure.reason === "not-in-daemon"
+      ? `not in the ${ENGINE_NAMES[resolved.engine]} daemon (${daemonWhere(resolved.engine, endpointEnv)})`
+      : `no usable ${ENGINE_NAMES[resolved.engine]} daemon (${daemonFailure.message})`;
+  onNotice?.(`${resolved.ref}: ${why}; reading ${ref.canonical} from its registry`);
+  try {
+    return await readFromRegistry(resolved.ref, read);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    throw new UserError(
+      `${resolved.ref}: ${why}, and from its registry: ${e.message}`,
+      e.hint ?? daemonFailure.hint,
+      { cause: e },
+    );
+  }
+}
+
+async function readFromRegistry(ref: string, read: ReadOptions & RegistryOptions): Promise<ImageData> {
+  const { readRegistryImage } = await import("./registry/registry-image.js");
+  return readRegistryImage(ref, read);
+}
+
+function daemonWhere(engine: Engine, env: EndpointEnv | undefined): string {
+  try {
+    return endpointUrl(findEndpoint(engine, env));
+  } catch {
+    return "its default endpoint";
+  }
 }
 
 /** One line saying where IMAGE will be read from, e.g. "image layerview-test from Docker at unix:///var/run/docker.sock". */
@@ -125,6 +172,7 @@ export function describeSource(arg: string, opts: Pick<OpenOptions, "source" | "
   const resolved = resolveSource(arg, opts);
   if (resolved.kind === "archive")
     return resolved.path === "-" ? "archive from standard input" : `archive ${resolved.path}`;
+  if (resolved.kind === "registry") return `image ${resolved.ref} from its registry`;
   let where: string;
   try {
     where = ` at ${endpointUrl(findEndpoint(resolved.engine, opts.endpointEnv))}`;

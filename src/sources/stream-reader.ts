@@ -370,7 +370,7 @@ class StreamStore implements ArchiveStore {
 }
 
 /** Copies layer contents from one path table to another (when the speculative table holds extra paths). */
-class Remapper {
+export class Remapper {
   private map: Int32Array;
 
   constructor(

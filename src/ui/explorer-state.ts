@@ -639,7 +639,14 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
       if (e.layer < 0) return s;
       const progress = s.progress.slice();
       while (progress.length <= e.layer) progress.push(null);
-      progress[e.layer] = { bytesRead: e.bytesRead, totalBytes: e.totalBytes, entries: e.entries };
+      const before = progress[e.layer];
+      progress[e.layer] = {
+        bytesRead: e.bytesRead,
+        totalBytes: e.totalBytes,
+        entries: e.entries,
+        startedAt: before?.startedAt ?? e.at,
+        at: e.at,
+      };
       return { ...s, progress };
     }
     case "ready": {

@@ -3,6 +3,7 @@ import { ENTRY_TYPE_NAMES } from "../model/layer-contents.js";
 import { attributesShown, type ExplorerState, treeBodyHeight, treeOf } from "./explorer-state.js";
 import { formatBytes, formatCount, formatMode } from "./format.js";
 import type { Rect } from "./layout.js";
+import { progressRate } from "./load-events.js";
 import { titleLine } from "./pane.js";
 import { sanitize } from "./text.js";
 import { HIDDEN_LATER, type Line, paintLine, STYLES, statusLook } from "./theme.js";
@@ -25,6 +26,14 @@ function titleExtra(s: ExplorerState): string {
   if (hidden.length > 0) parts.push(`hiding ${hidden.join(", ")}`);
   if (s.filter !== "" && !s.filterEditing) parts.push(`filter "${sanitize(s.filter)}"`);
   return parts.join(" · ");
+}
+
+/** "4 s", "2 min 5 s", "1 h 3 min": how long a download still takes. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.ceil(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 function bar(ratio: number, width: number): string {
@@ -63,11 +72,17 @@ export function progressLines(s: ExplorerState, width: number, height: number): 
     const amount = p.totalBytes
       ? `${formatBytes(p.bytesRead)} of ${formatBytes(p.totalBytes)}`
       : `${formatBytes(p.bytesRead)}`;
+    const rate = progressRate(p);
+    const done = p.totalBytes !== null && p.bytesRead >= p.totalBytes;
+    const speed =
+      rate === null || done
+        ? ""
+        : ` · ${formatBytes(rate.bytesPerSecond)}/s${rate.secondsLeft === null ? "" : ` · ${formatDuration(rate.secondsLeft)} left`}`;
     out.push([
       { text: label },
       { text: bar(ratio ?? 0, barW), style: STYLES.bar },
       {
-        text: ` ${ratio === null ? "" : `${Math.floor(ratio * 100)}% `}${amount} · ${formatCount(p.entries)} entries`,
+        text: ` ${ratio === null ? "" : `${Math.floor(ratio * 100)}% `}${amount}${speed} · ${formatCount(p.entries)} entries`,
       },
     ]);
   }

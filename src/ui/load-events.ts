@@ -13,7 +13,15 @@ export interface ImageOutline {
 /** What the CLI tells the explorer while it reads the image, in this order: image, progress…, ready | error. */
 export type LoadEvent =
   | ({ kind: "image" } & ImageOutline)
-  | { kind: "progress"; layer: number; bytesRead: number; totalBytes: number | null; entries: number }
+  | {
+      kind: "progress";
+      layer: number;
+      bytesRead: number;
+      totalBytes: number | null;
+      entries: number;
+      /** When it was measured (ms since the epoch), for rates; absent in tests that do not care. */
+      at?: number;
+    }
   | { kind: "ready"; model: ImageModel }
   | { kind: "error"; message: string };
 
@@ -21,6 +29,23 @@ export interface LayerProgress {
   bytesRead: number;
   totalBytes: number | null;
   entries: number;
+  /** First and latest measurement times, when the events carry them: the rate is bytes over their span. */
+  startedAt?: number;
+  at?: number;
+}
+
+/** Bytes per second and seconds left of one layer's read, once there is a span to measure over. */
+export function progressRate(
+  p: LayerProgress,
+): { bytesPerSecond: number; secondsLeft: number | null } | null {
+  if (p.startedAt === undefined || p.at === undefined || p.at - p.startedAt < 200 || p.bytesRead === 0)
+    return null;
+  const bytesPerSecond = (p.bytesRead * 1000) / (p.at - p.startedAt);
+  const secondsLeft =
+    p.totalBytes !== null && p.totalBytes >= p.bytesRead
+      ? (p.totalBytes - p.bytesRead) / bytesPerSecond
+      : null;
+  return { bytesPerSecond, secondsLeft };
 }
 
 export function outlineOf(model: ImageModel): ImageOutline {

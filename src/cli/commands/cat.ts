@@ -6,7 +6,7 @@ import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
 export async function runCat(args: CliArgs, io: CliIo): Promise<number> {
   const [path] = args.operands as [string];
   const content = await ImageContent.open(args.target!, {
-    ...openOptions(args),
+    ...openOptions(args, io),
     onPull: (m) => io.stderr.write(`${m}\n`),
   });
   const diagnostics = content.data ? collectDiagnostics(content.data) : [];

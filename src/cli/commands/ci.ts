@@ -42,7 +42,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
   if (file) warnings.push(...file.parsed.warnings);
 
   const data = await openImage(args.target!, {
-    ...openOptions(args),
+    ...openOptions(args, io),
     onPull: (m) => io.stderr.write(`${m}\n`),
   });
   const model = ImageModel.build(data);

@@ -15,7 +15,10 @@ export async function runDiff(args: CliArgs, io: CliIo): Promise<number> {
   const models: ImageModel[] = [];
   let partial = false;
   for (const name of names) {
-    const data = await openImage(name, { ...openOptions(args), onPull: (m) => io.stderr.write(`${m}\n`) });
+    const data = await openImage(name, {
+      ...openOptions(args, io),
+      onPull: (m) => io.stderr.write(`${m}\n`),
+    });
     const diagnostics = collectDiagnostics(data);
     for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
     if (diagnostics.some((d) => d.severity === "error")) partial = true;

@@ -8,7 +8,7 @@ import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
 export async function runExtract(args: CliArgs, io: CliIo): Promise<number> {
   const [path, dest] = args.operands as [string, string];
   const content = await ImageContent.open(args.target!, {
-    ...openOptions(args),
+    ...openOptions(args, io),
     onPull: (m) => io.stderr.write(`${m}\n`),
   });
   const diagnostics = content.data ? collectDiagnostics(content.data) : [];
