@@ -12,6 +12,7 @@ import { type OpenOptions, openImage } from "../sources/resolve.js";
 import type { ImageData, ImageInfo } from "../sources/types.js";
 import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs, USAGE } from "./args.js";
+import { stderrProgress } from "./progress.js";
 
 /**
  * Exit codes: 0 fine, 1 the image could not be read (or a file not extracted), 2 bad usage (including a
@@ -99,10 +100,7 @@ export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOpti
 
 async function report(args: CliArgs, io: CliIo): Promise<number> {
   const target = args.target!;
-  const data = await openImage(target, {
-    ...openOptions(args, io),
-    onPull: (msg) => io.stderr.write(`${msg}\n`),
-  });
+  const data = await openWithProgress(target, args, io);
   const model = ImageModel.build(data);
   const diagnostics = collectDiagnostics(data);
   if (args.mode === "json") {
@@ -116,6 +114,35 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
   }
   for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
+}
+
+/**
+ * Open the image for a report-style command, with the read's progress on one stderr line when
+ * stderr is a terminal (erased when done, so later messages start on a clean line).
+ */
+export async function openWithProgress(target: string, args: CliArgs, io: CliIo): Promise<ImageData> {
+  let layers: number | null = null;
+  const progress = stderrProgress(io.stderr, () => layers);
+  const base = openOptions(args, io);
+  try {
+    return await openImage(target, {
+      ...base,
+      onPull: (msg) => {
+        progress.done();
+        io.stderr.write(`${msg}\n`);
+      },
+      onNotice: (msg) => {
+        progress.done();
+        base.onNotice?.(msg);
+      },
+      onImage: (info) => {
+        layers = info.layers.length;
+      },
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    progress.done();
+  }
 }
 
 /** The reader turns each layer's entry problems into diagnostics (capped per layer). */

@@ -6,9 +6,8 @@ import { ImageModel } from "../../model/image-model.js";
 import { evaluateCi } from "../../report/ci-evaluate.js";
 import { formatCiReport } from "../../report/ci-output.js";
 import { CiConfigError, type ParsedRulesFile, parseRulesFile, resolveRules } from "../../report/ci-rules.js";
-import { openImage } from "../../sources/resolve.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
+import { type CliIo, collectDiagnostics, EXIT, openWithProgress } from "../main.js";
 
 /** Rules files looked for in the current directory, in this order (dive's own name last). */
 export const DEFAULT_RULES_FILES = [
@@ -41,10 +40,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
   }
   if (file) warnings.push(...file.parsed.warnings);
 
-  const data = await openImage(args.target!, {
-    ...openOptions(args, io),
-    onPull: (m) => io.stderr.write(`${m}\n`),
-  });
+  const data = await openWithProgress(args.target!, args, io);
   const model = ImageModel.build(data);
   const diagnostics = collectDiagnostics(data);
   const result = evaluateCi(model, rules);
