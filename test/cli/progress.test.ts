@@ -24,9 +24,7 @@ describe("stderrProgress", () => {
     const { stream, writes } = fakeStderr(true);
     const p = stderrProgress(stream, () => 3);
     p.onProgress!({ layer: 0, bytesRead: 500_000, totalBytes: 2_000_000, entries: 10 });
-    expect(writes.at(-1)).toMatch(
-      /^\r\x1b\[2Klayerview: 0 of 3 layers read · reading layer 0 · 500 kB of 2\.0 MB$/,
-    );
+    expect(writes.at(-1)).toBe("\r\x1b[2Klayerview: 0 of 3 layers read · reading layer 0 · 500 kB of 2.0 MB");
     p.done();
     expect(writes.at(-1)).toBe("\r\x1b[2K");
     expect(writes.every((w) => !w.includes("\n"))).toBe(true);
