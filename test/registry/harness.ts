@@ -228,7 +228,8 @@ export async function stopAllRegistries(): Promise<void> {
   signingPromise = null;
 }
 
-afterAll(stopAllRegistries);
+// The bench imports the harness outside vitest: there is no suite to hook into, and it stops its own.
+if (process.env.VITEST !== undefined) afterAll(stopAllRegistries);
 
 function tempDir(prefix: string): string {
   installExitHook();

@@ -66,8 +66,8 @@ export interface ResolvedRegistryImage {
   layers: BlobDescriptor[];
 }
 
-/** Buffer ahead per prefetched layer: enough to hide a round trip, far from a whole layer. */
-const PREFETCH_BYTES = 16 * 1024 * 1024;
+/** Download buffered ahead of each layer's parser: enough to hide a round trip, far from a whole layer. */
+const PREFETCH_BYTES = 8 * 1024 * 1024;
 
 /** A client for REF with credentials, TLS and plain-HTTP rules found as the docker CLI finds them. */
 export function registryClient(
@@ -217,6 +217,14 @@ export async function readRegistryImage(
   }
 }
 
+interface ParseTask {
+  prefetch: Prefetch;
+  table: PathTable;
+  /** Parsing into the image's own path table (every layer below was done when it started). */
+  direct: boolean;
+  done: Promise<LayerResult>;
+}
+
 interface LayerResult extends LayerBlobResult {
   /** Why the layer could not be read at all (blob unknown, digest mismatch), or null. */
   missing: string | null;
@@ -236,8 +244,8 @@ async function readEachLayer(
   const cache = opts.cache ?? null;
   const byDigest = new Map<string, LayerResult>();
   const out: LayerResult[] = [];
-  const prefetched = new Map<number, { prefetch: Prefetch; progress: Progress }>();
-  const lookahead = Math.max(1, opts.concurrency ?? 3) - 1;
+  const concurrency = Math.max(1, opts.concurrency ?? 3);
+  const tasks = new Map<number, ParseTask>();
 
   // Which layers will be streamed is known only after the cache and TOC checks, so they run first.
   const cached = new Map<string, LayerResult>();
@@ -262,8 +270,13 @@ async function readEachLayer(
     const d = descriptors[i]!;
     return !cached.has(d.digest) && tocFormatOf(tocInfo(d)) === null;
   };
-  const startDownload = (i: number) => {
-    if (prefetched.has(i) || i >= descriptors.length || !streams(i)) return;
+  /**
+   * Layers stream and parse side by side (their decompression runs on other cores); a layer parses
+   * straight into the image's path table only when every layer below it is done, otherwise into a
+   * table of its own that is re-interned in image order once its turn comes.
+   */
+  const startTask = (i: number, direct: boolean) => {
+    if (tasks.has(i) || i >= descriptors.length || !streams(i)) return;
     const d = descriptors[i]!;
     if (descriptors.findIndex((x) => x.digest === d.digest) !== i) return;
     const progress = progressReporter(opts, i, d.size);
@@ -272,7 +285,10 @@ async function readEachLayer(
         client.blob(d.digest, d.size, `the blob of layer ${i} (${short(d.digest)})`, progress.bytes, signal),
       PREFETCH_BYTES,
     );
-    prefetched.set(i, { prefetch, progress });
+    const table = direct ? paths : new PathTable();
+    const done = streamLayer(prefetch, progress, table, opts, d);
+    done.catch(() => {});
+    tasks.set(i, { prefetch, table, direct, done });
   };
 
   try {
@@ -286,7 +302,8 @@ async function readEachLayer(
         transfer.layers.push(transfer.layers[descriptors.findIndex((x) => x.digest === d.digest)]!);
         continue;
       }
-      for (let k = 1; k <= lookahead; k++) startDownload(i + k);
+      startTask(i, true);
+      for (let k = 1; k < concurrency; k++) startTask(i + k, false);
       let result: LayerResult | null = cached.get(d.digest) ?? null;
       if (result !== null) transfer.layers.push("cache");
       const format = result === null ? tocFormatOf(tocInfo(d)) : null;
@@ -339,10 +356,15 @@ async function readEachLayer(
         }
       }
       if (result === null) {
-        startDownload(i);
-        const download = prefetched.get(i)!;
-        prefetched.delete(i);
-        result = await streamLayer(download.prefetch, download.progress, paths, opts, d);
+        startTask(i, true);
+        const task = tasks.get(i)!;
+        tasks.delete(i);
+        result = await task.done;
+        if (!task.direct) {
+          result.interned = false;
+          if (result.contents !== null)
+            result.contents = new Remapper(task.table, paths).contents(result.contents);
+        }
         transfer.layers.push(result.missing === null ? "stream" : "failed");
         if (result.missing === null && result.error === null && result.contents !== null && cache !== null) {
           await cache
@@ -364,7 +386,7 @@ async function readEachLayer(
       out.push(result);
     }
   } finally {
-    for (const p of prefetched.values()) await p.prefetch.cancel();
+    for (const t of tasks.values()) await t.prefetch.cancel();
   }
   return out;
 }
