@@ -1,17 +1,5 @@
+import { formatBytes as bytes } from "../report/format.js";
 import type { ReadProgress } from "../sources/types.js";
-
-/** Decimal units, as the docker CLI prints sizes. */
-function bytes(n: number): string {
-  if (n < 1000) return `${Math.round(n)} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1000;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
-}
 
 /**
  * Read progress for --json/--report/--ci as one line on stderr, redrawn in place, only when stderr
