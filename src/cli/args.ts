@@ -1,5 +1,5 @@
 import { UserError } from "../model/diagnostics.js";
-import { parseByteSize } from "../report/ci-rules.js";
+import { parseByteSize } from "../report/byte-size.js";
 
 export type Mode = "auto" | "json" | "report";
 /** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */

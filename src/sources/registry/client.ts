@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Agent, type Dispatcher, request } from "undici";
+import type { Dispatcher, Agent as UndiciAgent } from "undici";
 import { UserError } from "../../model/diagnostics.js";
 import { basicHeader, type Challenge, decodeTokenAnswer, parseChallenges, pullScope } from "./auth.js";
 import type { Credential } from "./credentials.js";
@@ -41,6 +42,25 @@ const USER_AGENT = "layerview";
 
 type Response = Dispatcher.ResponseData;
 
+// undici's index loads every client it has (fetch, websockets, caches, mocks): ~80 ms of start-up
+// here, against ~30 ms for the agent and request API alone. A changed layout fails the registry tests.
+const requireCjs = createRequire(import.meta.url);
+const Agent = requireCjs("undici/lib/dispatcher/agent.js") as typeof UndiciAgent;
+const api = requireCjs("undici/lib/api/index.js") as {
+  request: (this: Dispatcher, opts: Dispatcher.RequestOptions) => Promise<Response>;
+};
+
+type RequestInit = Omit<Dispatcher.RequestOptions, "origin" | "path" | "method"> & {
+  method: Dispatcher.HttpMethod;
+  dispatcher: Dispatcher;
+};
+
+function request(url: string | URL, init: RequestInit): Promise<Response> {
+  const u = typeof url === "string" ? new URL(url) : url;
+  const { dispatcher, ...rest } = init;
+  return api.request.call(dispatcher, { ...rest, origin: u.origin, path: `${u.pathname}${u.search}` });
+}
+
 interface Token {
   header: string;
   expiresAt: number;
@@ -66,7 +86,7 @@ export class RegistryClient {
   readonly ref: RegistryReference;
   /** Bytes of response bodies received (blobs, manifests, tokens): what the registry served us. */
   bytesReceived = 0;
-  private readonly dispatcher: Agent;
+  private readonly dispatcher: UndiciAgent;
   private base: string | null = null;
   private readonly tokens = new Map<string, Token>();
   /** The Authorization header for the registry's own origin once a challenge was answered. */
