@@ -5,9 +5,11 @@ import {
   formatPlatform,
   hostPlatform,
   isAttestation,
+  isObject,
   type Platform,
   parsePlatform,
   platformMatches,
+  platformOf,
 } from "./platform.js";
 import type { ImageInfo, LayerDescriptor, RawImageConfig, ReadOptions } from "./types.js";
 
@@ -133,23 +135,11 @@ class JsonReader {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function stringRecord(v: unknown): Record<string, string> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) if (typeof x === "string") out[k] = x;
   return out;
-}
-
-function platformOf(v: unknown): Platform | null {
-  if (!isObject(v) || typeof v.os !== "string" || typeof v.architecture !== "string") return null;
-  if (v.os === "" || v.architecture === "") return null;
-  return typeof v.variant === "string" && v.variant !== ""
-    ? { os: v.os, architecture: v.architecture, variant: v.variant }
-    : { os: v.os, architecture: v.architecture };
 }
 
 function malformed(label: string, path: string, what: string): UserError {

@@ -91,3 +91,17 @@ export function isAttestation(p: Platform | null, annotations: Record<string, st
   if (annotations?.["vnd.docker.reference.type"] === "attestation-manifest") return true;
   return p !== null && p.os === "unknown" && p.architecture === "unknown";
 }
+
+/** A JSON object (not null, not an array): what untrusted members are checked for before use. */
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The platform a JSON value (index descriptor, config) names, or null when it names none. */
+export function platformOf(v: unknown): Platform | null {
+  if (!isObject(v) || typeof v.os !== "string" || typeof v.architecture !== "string") return null;
+  if (v.os === "" || v.architecture === "") return null;
+  return typeof v.variant === "string" && v.variant !== ""
+    ? { os: v.os, architecture: v.architecture, variant: v.variant }
+    : { os: v.os, architecture: v.architecture };
+}

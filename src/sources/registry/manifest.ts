@@ -3,9 +3,11 @@ import {
   formatPlatform,
   hostPlatform,
   isAttestation,
+  isObject,
   type Platform,
   parsePlatform,
   platformMatches,
+  platformOf,
 } from "../platform.js";
 
 /**
@@ -44,10 +46,6 @@ const IMAGE_CONFIG_TYPES = new Set([
   "application/vnd.oci.image.config.v1+json",
   "application/vnd.docker.container.image.v1+json",
 ]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function strings(v: unknown, max: number): Record<string, string> {
   const out: Record<string, string> = {};
@@ -136,14 +134,6 @@ function descriptor(v: unknown, field: string, bad: (f: string) => UserError): B
     annotations: strings(v.annotations, MAX_ANNOTATIONS),
     urls,
   };
-}
-
-function platformOf(v: unknown): Platform | null {
-  if (!isObject(v) || typeof v.os !== "string" || typeof v.architecture !== "string") return null;
-  if (v.os === "" || v.architecture === "") return null;
-  return typeof v.variant === "string" && v.variant !== ""
-    ? { os: v.os, architecture: v.architecture, variant: v.variant }
-    : { os: v.os, architecture: v.architecture };
 }
 
 /**
