@@ -9,6 +9,7 @@
  *   in the stream is unknown until the manifest, which may come last), then served from there.
  * - Standard input cannot be read twice: refused.
  */
+import { createHash } from "node:crypto";
 import { createReadStream, type Stats } from "node:fs";
 import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -160,7 +161,7 @@ export class ImageContent {
         async (_v, data) => {
           found = true;
           if (!repeated) {
-            await copyTo(data, out);
+            await copyTo(this.checked(version, data), out);
             return;
           }
           // The same path more than once in this layer tar: keep the last copy, as the model does.
@@ -222,6 +223,37 @@ export class ImageContent {
     return new UserError(
       `${this.model.paths.path(vs.node[version]!)} was not found in layer ${vs.layer[version]}'s blob of ${this.model.input.source}`,
       "the image changed since it was read (a re-tagged daemon image, a rewritten archive); run the command again",
+    );
+  }
+
+  /**
+   * The bytes of a version, checked at their end against the content hash the image was indexed
+   * with: a blob read again (possibly stopped early, unverified as a whole) cannot slip in other data.
+   */
+  private checked(version: number, data: AsyncIterable<unknown>): AsyncIterable<unknown> {
+    const vs = this.model.versions;
+    const e = vs.entry[version]!;
+    const contents = this.model.stack.layers[vs.layer[version]!];
+    const hi = contents?.hashHi[e] ?? 0;
+    const lo = contents?.hashLo[e] ?? 0;
+    if (e < 0 || (hi === 0 && lo === 0)) return data;
+    const changed = () => this.changedSince(version);
+    return (async function* () {
+      const hash = createHash("sha256");
+      for await (const chunk of data) {
+        hash.update(chunk as Buffer);
+        yield chunk;
+      }
+      const d = hash.digest();
+      if (d.readUInt32BE(0) !== hi || d.readUInt32BE(4) !== lo) throw changed();
+    })();
+  }
+
+  private changedSince(version: number): UserError {
+    const vs = this.model.versions;
+    return new UserError(
+      `${this.model.paths.path(vs.node[version]!)} in layer ${vs.layer[version]} of ${this.model.input.source} does not hold the content it was read with`,
+      "the image changed since it was read, or its source served other data; run the command again",
     );
   }
 

@@ -204,3 +204,22 @@ describe("layerview cat (CLI)", () => {
     expect(cli(["cat", "--layer", "99", demoArchive, "/a"]).stderr).toContain("layer 99 does not exist");
   });
 });
+
+describe("content read again is checked against the hash the image was indexed with", () => {
+  it("refuses bytes that differ from what the model recorded (the source changed or lies)", async () => {
+    const c = await ImageContent.open(demoArchive);
+    expect((await text(await c.readFile("/srv/app/VERSION"))).toString()).toBe("1.4.2\n");
+    // Pretend the image was indexed with other content for this file.
+    const r = c.resolve("/srv/app/VERSION", c.topLayer);
+    if (!r.ok) throw new Error(r.message);
+    const vs = c.model.versions;
+    const contents = c.model.stack.layers[vs.layer[r.version]!]! as unknown as { hashLo: Uint32Array };
+    const e = vs.entry[r.version]!;
+    contents.hashLo[e] = contents.hashLo[e]! ^ 1;
+    const err = await text(await c.readFile("/srv/app/VERSION")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(
+      /\/srv\/app\/VERSION in layer \d+ of .* does not hold the content it was read with/,
+    );
+  });
+});
