@@ -13,7 +13,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
@@ -188,7 +187,6 @@ async function main() {
     // The layer list: time from the registry's first answer to onImage, in process.
     const firsts: number[] = [];
     for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
       const ping = await fetch(`http://${reg.host}/v2/`);
       await ping.arrayBuffer();
       const answered = performance.now();
@@ -202,7 +200,6 @@ async function main() {
         },
       }).catch(() => {});
       firsts.push(shown - answered);
-      void t0;
     }
     console.log(`layer list known (onImage) after the registry's first answer: ${fmt(median(firsts))}`);
 
@@ -253,7 +250,6 @@ async function main() {
     await reg.stop();
     rmSync(home, { recursive: true, force: true });
   }
-  void readFileSync;
 }
 
 await main();

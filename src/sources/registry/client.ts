@@ -243,7 +243,6 @@ export class RegistryClient {
       drops++;
       await this.pause(
         this.backoff(drops),
-        what,
         signal === undefined ? this.opts.signal : anySignal(this.opts.signal, signal),
       );
     }
@@ -279,30 +278,15 @@ export class RegistryClient {
       throw new RangeNotSupportedError(`${this.label}: the registry ignores Range requests`);
     }
     if (res.statusCode !== 206 && res.statusCode !== 200) throw await this.failure(res, what);
-    const parts: Buffer[] = [];
-    let total = 0;
-    try {
-      for await (const c of res.body) {
-        const chunk = c as Buffer;
-        this.bytesReceived += chunk.length;
-        const room = want - total;
-        parts.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
-        total += Math.min(chunk.length, room);
-        if (total >= want) break;
-      }
-    } catch (e) {
-      if (this.opts.signal?.aborted) throw abortReason(this.opts.signal);
-      throw networkError(e, this.ref.registry, what);
-    } finally {
-      if (!res.body.destroyed) res.body.destroy();
-    }
+    const bytes = await this.readAll(res, want, what, true);
+    const total = bytes.length;
     if (total < want) {
       throw new UserError(
         `${this.label}: asked for ${want} bytes of ${what}, got ${total}`,
         "the blob is shorter than its descriptor says",
       );
     }
-    return Buffer.concat(parts, total);
+    return bytes;
   }
 
   /**
@@ -329,7 +313,7 @@ export class RegistryClient {
         const code = errorCode(e);
         if (code !== undefined && TRANSIENT.has(code) && retries < this.attempts) {
           retries++;
-          await this.pause(this.backoff(retries), what, signal);
+          await this.pause(this.backoff(retries), signal);
           continue;
         }
         throw networkError(e, this.ref.registry, what, this.opts.plainHttp);
@@ -357,7 +341,7 @@ export class RegistryClient {
           );
         }
         retries++;
-        await this.pause(after ?? this.backoff(retries), what, signal);
+        await this.pause(after ?? this.backoff(retries), signal);
         continue;
       }
       return res;
@@ -636,7 +620,7 @@ export class RegistryClient {
     return d / 2 + Math.random() * (d / 2);
   }
 
-  private async pause(ms: number, _what: string, signal = this.opts.signal): Promise<void> {
+  private async pause(ms: number, signal = this.opts.signal): Promise<void> {
     try {
       await sleep(ms, undefined, { signal });
     } catch {
