@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, it } from "vitest";
-import { realFixture } from "../real-fixtures.js";
+import { realFixture, useRealFixtures } from "../real-fixtures.js";
 import { type FaultProxy, startFaultProxy as startProxy } from "./fault-proxy.js";
 import { BIG_IMAGE_NAME, bigImageKey, convertToEstargz, writeBigImageLayout } from "./images/big-image.js";
 import { startTokenServer, type TokenServer, type TokenServerOptions } from "./token-server.js";
@@ -154,7 +154,10 @@ export function missingTools(
   if (opts.tls || opts.auth === "token") need.push("openssl");
   if (opts.auth === "basic") need.push("htpasswd");
   if (opts.estargz) need.push("containerd", "ctr-remote");
-  return need.filter((c) => !onPath(c));
+  const missing = need.filter((c) => !onPath(c));
+  // The test images are pushed from ../shared/fixtures/real: without it there is nothing to serve.
+  if (!useRealFixtures) missing.push(REAL_FIXTURES);
+  return missing;
 }
 
 const APT_PACKAGE: Record<string, string> = {
@@ -166,10 +169,17 @@ const APT_PACKAGE: Record<string, string> = {
   "ctr-remote": "stargz-snapshotter",
 };
 
+const REAL_FIXTURES = "../shared/fixtures/real";
+
 /** Why tests needing these tools cannot run here ("" when they can). */
 export function missingReason(missing: string[]): string {
   if (missing.length === 0) return "";
-  return `missing ${missing.join(", ")} (apt-get install -y ${[...new Set(missing.map((m) => APT_PACKAGE[m] ?? m))].join(" ")})`;
+  const tools = missing.filter((m) => m !== REAL_FIXTURES);
+  const apt =
+    tools.length > 0
+      ? ` (apt-get install -y ${[...new Set(tools.map((m) => APT_PACKAGE[m] ?? m))].join(" ")})`
+      : "";
+  return `missing ${missing.join(", ")}${apt}`;
 }
 
 /**
