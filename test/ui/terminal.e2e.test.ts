@@ -66,7 +66,12 @@ describe.skipIf(skip !== "")("explorer in a real terminal (tmux)", () => {
   test("go to the layer with a whiteout, filter, quit: the terminal is restored", async () => {
     const s = "explore";
     start(s, 120, 40);
-    await until(s, (t) => t.includes("Layers") && t.includes("as of layer 13"), "the explorer");
+    // The pane title shows while the tree is still indexed: wait for the tree's rows themselves.
+    await until(
+      s,
+      (t) => t.includes("Layers") && t.includes("as of layer 13") && t.includes("bin/"),
+      "the explorer",
+    );
     expect(tmux("display", "-p", "-t", s, "#{alternate_on}").trim()).toBe("1");
     tmux("send-keys", "-t", s, "[", "[", "[", "[", "c", "Tab");
     let t = await until(s, (x) => x.includes("changes of layer 9"), "layer 9");
@@ -87,7 +92,7 @@ describe.skipIf(skip !== "")("explorer in a real terminal (tmux)", () => {
   test("80×24, then SIGTERM: the terminal is restored and the exit code is 143", async () => {
     const s = "signal";
     start(s, 80, 24);
-    await until(s, (t) => t.includes("as of layer 13"), "the explorer");
+    await until(s, (t) => t.includes("as of layer 13") && t.includes("bin/"), "the explorer");
     const lines = screen(s).replace(/\n$/, "").split("\n");
     expect(lines.length).toBeLessThanOrEqual(24);
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
