@@ -40,6 +40,9 @@ import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
 import { TarFileStore } from "./tar-file-store.js";
 import type { ImageData } from "./types.js";
 
+/** How much of one file a single Range request fetches from a registry. */
+const RANGE_SLICE = 8 * 1024 * 1024;
+
 export interface ContentOptions extends OpenOptions {
   /** The layer whose merged tree to read from (bottom = 0; default: the top layer). */
   layer?: number;
@@ -388,6 +391,7 @@ class RegistryBlobSource implements BlobSource {
 
   private constructor(
     private readonly resolved: ResolvedRegistryImage,
+    private readonly model: ImageModel,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -404,7 +408,7 @@ class RegistryBlobSource implements BlobSource {
         "the tag was pushed again in the meantime; run the command again, or name the image by digest",
       );
     }
-    return new RegistryBlobSource(resolved, opts.signal);
+    return new RegistryBlobSource(resolved, model, opts.signal);
   }
 
   async fetch(
@@ -416,7 +420,28 @@ class RegistryBlobSource implements BlobSource {
     for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
       const d = layers[L]!;
       const keys = wanted.get(L)!;
-      const toc = await this.tocOf(L);
+      const offsets = this.model.stack.layers[L]?.dataOffset;
+      if (offsets !== undefined) {
+        // An uncompressed layer: each file is a byte range of the blob, its place known from the index.
+        const missing = new Set<string>();
+        for (const [key, e] of this.entriesOf(L, keys)) {
+          if (e === -1) missing.add(key);
+          else {
+            const contents = this.model.stack.layers[L]!;
+            const start = offsets[e]!;
+            const size = contents.size[e]!;
+            await sink(
+              L,
+              key,
+              readBlobRange(client, d.digest, start, size, `layer ${L}'s file ${key}`, this.signal),
+            );
+          }
+        }
+        if (missing.size === 0) continue;
+        keys.clear();
+        for (const k of missing) keys.add(k);
+      }
+      const toc = offsets === undefined ? await this.tocOf(L) : null;
       if (toc !== null) {
         const range = (start: number, end: number, signal?: AbortSignal) =>
           client.range(d.digest, start, end, `layer ${L}'s chunks`, signal);
@@ -438,6 +463,23 @@ class RegistryBlobSource implements BlobSource {
         firstOnly,
       );
     }
+  }
+
+  /** Each key's regular-file entry in layer L, or -1 where the layer holds no such file. */
+  private entriesOf(L: number, keys: ReadonlySet<string>): Map<string, number> {
+    const contents = this.model.stack.layers[L]!;
+    const byNode = new Map<number, string>();
+    const out = new Map<string, number>();
+    for (const key of keys) {
+      out.set(key, -1);
+      const node = this.model.paths.lookup(key.split("/"));
+      if (node >= 0) byNode.set(node, key);
+    }
+    for (let e = 0; e < contents.count; e++) {
+      const key = byNode.get(contents.node[e]!);
+      if (key !== undefined && contents.type[e] === EntryType.File) out.set(key, e);
+    }
+    return out;
   }
 
   /** The layer's TOC when it has a usable one (fetched once), else null: the layer is streamed. */
@@ -648,6 +690,21 @@ async function readOuter(
     else await onMember(path, header, data);
     return true;
   });
+}
+
+/** Bytes [start, start + size) of a blob, fetched by Range a slice at a time (never the whole file at once). */
+async function* readBlobRange(
+  client: ResolvedRegistryImage["client"],
+  digest: string,
+  start: number,
+  size: number,
+  what: string,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Buffer> {
+  for (let at = start; at < start + size; at += RANGE_SLICE) {
+    const end = Math.min(start + size, at + RANGE_SLICE) - 1;
+    yield await client.range(digest, at, end, what, signal);
+  }
 }
 
 /**
