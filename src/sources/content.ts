@@ -159,35 +159,36 @@ export class ImageContent {
     let spoolFile: string | null = null;
     let found = false;
     const run = async () => {
-      await this.fetchVersions(
-        [version],
-        async (_v, data) => {
-          found = true;
-          if (!repeated) {
-            await copyTo(this.checked(version, data), out);
-            return;
-          }
-          // The same path more than once in this layer tar: keep the last copy, as the model does.
-          spoolDir ??= await mkdtemp(join(tmpdir(), "layerview-cat-"));
-          spoolFile = join(spoolDir, "data");
-          const fh = await open(spoolFile, "w");
-          try {
-            await writeAll(data, fh);
-          } finally {
-            await fh.close();
-          }
-        },
-        !repeated,
-      );
-      if (!found) throw this.notInBlob(version);
-      if (spoolFile !== null) await copyTo(createReadStream(spoolFile), out);
+      try {
+        await this.fetchVersions(
+          [version],
+          async (_v, data) => {
+            found = true;
+            if (!repeated) {
+              await copyTo(this.checked(version, data), out);
+              return;
+            }
+            // The same path more than once in this layer tar: keep the last copy, as the model does.
+            spoolDir ??= await mkdtemp(join(tmpdir(), "layerview-cat-"));
+            spoolFile = join(spoolDir, "data");
+            const fh = await open(spoolFile, "w");
+            try {
+              await writeAll(data, fh);
+            } finally {
+              await fh.close();
+            }
+          },
+          !repeated,
+        );
+        if (!found) throw this.notInBlob(version);
+        if (spoolFile !== null) await copyTo(createReadStream(spoolFile), out);
+      } finally {
+        // Removed before the reader sees the end: the process may exit right after it.
+        if (spoolDir !== null) await rm(spoolDir, { recursive: true, force: true });
+      }
       out.end();
     };
-    run()
-      .catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))))
-      .finally(() => {
-        if (spoolDir !== null) void rm(spoolDir, { recursive: true, force: true });
-      });
+    run().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
     return out;
   }
 
