@@ -15,21 +15,14 @@ import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable, type Writable } from "node:stream";
-import { createGunzip } from "node:zlib";
-import tar from "tar-stream";
-import { DecompressStream } from "zstd-napi";
+import type tar from "tar-stream";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
 import { EntryType, parseEntryName } from "../model/layer-contents.js";
 import { PathTable, ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
-import {
-  type ArchiveStore,
-  MAX_JSON_BYTES,
-  memberLink,
-  normalizeArchivePath,
-  resolveLinks,
-} from "./archive-store.js";
+import { locate } from "./archive.js";
+import { type ArchiveStore, memberLink, resolveLinks } from "./archive-store.js";
 import { DirStore } from "./dir-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import { describeUnrecognised, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
@@ -38,7 +31,8 @@ import type { SeekableStore } from "./read-layers.js";
 import type { ResolvedRegistryImage } from "./registry/registry-image.js";
 import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
 import { TarFileStore } from "./tar-file-store.js";
-import type { ImageData } from "./types.js";
+import { drain, prefixed, settled, walkArchive, walkTar } from "./tar-walk.js";
+import type { Compression, ImageData } from "./types.js";
 
 /** How much of one file a single Range request fetches from a registry. */
 const RANGE_SLICE = 8 * 1024 * 1024;
@@ -331,6 +325,12 @@ async function blobSourceFor(
     });
   }
   const { path, image, st } = await locate(resolved.path);
+  if (st === null) {
+    throw new UserError(
+      "reading files needs an image that can be read twice; standard input cannot",
+      "save the archive to a file first (docker save IMAGE -o image.tar), or name the daemon image",
+    );
+  }
   if (image !== null) selection.image = image;
   if (st.isDirectory()) {
     const store = new DirStore(path, path);
@@ -351,19 +351,6 @@ async function blobSourceFor(
   } finally {
     await fh.close();
   }
-}
-
-/** The archive path (and `:name:tag` suffix) a user named, as the archive reader finds it. */
-async function locate(input: string): Promise<{ path: string; image: string | null; st: Stats }> {
-  const direct = await stat(input).catch(() => null);
-  if (direct !== null) return { path: input, image: null, st: direct };
-  for (let i = input.lastIndexOf(":"); i > 0; i = input.lastIndexOf(":", i - 1)) {
-    const image = input.slice(i + 1);
-    if (image === "") continue;
-    const st = await stat(input.slice(0, i)).catch(() => null);
-    if (st !== null) return { path: input.slice(0, i), image, st };
-  }
-  throw new UserError(`${input}: no such file or directory`);
 }
 
 function checkPlan(plan: ImagePlan, model: ImageModel, label: string): void {
@@ -584,27 +571,21 @@ class SpooledBlobSource implements BlobSource {
       const members = new Map<string, Member>();
       let counter = 0;
       await this.produce((stream) =>
-        readOuter(stream, this.label, async (path, header, data) => {
-          if (header.type === "symlink" || header.type === "link") {
-            members.set(path, {
-              kind: header.type === "link" ? "hardlink" : "symlink",
-              target: header.linkname ?? "",
-            });
-            return drain(data);
-          }
-          if (header.type !== "file" && header.type !== "contiguous-file") {
-            members.set(path, { kind: "other" });
-            return drain(data);
-          }
-          const size = header.size ?? 0;
-          const { head, rest } = await peek(data, SNIFF_BYTES);
-          if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
-            const chunks = [head];
-            for await (const c of rest) chunks.push(c as Buffer);
-            const bytes = Buffer.concat(chunks);
-            members.set(path, { kind: "file", size, bytes, complete: true, spooled: [] });
+        walkArchive(stream, async (m) => {
+          const path = m.path;
+          if (m.kind === "symlink" || m.kind === "hardlink") {
+            members.set(path, { kind: m.kind, target: m.target });
             return;
           }
+          if (m.kind === "other") {
+            members.set(path, { kind: "other" });
+            return;
+          }
+          if (m.kind === "json") {
+            members.set(path, { kind: "file", size: m.size, bytes: m.bytes, complete: true, spooled: [] });
+            return;
+          }
+          const { size, head, rest } = m;
           const member: Member = {
             kind: "file",
             size,
@@ -614,8 +595,7 @@ class SpooledBlobSource implements BlobSource {
           };
           members.set(path, member);
           const memberKeys = keysFor(path);
-          if (head.length === 0 || sniffCompression(head) === null || memberKeys.size === 0)
-            return drain(rest);
+          if (head.length === 0 || sniffCompression(head) === null || memberKeys.size === 0) return;
           await scanLayer(
             prefixed(head, rest),
             `${this.label}: ${path}`,
@@ -635,7 +615,12 @@ class SpooledBlobSource implements BlobSource {
             // A member that only looked like a layer: not fatal unless the plan needs it.
             if (!(e instanceof UserError)) throw e;
           });
-        }),
+        }).then(
+          () => {},
+          (e: unknown) => {
+            throw tarError(e, this.label);
+          },
+        ),
       );
       const store = new SpoolStore(this.label, members);
       const plan = await planImage(store, this.selection, this.label);
@@ -678,21 +663,6 @@ class SpoolStore implements ArchiveStore {
 // ------------------------------------------------------------------------------------------------
 // Tar plumbing
 
-/** Read an outer image archive (plain, gzip or zstd) and hand every member to `onMember`. */
-async function readOuter(
-  stream: AsyncIterable<unknown>,
-  label: string,
-  onMember: (path: string, header: tar.Header, data: AsyncIterable<unknown>) => Promise<void>,
-): Promise<void> {
-  const bytes = await decompressed(stream, label);
-  await eachTarEntry(bytes, label, async (header, data) => {
-    const path = normalizeArchivePath(header.name);
-    if (path === null) await drain(data);
-    else await onMember(path, header, data);
-    return true;
-  });
-}
-
 /** Bytes [start, start + size) of a blob, fetched by Range a slice at a time (never the whole file at once). */
 async function* readBlobRange(
   client: ResolvedRegistryImage["client"],
@@ -719,17 +689,30 @@ async function scanLayer(
   onEntry: (key: string, data: AsyncIterable<unknown>) => Promise<void>,
   firstOnly: boolean,
 ): Promise<void> {
-  const bytes = await decompressed(blob, label);
   const seen = new Set<string>();
-  await eachTarEntry(bytes, label, async (header, data) => {
-    const key = fileKey(header);
-    if (key === null || !wanted.has(key)) {
-      await drain(data);
-      return true;
-    }
-    seen.add(key);
-    await onEntry(key, data);
-    return !(firstOnly && seen.size === wanted.size);
+  const refuse = (head: Buffer, compression: Compression | null) => {
+    if (compression === null && head.length > 0)
+      throw new UserError(`${label}: ${describeUnrecognised(head)}`);
+  };
+  // A failure of the caller's own (a file that cannot be written) passes through as it is.
+  const own = new WeakSet<object>();
+  await walkTar(
+    blob,
+    async (header, data) => {
+      const key = fileKey(header);
+      if (key === null || !wanted.has(key)) return drain(data);
+      seen.add(key);
+      try {
+        await onEntry(key, data);
+      } catch (e) {
+        if (e instanceof Object) own.add(e);
+        throw e;
+      }
+      return !(firstOnly && seen.size === wanted.size);
+    },
+    { onHead: refuse },
+  ).catch((e: unknown) => {
+    throw e instanceof Object && own.has(e) ? e : tarError(e, label);
   });
 }
 
@@ -741,49 +724,6 @@ function fileKey(header: tar.Header): string | null {
   return parsed.kind === "entry" && parsed.segments.length > 0 ? parsed.segments.join("/") : null;
 }
 
-/** Walk a tar stream; `onEntry` must consume the data; returning false stops early. */
-async function eachTarEntry(
-  bytes: Readable,
-  label: string,
-  onEntry: (header: tar.Header, data: AsyncIterable<unknown>) => Promise<boolean | undefined>,
-): Promise<void> {
-  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-  let feedError: unknown = null;
-  const feed = (async () => {
-    try {
-      for await (const chunk of bytes) {
-        if (extract.destroyed) return;
-        if (!extract.write(chunk as Buffer)) await drained(extract);
-      }
-      (extract as unknown as { end(): void }).end();
-    } catch (e) {
-      feedError = e;
-      extract.destroy(e as Error);
-    }
-  })();
-  // A failure of the caller's own (a file that cannot be written) is passed on as it is.
-  let callerError: { error: unknown } | null = null;
-  try {
-    for await (const entry of extract) {
-      let go: boolean | undefined;
-      try {
-        go = await onEntry(entry.header, entry);
-      } catch (e) {
-        callerError = { error: e };
-        break;
-      }
-      if (go === false) break;
-    }
-  } catch (e) {
-    throw tarError(feedError ?? e, label);
-  } finally {
-    extract.destroy();
-    bytes.destroy();
-    await feed;
-  }
-  if (callerError !== null) throw callerError.error;
-}
-
 function tarError(e: unknown, label: string): Error {
   if (e instanceof UserError) return e;
   const message = (e as Error)?.message ?? String(e);
@@ -793,76 +733,11 @@ function tarError(e: unknown, label: string): Error {
   );
 }
 
-function drained(stream: {
-  once(event: string, fn: () => void): unknown;
-  off(event: string, fn: () => void): unknown;
-}): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const go = () => {
-      stream.off("drain", go);
-      stream.off("close", go);
-      resolve();
-    };
-    stream.once("drain", go);
-    stream.once("close", go);
-  });
-}
-
-/** The bytes of a blob with gzip or zstd undone (sniffed from the first bytes). */
-async function decompressed(blob: AsyncIterable<unknown>, label: string): Promise<Readable> {
-  const { head, rest } = await peek(blob, SNIFF_BYTES);
-  const compression = head.length === 0 ? "none" : sniffCompression(head);
-  if (compression === null) throw new UserError(`${label}: ${describeUnrecognised(head)}`);
-  const raw = Readable.from(prefixed(head, rest), { objectMode: false });
-  if (compression === "none") return raw;
-  const dec = compression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new DecompressStream();
-  raw.on("error", (e) => dec.destroy(e));
-  dec.on("close", () => raw.destroy());
-  raw.pipe(dec);
-  return dec;
-}
-
-/** The first `n` bytes (fewer if the stream is shorter), and an iterable of the rest. */
-async function peek(
-  source: AsyncIterable<unknown>,
-  n: number,
-): Promise<{ head: Buffer; rest: AsyncIterable<unknown> }> {
-  const it = source[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const b = r.value as Buffer;
-    chunks.push(b);
-    length += b.length;
-  }
-  const rest: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => (done ? { next: async () => ({ done: true, value: undefined }) } : it),
-  };
-  return { head: Buffer.concat(chunks), rest };
-}
-
-async function* prefixed(head: Buffer, rest: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for await (const c of rest) yield c as Buffer;
-}
-
-async function drain(data: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of data) {
-    // discard
-  }
-}
-
 /** Copy an async iterable of buffers into a writable, honouring backpressure; does not end it. */
 export async function copyTo(data: AsyncIterable<unknown>, out: Writable): Promise<void> {
   for await (const chunk of data) {
     if (out.destroyed) throw new Error("the output was closed");
-    if (!out.write(chunk as Buffer)) await drained(out);
+    if (!out.write(chunk as Buffer)) await settled(out, "drain");
   }
 }
 
@@ -880,12 +755,4 @@ export async function writeAll(data: AsyncIterable<unknown>, fh: FileHandle): Pr
     }
   }
   return written;
-}
-
-function looksLikeJson(head: Buffer): boolean {
-  let i = 0;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
-    i++;
-  return head[i] === 0x7b || head[i] === 0x5b;
 }
