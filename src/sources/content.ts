@@ -7,35 +7,34 @@
  * - A gzip/zstd-compressed archive file or a daemon image: the archive is streamed once more; the
  *   needed entries of every layer-looking member are spooled to a temporary directory (their order
  *   in the stream is unknown until the manifest, which may come last), then served from there.
+ * - A registry image: a layer with a TOC (eStargz, zstd:chunked) gives just the file's chunks, an
+ *   uncompressed one a Range of the file's bytes; any other layer is streamed until the file went by.
  * - Standard input cannot be read twice: refused.
+ * The sources live in ./content/, one file each; this module chooses one and serves paths.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, type Stats } from "node:fs";
-import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable, type Writable } from "node:stream";
-import type tar from "tar-stream";
+import { PassThrough, Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
 import { EntryType, parseEntryName } from "../model/layer-contents.js";
-import { PathTable, ROOT } from "../model/path-table.js";
+import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
 import { locate } from "./archive.js";
-import { type ArchiveStore, memberLink, resolveLinks } from "./archive-store.js";
+import type { BlobSource } from "./content/blob-source.js";
+import { RegistryBlobSource } from "./content/registry-blobs.js";
+import { SeekableBlobSource } from "./content/seekable-blobs.js";
+import { SpooledBlobSource } from "./content/spooled-blobs.js";
 import { DirStore } from "./dir-store.js";
-import { type ImagePlan, planImage } from "./image-plan.js";
-import { describeUnrecognised, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
-import { fileChunks, type LayerToc, listLayerFromToc, readFileFromChunks, tocFormatOf } from "./layer-toc.js";
-import type { SeekableStore } from "./read-layers.js";
-import type { ResolvedRegistryImage } from "./registry/registry-image.js";
+import { planImage } from "./image-plan.js";
+import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
+import { copyTo, drain, writeAll } from "./stream-io.js";
 import { TarFileStore } from "./tar-file-store.js";
-import { drain, prefixed, settled, walkArchive, walkTar } from "./tar-walk.js";
-import type { Compression, ImageData } from "./types.js";
-
-/** How much of one file a single Range request fetches from a registry. */
-const RANGE_SLICE = 8 * 1024 * 1024;
+import type { ImageData } from "./types.js";
 
 export interface ContentOptions extends OpenOptions {
   /** The layer whose merged tree to read from (bottom = 0; default: the top layer). */
@@ -46,19 +45,6 @@ export interface ContentOptions extends OpenOptions {
 
 /** Called with the data of one requested regular-file version (possibly more than once, see fetch). */
 export type VersionSink = (version: number, data: AsyncIterable<unknown>) => Promise<void>;
-
-interface BlobSource {
-  /**
-   * Stream the data of the wanted entries (layer → entry keys), layer by layer, calling `sink` for
-   * each. A path repeated in one layer tar reaches the sink once per copy, in tar order (the last
-   * one is the one the model shows). With `firstOnly`, a layer's scan stops once every key was seen.
-   */
-  fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void>;
-}
 
 /** File access to one image: resolve paths as of a layer, stream a file's bytes, feed `extract`. */
 export class ImageContent {
@@ -353,406 +339,6 @@ async function blobSourceFor(
   }
 }
 
-function checkPlan(plan: ImagePlan, model: ImageModel, label: string): void {
-  const same =
-    plan.layers.length === model.layerCount &&
-    plan.layers.every((l, i) => l.descriptor.diffId === model.layers[i]!.diffId);
-  if (!same) {
-    throw new UserError(
-      `${label} no longer holds the image that was read (its layers differ)`,
-      "the archive or the daemon's image changed in the meantime; run the command again",
-    );
-  }
-}
-
 function registryRefOf(source: string): string | null {
   return source.startsWith("registry://") ? source.slice("registry://".length) : null;
-}
-
-/**
- * Files of a registry image: from a layer with a table of contents (eStargz, zstd:chunked) only
- * that file's chunks are fetched by Range; any other layer is streamed until its last wanted file
- * went by, then the connection is closed.
- */
-class RegistryBlobSource implements BlobSource {
-  private readonly tocs = new Map<number, Promise<LayerToc | null>>();
-
-  private constructor(
-    private readonly resolved: ResolvedRegistryImage,
-    private readonly model: ImageModel,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  static async open(ref: string, opts: OpenOptions, model: ImageModel): Promise<RegistryBlobSource> {
-    const { resolveRegistryImage } = await import("./registry/registry-image.js");
-    const resolved = await resolveRegistryImage(ref, opts);
-    const same =
-      resolved.info.layers.length === model.layerCount &&
-      resolved.info.layers.every((l, i) => l.diffId === model.layers[i]!.diffId);
-    if (!same) {
-      await resolved.client.close();
-      throw new UserError(
-        `${resolved.client.label}: ${resolved.ref.manifestRef} no longer names the image that was read (its layers differ)`,
-        "the tag was pushed again in the meantime; run the command again, or name the image by digest",
-      );
-    }
-    return new RegistryBlobSource(resolved, model, opts.signal);
-  }
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void> {
-    const { client, layers } = this.resolved;
-    for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-      const d = layers[L]!;
-      const keys = wanted.get(L)!;
-      const offsets = this.model.stack.layers[L]?.dataOffset;
-      if (offsets !== undefined) {
-        // An uncompressed layer: each file is a byte range of the blob, its place known from the index.
-        const missing = new Set<string>();
-        for (const [key, e] of this.entriesOf(L, keys)) {
-          if (e === -1) missing.add(key);
-          else {
-            const contents = this.model.stack.layers[L]!;
-            const start = offsets[e]!;
-            const size = contents.size[e]!;
-            await sink(
-              L,
-              key,
-              readBlobRange(client, d.digest, start, size, `layer ${L}'s file ${key}`, this.signal),
-            );
-          }
-        }
-        if (missing.size === 0) continue;
-        keys.clear();
-        for (const k of missing) keys.add(k);
-      }
-      const toc = offsets === undefined ? await this.tocOf(L) : null;
-      if (toc !== null) {
-        const range = (start: number, end: number, signal?: AbortSignal) =>
-          client.range(d.digest, start, end, `layer ${L}'s chunks`, signal);
-        const missing = new Set<string>();
-        for (const key of keys) {
-          const chunks = fileChunks(toc, key);
-          if (chunks === null) missing.add(key);
-          else await sink(L, key, readFileFromChunks(chunks, range, this.signal));
-        }
-        if (missing.size === 0) continue;
-        keys.clear();
-        for (const k of missing) keys.add(k);
-      }
-      await scanLayer(
-        client.blob(d.digest, d.size, `the blob of layer ${L}`, undefined, this.signal),
-        `${client.label}: layer ${L}`,
-        keys,
-        (key, data) => sink(L, key, data),
-        firstOnly,
-      );
-    }
-  }
-
-  /** Each key's regular-file entry in layer L, or -1 where the layer holds no such file. */
-  private entriesOf(L: number, keys: ReadonlySet<string>): Map<string, number> {
-    const contents = this.model.stack.layers[L]!;
-    const byNode = new Map<number, string>();
-    const out = new Map<string, number>();
-    for (const key of keys) {
-      out.set(key, -1);
-      const node = this.model.paths.lookup(key.split("/"));
-      if (node >= 0) byNode.set(node, key);
-    }
-    for (let e = 0; e < contents.count; e++) {
-      const key = byNode.get(contents.node[e]!);
-      if (key !== undefined && contents.type[e] === EntryType.File) out.set(key, e);
-    }
-    return out;
-  }
-
-  /** The layer's TOC when it has a usable one (fetched once), else null: the layer is streamed. */
-  private tocOf(L: number): Promise<LayerToc | null> {
-    let toc = this.tocs.get(L);
-    if (toc === undefined) {
-      const { client, layers } = this.resolved;
-      const d = layers[L]!;
-      const info = { mediaType: d.mediaType, size: d.size ?? 0, annotations: d.annotations };
-      toc =
-        tocFormatOf(info) === null
-          ? Promise.resolve(null)
-          : listLayerFromToc(
-              info,
-              (start, end, signal) => client.range(d.digest, start, end, `the TOC of layer ${L}`, signal),
-              new PathTable(),
-              this.signal,
-            ).then(
-              (listing) => listing.toc,
-              () => null,
-            );
-      this.tocs.set(L, toc);
-    }
-    return toc;
-  }
-}
-
-class SeekableBlobSource implements BlobSource {
-  constructor(
-    private readonly store: SeekableStore & { open(path: string): Readable | AsyncIterable<unknown> },
-    private readonly plan: ImagePlan,
-    model: ImageModel,
-  ) {
-    checkPlan(plan, model, store.label);
-  }
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void> {
-    for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-      const planned = this.plan.layers[L]!;
-      const member = planned.path === null ? null : this.store.resolve(planned.path);
-      if (member === null) {
-        throw new UserError(`${this.store.label}: layer ${L}'s blob is not in the archive`);
-      }
-      await scanLayer(
-        this.store.open(member),
-        `${this.store.label}: layer ${L}`,
-        wanted.get(L)!,
-        (key, data) => sink(L, key, data),
-        firstOnly,
-      );
-    }
-  }
-}
-
-type Member =
-  | { kind: "file"; size: number; bytes: Buffer; complete: boolean; spooled: SpooledEntry[] }
-  | { kind: "symlink" | "hardlink"; target: string }
-  | { kind: "other" };
-
-interface SpooledEntry {
-  key: string;
-  file: string;
-}
-
-class SpooledBlobSource implements BlobSource {
-  constructor(
-    private readonly label: string,
-    private readonly model: ImageModel,
-    private readonly selection: { image?: string; platform?: string },
-    private readonly produce: (consume: (stream: AsyncIterable<unknown>) => Promise<void>) => Promise<void>,
-  ) {}
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-  ): Promise<void> {
-    const keys = new Set<string>();
-    for (const set of wanted.values()) for (const k of set) keys.add(k);
-    // Members named by a layer's digest or DiffID (blobs/sha256/…, podman's <diffid>.tar) are known
-    // before the manifest: scan those only for their own layer's entries, or skip them.
-    const keysOfHex = new Map<string, Set<string>>();
-    this.model.layers.forEach((l, i) => {
-      for (const d of [l.digest, l.diffId]) {
-        if (!d) continue;
-        const hex = d.replace(/^sha256:/, "");
-        const set = keysOfHex.get(hex) ?? new Set<string>();
-        for (const k of wanted.get(i) ?? []) set.add(k);
-        keysOfHex.set(hex, set);
-      }
-    });
-    const keysFor = (path: string): ReadonlySet<string> => {
-      const hex = /[a-f0-9]{64}/.exec(path)?.[0];
-      return (hex === undefined ? undefined : keysOfHex.get(hex)) ?? keys;
-    };
-    const dir = await mkdtemp(join(tmpdir(), "layerview-spool-"));
-    try {
-      const members = new Map<string, Member>();
-      let counter = 0;
-      await this.produce((stream) =>
-        walkArchive(stream, async (m) => {
-          const path = m.path;
-          if (m.kind === "symlink" || m.kind === "hardlink") {
-            members.set(path, { kind: m.kind, target: m.target });
-            return;
-          }
-          if (m.kind === "other") {
-            members.set(path, { kind: "other" });
-            return;
-          }
-          if (m.kind === "json") {
-            members.set(path, { kind: "file", size: m.size, bytes: m.bytes, complete: true, spooled: [] });
-            return;
-          }
-          const { size, head, rest } = m;
-          const member: Member = {
-            kind: "file",
-            size,
-            bytes: head,
-            complete: head.length === size,
-            spooled: [],
-          };
-          members.set(path, member);
-          const memberKeys = keysFor(path);
-          if (head.length === 0 || sniffCompression(head) === null || memberKeys.size === 0) return;
-          await scanLayer(
-            prefixed(head, rest),
-            `${this.label}: ${path}`,
-            memberKeys,
-            async (key, entryData) => {
-              const file = join(dir, String(counter++));
-              const fh = await open(file, "wx");
-              try {
-                await writeAll(entryData, fh);
-              } finally {
-                await fh.close();
-              }
-              member.spooled.push({ key, file });
-            },
-            false,
-          ).catch((e: unknown) => {
-            // A member that only looked like a layer: not fatal unless the plan needs it.
-            if (!(e instanceof UserError)) throw e;
-          });
-        }).then(
-          () => {},
-          (e: unknown) => {
-            throw tarError(e, this.label);
-          },
-        ),
-      );
-      const store = new SpoolStore(this.label, members);
-      const plan = await planImage(store, this.selection, this.label);
-      checkPlan(plan, this.model, this.label);
-      for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-        const planned = plan.layers[L]!;
-        const r = planned.path === null ? null : resolveLinks(members, memberLink, planned.path);
-        if (r === null || r.entry.kind !== "file") {
-          throw new UserError(`${this.label}: layer ${L}'s blob is not in the archive`);
-        }
-        const layerKeys = wanted.get(L)!;
-        for (const s of r.entry.spooled) {
-          if (layerKeys.has(s.key)) await sink(L, s.key, createReadStream(s.file));
-        }
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-}
-
-/** What a spooling pass kept, served to planImage. */
-class SpoolStore implements ArchiveStore {
-  constructor(
-    readonly label: string,
-    private readonly members: Map<string, Member>,
-  ) {}
-
-  size(path: string): number | null {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
-  }
-
-  async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.bytes : null;
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Tar plumbing
-
-/** Bytes [start, start + size) of a blob, fetched by Range a slice at a time (never the whole file at once). */
-async function* readBlobRange(
-  client: ResolvedRegistryImage["client"],
-  digest: string,
-  start: number,
-  size: number,
-  what: string,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Buffer> {
-  for (let at = start; at < start + size; at += RANGE_SLICE) {
-    const end = Math.min(start + size, at + RANGE_SLICE) - 1;
-    yield await client.range(digest, at, end, what, signal);
-  }
-}
-
-/**
- * Scan one layer blob (any compression) for regular-file entries whose normalised names are in
- * `wanted`, giving each one's data to `onEntry`. With `firstOnly` it stops once all were seen.
- */
-async function scanLayer(
-  blob: AsyncIterable<unknown>,
-  label: string,
-  wanted: ReadonlySet<string>,
-  onEntry: (key: string, data: AsyncIterable<unknown>) => Promise<void>,
-  firstOnly: boolean,
-): Promise<void> {
-  const seen = new Set<string>();
-  const refuse = (head: Buffer, compression: Compression | null) => {
-    if (compression === null && head.length > 0)
-      throw new UserError(`${label}: ${describeUnrecognised(head)}`);
-  };
-  // A failure of the caller's own (a file that cannot be written) passes through as it is.
-  const own = new WeakSet<object>();
-  await walkTar(
-    blob,
-    async (header, data) => {
-      const key = fileKey(header);
-      if (key === null || !wanted.has(key)) return drain(data);
-      seen.add(key);
-      try {
-        await onEntry(key, data);
-      } catch (e) {
-        if (e instanceof Object) own.add(e);
-        throw e;
-      }
-      return !(firstOnly && seen.size === wanted.size);
-    },
-    { onHead: refuse },
-  ).catch((e: unknown) => {
-    throw e instanceof Object && own.has(e) ? e : tarError(e, label);
-  });
-}
-
-/** The normalised name of a regular-file entry, or null for anything else. */
-function fileKey(header: tar.Header): string | null {
-  if (header.type !== "file" && header.type !== "contiguous-file") return null;
-  if (header.name.endsWith("/")) return null;
-  const parsed = parseEntryName(header.name);
-  return parsed.kind === "entry" && parsed.segments.length > 0 ? parsed.segments.join("/") : null;
-}
-
-function tarError(e: unknown, label: string): Error {
-  if (e instanceof UserError) return e;
-  const message = (e as Error)?.message ?? String(e);
-  return new UserError(
-    `${label}: the layer could not be read again (${message})`,
-    "the image may have changed or be damaged; run the command again",
-  );
-}
-
-/** Copy an async iterable of buffers into a writable, honouring backpressure; does not end it. */
-export async function copyTo(data: AsyncIterable<unknown>, out: Writable): Promise<void> {
-  for await (const chunk of data) {
-    if (out.destroyed) throw new Error("the output was closed");
-    if (!out.write(chunk as Buffer)) await settled(out, "drain");
-  }
-}
-
-/** Write an async iterable of buffers to an open file, from its start; returns the bytes written. */
-export async function writeAll(data: AsyncIterable<unknown>, fh: FileHandle): Promise<number> {
-  let written = 0;
-  await fh.truncate(0);
-  for await (const chunk of data) {
-    const b = chunk as Buffer;
-    let off = 0;
-    while (off < b.length) {
-      const { bytesWritten } = await fh.write(b, off, b.length - off, written);
-      off += bytesWritten;
-      written += bytesWritten;
-    }
-  }
-  return written;
 }

@@ -3,13 +3,13 @@
  * fetched again): gzip or zstd undone when the first bytes say so, members handed out one at a time
  * with backpressure, and the outer archive's members classified the one way every reader needs.
  */
-import { once } from "node:events";
 import type { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { DecompressStream } from "zstd-napi";
 import { MAX_JSON_BYTES, normalizeArchivePath } from "./archive-store.js";
 import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
+import { drain, peek, prefixed, settled } from "./stream-io.js";
 import type { Compression } from "./types.js";
 
 const OUTPUT_CHUNK = 256 * 1024;
@@ -162,66 +162,6 @@ export function walkArchive(
     },
     options,
   );
-}
-
-/** Resolves when a stream emits `event` or closes (then the next write says why). */
-export async function settled(stream: NodeJS.EventEmitter, event: string): Promise<void> {
-  const ac = new AbortController();
-  await Promise.race([
-    once(stream, event, { signal: ac.signal }),
-    once(stream, "close", { signal: ac.signal }),
-  ])
-    .catch(() => {})
-    .finally(() => ac.abort());
-}
-
-/** The first `n` bytes (fewer if the stream is shorter), and an iterable of the rest. */
-export async function peek(
-  source: AsyncIterable<unknown>,
-  n: number,
-  onChunk?: (chunk: Buffer) => void,
-): Promise<{ head: Buffer; rest: AsyncIterable<unknown> }> {
-  const it = source[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const b = r.value as Buffer;
-    onChunk?.(b);
-    chunks.push(b);
-    length += b.length;
-  }
-  const rest: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => {
-      if (done) return { next: async () => ({ done: true, value: undefined }) };
-      if (onChunk === undefined) return it;
-      return {
-        next: async () => {
-          const r = await it.next();
-          if (!r.done) onChunk(r.value as Buffer);
-          return r;
-        },
-        return: async () => (await it.return?.()) ?? { done: true, value: undefined },
-      };
-    },
-  };
-  return { head: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), rest };
-}
-
-export async function* prefixed(head: Buffer, rest: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for await (const c of rest) yield c as Buffer;
-}
-
-export async function drain(data: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of data) {
-    // discard
-  }
 }
 
 /** `{` or `[` after an optional BOM and whitespace. */
