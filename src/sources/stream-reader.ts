@@ -2,13 +2,7 @@ import type { Readable } from "node:stream";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
-import {
-  type ArchiveStore,
-  jsonTooLarge,
-  MAX_JSON_BYTES,
-  memberLink,
-  resolveLinks,
-} from "./archive-store.js";
+import type { ArchiveStore } from "./archive-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import {
   describeUnrecognised,
@@ -19,22 +13,11 @@ import {
 } from "./layer-blob.js";
 import { finishLayer } from "./read-layers.js";
 import { describeNonTar, NOT_A_TAR_HINT, TRUNCATED_HINT } from "./tar-file-store.js";
-import { type ArchiveMember, walkArchive } from "./tar-walk.js";
+import { type ArchiveMember, type KeptMember, KeptMembers, walkArchive } from "./tar-walk.js";
 import type { Compression, ImageData, ReadLayer, ReadOptions } from "./types.js";
 
-/** One member of the outer archive, as much of it as a single pass keeps. */
-type StreamEntry =
-  | {
-      kind: "file";
-      size: number;
-      /** Whole contents for small JSON-looking members; the first bytes otherwise. */
-      bytes: Buffer;
-      complete: boolean;
-      /** Set for members that looked like layers (gzip, zstd or tar) and were parsed speculatively. */
-      layer: LayerBlobResult | null;
-    }
-  | { kind: "symlink" | "hardlink"; target: string }
-  | { kind: "other" };
+/** One member of the outer archive, as much of it as a single pass keeps (with the layer parsed from it, if it looked like one). */
+type StreamEntry = KeptMember<{ layer: LayerBlobResult | null }>;
 
 /**
  * Reads an image archive in one pass from a non-seekable stream (stdin, a daemon's image export).
@@ -95,7 +78,7 @@ export async function readArchiveStream(
     );
   }
 
-  const store = new StreamStore(label, entries);
+  const store = new KeptMembers(label, entries);
   const complete = tail.length === TAIL && tail.every((b) => b === 0);
   const plan = await planWithEndCheck(store, opts, source, complete);
   const diagnostics: Diagnostic[] = [...plan.diagnostics];
@@ -103,15 +86,15 @@ export async function readArchiveStream(
   // Keep only the chosen image's layers; re-intern their paths if other blobs were parsed too.
   const results = plan.layers.map((l) => {
     if (l.missing !== null || l.path === null) return null;
-    const r = resolveLinks(entries, memberLink, l.path);
-    if (r === null || r.entry.kind !== "file") return null;
-    if (r.entry.layer !== null) return r.entry.layer;
+    const file = store.file(l.path);
+    if (file === null) return null;
+    if (file.layer !== null) return file.layer;
     return {
       contents: null,
       compression: null,
-      error: describeUnrecognised(r.entry.bytes),
+      error: describeUnrecognised(file.bytes),
       skipped: [],
-      blobBytes: r.entry.size,
+      blobBytes: file.size,
     } satisfies LayerBlobResult;
   });
   const used = new Set(results.map((r) => r?.contents).filter((c): c is LayerContents => c != null));
@@ -225,29 +208,6 @@ async function readMember(
   }
   const layer = await reader.end();
   entries.set(path, { kind: "file", size, bytes: first, complete, layer });
-}
-
-/** What a one-pass read kept, served as an ArchiveStore for planning. */
-class StreamStore implements ArchiveStore {
-  constructor(
-    readonly label: string,
-    private readonly entries: Map<string, StreamEntry>,
-  ) {}
-
-  size(path: string): number | null {
-    const r = resolveLinks(this.entries, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
-  }
-
-  async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.entries, memberLink, path);
-    if (r === null || r.entry.kind !== "file") return null;
-    if (!r.entry.complete && r.entry.size > MAX_JSON_BYTES) {
-      throw jsonTooLarge(this.label, path, r.entry.size);
-    }
-    // A member that did not look like JSON: hand back its first bytes so parsing reports it.
-    return r.entry.bytes;
-  }
 }
 
 /** Copies layer contents from one path table to another (when the speculative table holds extra paths). */

@@ -7,7 +7,14 @@ import type { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { DecompressStream } from "zstd-napi";
-import { MAX_JSON_BYTES, normalizeArchivePath } from "./archive-store.js";
+import {
+  type ArchiveStore,
+  jsonTooLarge,
+  MAX_JSON_BYTES,
+  memberLink,
+  normalizeArchivePath,
+  resolveLinks,
+} from "./archive-store.js";
 import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { drain, peek, prefixed, settled } from "./stream-io.js";
 import type { Compression } from "./types.js";
@@ -171,4 +178,36 @@ export function looksLikeJson(head: Buffer): boolean {
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
     i++;
   return head[i] === 0x7b || head[i] === 0x5b;
+}
+
+/** What a one-pass walk keeps of a member: small JSON whole, the first bytes of anything else. */
+export type KeptMember<File> =
+  | ({ kind: "file"; size: number; bytes: Buffer; complete: boolean } & File)
+  | { kind: "symlink" | "hardlink"; target: string }
+  | { kind: "other" };
+
+/** The members a one-pass walk kept, served as an ArchiveStore for planning. */
+export class KeptMembers<File> implements ArchiveStore {
+  constructor(
+    readonly label: string,
+    readonly members: Map<string, KeptMember<File>>,
+  ) {}
+
+  /** The regular file at `path`, links followed. */
+  file(path: string): (KeptMember<File> & { kind: "file" }) | null {
+    const r = resolveLinks(this.members, memberLink, path);
+    return r !== null && r.entry.kind === "file" ? r.entry : null;
+  }
+
+  size(path: string): number | null {
+    return this.file(path)?.size ?? null;
+  }
+
+  async readSmall(path: string): Promise<Buffer | null> {
+    const f = this.file(path);
+    if (f === null) return null;
+    if (!f.complete && f.size > MAX_JSON_BYTES) throw jsonTooLarge(this.label, path, f.size);
+    // A member that did not look like JSON: hand back its first bytes so parsing reports it.
+    return f.bytes;
+  }
 }

@@ -4,17 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../model/diagnostics.js";
 import type { ImageModel } from "../../model/image-model.js";
-import { type ArchiveStore, memberLink, resolveLinks } from "../archive-store.js";
 import { planImage } from "../image-plan.js";
 import { sniffCompression } from "../layer-blob.js";
 import { prefixed, writeAll } from "../stream-io.js";
-import { walkArchive } from "../tar-walk.js";
+import { type KeptMember, KeptMembers, walkArchive } from "../tar-walk.js";
 import { type BlobSource, checkPlan, scanLayer, tarError } from "./blob-source.js";
 
-type Member =
-  | { kind: "file"; size: number; bytes: Buffer; complete: boolean; spooled: SpooledEntry[] }
-  | { kind: "symlink" | "hardlink"; target: string }
-  | { kind: "other" };
+type Member = KeptMember<{ spooled: SpooledEntry[] }>;
 
 interface SpooledEntry {
   key: string;
@@ -107,40 +103,22 @@ export class SpooledBlobSource implements BlobSource {
           },
         ),
       );
-      const store = new SpoolStore(this.label, members);
+      const store = new KeptMembers(this.label, members);
       const plan = await planImage(store, this.selection, this.label);
       checkPlan(plan, this.model, this.label);
       for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
         const planned = plan.layers[L]!;
-        const r = planned.path === null ? null : resolveLinks(members, memberLink, planned.path);
-        if (r === null || r.entry.kind !== "file") {
+        const file = planned.path === null ? null : store.file(planned.path);
+        if (file === null) {
           throw new UserError(`${this.label}: layer ${L}'s blob is not in the archive`);
         }
         const layerKeys = wanted.get(L)!;
-        for (const s of r.entry.spooled) {
+        for (const s of file.spooled) {
           if (layerKeys.has(s.key)) await sink(L, s.key, createReadStream(s.file));
         }
       }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-}
-
-/** What a spooling pass kept, served to planImage. */
-class SpoolStore implements ArchiveStore {
-  constructor(
-    readonly label: string,
-    private readonly members: Map<string, Member>,
-  ) {}
-
-  size(path: string): number | null {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
-  }
-
-  async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.bytes : null;
   }
 }
