@@ -1,11 +1,11 @@
 import type { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { DecompressStream } from "zstd-napi";
 import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
 import type { PathTable } from "../model/path-table.js";
 import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
 import type { Compression } from "./types.js";
+import { createZstdDecompress } from "./zstd.js";
 
 /** Bytes needed to tell a tar from a compressed stream. */
 export const SNIFF_BYTES = BLOCK;
@@ -159,7 +159,9 @@ export class LayerBlobReader {
     this.parser = new LayerTarParser(this.builder);
     if (this.compression === "none") return;
     const dec: Transform =
-      this.compression === "gzip" ? createGunzip({ chunkSize: OUTPUT_CHUNK }) : new DecompressStream();
+      this.compression === "gzip"
+        ? createGunzip({ chunkSize: OUTPUT_CHUNK })
+        : createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
     this.decompressor = dec;
     dec.on("data", (c: Buffer) => this.parse(c));
     this.decompressorDone = new Promise<void>((resolve) => {
@@ -220,7 +222,8 @@ function describeFailure(e: unknown, compression: Compression | null): string {
     return `the gzip data is corrupt (${message})`;
   }
   if (compression === "zstd") {
-    if (/ended in middle|truncated|incomplete/i.test(message)) return "the zstd stream is truncated";
+    if (err?.code === "Z_BUF_ERROR" || /ended in middle|truncated|incomplete|unexpected end/i.test(message))
+      return "the zstd stream is truncated";
     return `the zstd data is corrupt (${message})`;
   }
   return message;

@@ -6,7 +6,6 @@
 import type { Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
-import { DecompressStream } from "zstd-napi";
 import {
   type ArchiveStore,
   jsonTooLarge,
@@ -18,6 +17,7 @@ import {
 import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { drain, peek, prefixed, settled } from "./stream-io.js";
 import type { Compression } from "./types.js";
+import { createZstdDecompress } from "./zstd.js";
 
 const OUTPUT_CHUNK = 256 * 1024;
 
@@ -66,7 +66,9 @@ export async function walkTar(
       options.onHead?.(head, compression);
       if (compression === "gzip" || compression === "zstd") {
         const d: Transform =
-          compression === "gzip" ? createGunzip({ chunkSize: OUTPUT_CHUNK }) : new DecompressStream();
+          compression === "gzip"
+            ? createGunzip({ chunkSize: OUTPUT_CHUNK })
+            : createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
         decompressor = d;
         const out = (async () => {
           for await (const c of d) await toTar(c as Buffer);

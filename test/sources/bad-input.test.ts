@@ -3,7 +3,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
-import { compress as zstdCompress } from "zstd-napi";
 import { readImage, readImageStream } from "../../src/sources/archive.js";
 import type { ImageData } from "../../src/sources/types.js";
 import {
@@ -18,6 +17,7 @@ import {
   writeFixture,
   writeTar,
 } from "../fixtures/images.js";
+import { zstdCompress } from "../fixtures/zstd.js";
 import { describeImage, streamOf, userError } from "./helpers.js";
 
 afterAll(removeFixtures);

@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compress } from "zstd-napi";
 import { EntryType } from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
 import {
@@ -19,6 +18,7 @@ import {
 } from "../../src/sources/layer-toc.js";
 import { buildDockerArchive } from "../fixtures/images.js";
 import type { RawTarEntry } from "../fixtures/tar-writer.js";
+import { zstdCompress as compress } from "../fixtures/zstd.js";
 import { describeReal, itReal, realFixture, useRealFixtures } from "../real-fixtures.js";
 import { buildEstargz, buildZstdChunked, hex256, noise, rangeReaderOf, type TocJson } from "./toc-build.js";
 import {

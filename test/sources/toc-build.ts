@@ -5,8 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { compress } from "zstd-napi";
 import { type RawTarEntry, writeTar } from "../fixtures/tar-writer.js";
+import { zstdCompress as compress } from "../fixtures/zstd.js";
 
 export const hex256 = (b: Buffer | string): string => createHash("sha256").update(b).digest("hex");
 const BLOCK = 512;

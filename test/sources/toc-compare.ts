@@ -10,7 +10,6 @@ import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
 import tar from "tar-stream";
 import { describe, it } from "vitest";
-import { DecompressStream } from "zstd-napi";
 import {
   ENTRY_TYPE_NAMES,
   type EntryType,
@@ -19,6 +18,7 @@ import {
 } from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
 import { LayerBlobReader } from "../../src/sources/layer-blob.js";
+import { createZstdDecompress } from "../../src/sources/zstd.js";
 
 /** Every column of a listing except the content hash, entry by entry in order, plus the totals. */
 export function snapshot(c: LayerContents, paths: PathTable) {
@@ -64,7 +64,7 @@ export async function streamListing(blob: Buffer): Promise<{ contents: LayerCont
 export async function decompressBlob(blob: Buffer): Promise<Buffer> {
   if (blob[0] === 0x1f && blob[1] === 0x8b) return gunzipSync(blob);
   const out: Buffer[] = [];
-  const d = Readable.from([blob]).pipe(new DecompressStream());
+  const d = Readable.from([blob]).pipe(createZstdDecompress());
   for await (const c of d) out.push(c as Buffer);
   return Buffer.concat(out);
 }

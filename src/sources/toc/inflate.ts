@@ -1,70 +1,55 @@
-import { Readable } from "node:stream";
+import { Readable, type Transform } from "node:stream";
 import { createGunzip } from "node:zlib";
-import binding from "zstd-napi/binding.js";
+import { createZstdDecompress, zstdBackend } from "../zstd.js";
 import { TocError } from "./errors.js";
 
 export type TocCompression = "gzip" | "zstd";
 
 /** Compressed bytes handed to a decompressor at a time: bounds the output one step can produce. */
 const INPUT_SLICE = 64 * 1024;
-const ZSTD_OUT = 128 * 1024;
+/** fzstd's input step: a zstd block of 4 bytes can stand for 128 KiB, so 1 KiB of input yields at most 32 MiB. */
+const FZSTD_SLICE = 1024;
 
 /**
  * Decompress a sequence of gzip members or zstd frames lazily: output comes piece by piece and
  * stops as soon as the consumer stops, so a bomb costs only what the consumer asked for.
- * (zstd-napi's `decompress` allocates whatever size a frame header declares, and its stream
- * decodes a whole input chunk at once: we drive the native context ourselves instead.)
+ * (A one-shot decompress would allocate whatever size a frame header declares.)
  */
 export function inflate(kind: TocCompression, input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  return kind === "gzip" ? gunzipPieces(input) : zstdPieces(input);
+  if (kind === "gzip") return pieces(createGunzip(), input, INPUT_SLICE, "gzip");
+  // fzstd decodes a whole input chunk at once: small chunks bound what one step can expand to.
+  const native = zstdBackend() === "node:zlib";
+  return pieces(createZstdDecompress(), input, native ? INPUT_SLICE : FZSTD_SLICE, "zstd");
 }
 
-async function* slices(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* slices(input: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
   for await (const b of input) {
-    for (let i = 0; i < b.length; i += INPUT_SLICE) yield b.subarray(i, i + INPUT_SLICE);
+    for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
   }
 }
 
-async function* gunzipPieces(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const gz = createGunzip();
-  const src = Readable.from(slices(input), { objectMode: false });
-  // A failed fetch (or an abort) is passed on as it is; only zlib's own errors mean corrupt data.
+async function* pieces(
+  dec: Transform,
+  input: AsyncIterable<Buffer>,
+  slice: number,
+  what: TocCompression,
+): AsyncGenerator<Buffer> {
+  const src = Readable.from(slices(input, slice), { objectMode: false });
+  // A failed fetch (or an abort) is passed on as it is; only the decompressor's errors mean corrupt data.
   let sourceError: unknown = null;
   src.on("error", (e) => {
     sourceError = e;
-    gz.destroy(e);
+    dec.destroy(e);
   });
-  src.pipe(gz);
+  src.pipe(dec);
   try {
-    for await (const out of gz) yield out as Buffer;
+    for await (const out of dec) yield out as Buffer;
   } catch (e) {
     if (sourceError !== null) throw sourceError;
-    throw new TocError(`the gzip data is corrupt (${(e as Error).message})`);
+    throw new TocError(`the ${what} data is corrupt (${(e as Error).message})`);
   } finally {
     src.destroy();
-    gz.destroy();
-  }
-}
-
-async function* zstdPieces(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const dctx = new binding.DCtx();
-  for await (const slice of slices(input)) {
-    let src = slice;
-    let full = false;
-    while (src.length > 0 || full) {
-      const dst = Buffer.allocUnsafe(ZSTD_OUT);
-      let produced: number;
-      let consumed: number;
-      try {
-        [, produced, consumed] = dctx.decompressStream(dst, src);
-      } catch (e) {
-        throw new TocError(`the zstd data is corrupt (${(e as Error).message})`);
-      }
-      if (produced === 0 && consumed === 0 && src.length > 0) throw new TocError("the zstd data is corrupt");
-      src = src.subarray(consumed);
-      full = produced === dst.length;
-      if (produced > 0) yield dst.subarray(0, produced);
-    }
+    dec.destroy();
   }
 }
 
