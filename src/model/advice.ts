@@ -9,6 +9,8 @@
  * Exposures (secret-looking files, build args, ENV values) save no bytes: they are reported whether
  * or not a later layer deleted the file, because every layer blob ships with the image.
  */
+
+import { formatBytes } from "./format-bytes.js";
 import type { ImageModel } from "./image-model.js";
 import { EntryType } from "./layer-contents.js";
 import { type PathTable, ROOT } from "./path-table.js";
@@ -584,9 +586,10 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
     const label = cacheLabelOf(g, paths, ruleOf);
     const rule = CACHE_RULES.find((r) => r.label === label)!;
     const parts: string[] = [];
-    if (g.visibleBytes > 0) parts.push(`${fmt(g.visibleBytes)} still in the final image`);
-    if (g.deletedBytes > 0) parts.push(`${fmt(g.deletedBytes)} deleted by a later layer but still shipped`);
-    if (g.overwrittenBytes > 0) parts.push(`${fmt(g.overwrittenBytes)} replaced by a later layer`);
+    if (g.visibleBytes > 0) parts.push(`${formatBytes(g.visibleBytes)} still in the final image`);
+    if (g.deletedBytes > 0)
+      parts.push(`${formatBytes(g.deletedBytes)} deleted by a later layer but still shipped`);
+    if (g.overwrittenBytes > 0) parts.push(`${formatBytes(g.overwrittenBytes)} replaced by a later layer`);
     const listed = listPaths(g.byNode);
     findings.push({
       kind: "package-cache",
@@ -597,7 +600,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       instruction: instructionOf(g.layer),
       relatedLayers: sorted(g.related),
       ...listed,
-      message: `${cap(layerText(g.layer))} leaves ${fmt(g.bytes)} of ${label} (${count(g.files, "file")}) in ${listed.paths.join(", ")}: ${parts.join(", ")}.`,
+      message: `${cap(layerText(g.layer))} leaves ${formatBytes(g.bytes)} of ${label} (${count(g.files, "file")}) in ${listed.paths.join(", ")}: ${parts.join(", ")}.`,
       suggestion: rule.suggestion,
     });
   }
@@ -616,7 +619,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       instruction: instructionOf(g.layer),
       relatedLayers: [D],
       ...listed,
-      message: `${cap(layerText(g.layer))} adds ${fmt(g.bytes)} (${count(g.files, "file")}) that ${layerText(D)} deletes; the bytes still ship in layer ${g.layer}: ${describePaths(listed)}.`,
+      message: `${cap(layerText(g.layer))} adds ${formatBytes(g.bytes)} (${count(g.files, "file")}) that ${layerText(D)} deletes; the bytes still ship in layer ${g.layer}: ${describePaths(listed)}.`,
       suggestion: /^(COPY|ADD)\b/.test(addedBy)
         ? `Leave these files out of the ${addedBy.split(" ")[0]} (narrow the source or add them to .dockerignore) instead of deleting them in layer ${D}.`
         : `Delete them in the same RUN that creates them (layer ${g.layer}), or create them in a build stage and copy only what the image needs (multi-stage build).`,
@@ -650,7 +653,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       instruction: instructionOf(R),
       relatedLayers: origins,
       ...listed,
-      message: `${cap(layerText(R))} writes ${count(g.files, "file")} (${fmt(g.bytes)}) again that ${origins.length === 1 ? `layer ${origins[0]}` : `layers ${origins.join(", ")}`} already wrote with the same content; ${what}: ${describePaths(listed)}.`,
+      message: `${cap(layerText(R))} writes ${count(g.files, "file")} (${formatBytes(g.bytes)}) again that ${origins.length === 1 ? `layer ${origins[0]}` : `layers ${origins.join(", ")}`} already wrote with the same content; ${what}: ${describePaths(listed)}.`,
       suggestion,
     });
   }
@@ -668,7 +671,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       instruction: instructionOf(g.layer),
       relatedLayers: [R],
       ...listed,
-      message: `${cap(layerText(g.layer))} writes ${count(g.files, "file")} (${fmt(g.bytes)}) that ${layerText(R)} replaces with different content: ${describePaths(listed)}.`,
+      message: `${cap(layerText(g.layer))} writes ${count(g.files, "file")} (${formatBytes(g.bytes)}) that ${layerText(R)} replaces with different content: ${describePaths(listed)}.`,
       suggestion: `Produce the final version in one step (merge the RUNs, or build in a stage and copy the result) so layer ${g.layer} does not ship a version nobody sees.`,
     });
   }
@@ -719,7 +722,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       instruction: instructionOf(newest),
       relatedLayers: sorted(new Set(layers.filter((L) => L !== newest))),
       ...listed,
-      message: `${copies.length} visible files have the same ${fmt(size)} content (${describePaths(listed)}); ${layerText(newest)} wrote the latest copy.`,
+      message: `${copies.length} visible files have the same ${formatBytes(size)} content (${describePaths(listed)}); ${layerText(newest)} wrote the latest copy.`,
       suggestion:
         "Keep one copy and hard-link or symlink the others (`ln` instead of `cp`), or copy the file only to where it is needed.",
     });
@@ -740,7 +743,7 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
       paths: [paths.path(node)],
       pathCount: 1,
       nodes: [node],
-      message: `${paths.path(node)} is ${fmt(size)}, added by ${layerText(L)}.`,
+      message: `${paths.path(node)} is ${formatBytes(size)}, added by ${layerText(L)}.`,
       suggestion:
         "Check the image needs it at run time; archives, build outputs and test data belong in a build stage of a multi-stage build.",
     });
@@ -964,17 +967,4 @@ function clip(s: string, width: number): string {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Decimal units, as the reports print them (kept here so the model needs nothing from src/report). */
-function fmt(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let b = bytes;
-  let u = -1;
-  while (b >= 1000 && u < units.length - 1) {
-    b /= 1000;
-    u++;
-  }
-  return `${b.toFixed(1)} ${units[u]}`;
 }

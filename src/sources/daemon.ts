@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
 import Docker from "dockerode";
 import { UserError } from "../model/diagnostics.js";
+import { formatBytes } from "../model/format-bytes.js";
 import { readImageStream } from "./archive.js";
 import {
   dockerodeOptions,
@@ -566,17 +567,4 @@ function unreachableHint(engine: Engine): string {
   return engine === "docker"
     ? "Start Docker, or point layerview at another daemon: DOCKER_HOST=unix:///path/docker.sock (or tcp://HOST:2375), `docker context use NAME`, or --source podman"
     : "Start the Podman API (`systemctl --user start podman.socket` or `podman system service --time=0 &`), set CONTAINER_HOST=unix:///path/podman.sock, or use --source docker";
-}
-
-/** Decimal units, as the docker CLI prints sizes. */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ["kB", "MB", "GB", "TB"];
-  let v = n / 1000;
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }

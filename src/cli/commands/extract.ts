@@ -1,4 +1,4 @@
-import { formatBytes } from "../../report/format.js";
+import { formatBytes } from "../../model/format-bytes.js";
 import { ImageContent } from "../../sources/content.js";
 import { extractPath } from "../../sources/extract.js";
 import type { CliArgs } from "../args.js";
