@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UserError } from "../model/diagnostics.js";
-import { alignHistory, describeHistory } from "../model/history.js";
+import { alignedHistory, NO_HISTORY_COMMAND } from "../model/history.js";
 import { ImageModel } from "../model/image-model.js";
 import { buildJsonReport } from "../report/json-report.js";
 import { writeJson } from "../report/json-writer.js";
@@ -212,30 +212,18 @@ export function explorerLoader(args: CliArgs) {
 
 /** What the explorer can show before any layer is read: the layer list from the config. */
 function previewEvent(info: ImageInfo) {
-  const history = info.config.history ?? [];
-  const aligned = alignHistory(history, info.layers.length);
-  const layerOf = new Map<number, number>();
-  aligned.forEach((h, layer) => {
-    if (h >= 0) layerOf.set(h, layer);
-  });
+  const { items, layerItem } = alignedHistory(info.config.history ?? [], info.layers.length);
   return {
     kind: "image" as const,
     reference: info.reference,
     source: info.source,
-    layers: info.layers.map((l, i) => {
-      const h = aligned[i]!;
-      return {
-        index: l.index,
-        command: h >= 0 ? describeHistory(history[h] ?? {}) : "(no history entry for this layer)",
-        digest: l.digest,
-        blobSize: l.blobSize,
-      };
-    }),
-    history: history.map((h, i) => ({
-      command: describeHistory(h),
-      emptyLayer: h.empty_layer === true,
-      layerIndex: layerOf.get(i) ?? null,
+    layers: info.layers.map((l, i) => ({
+      index: l.index,
+      command: items[layerItem[i]!]?.command ?? NO_HISTORY_COMMAND,
+      digest: l.digest,
+      blobSize: l.blobSize,
     })),
+    history: items.map((h) => ({ command: h.command, emptyLayer: h.emptyLayer, layerIndex: h.layerIndex })),
   };
 }
 

@@ -3,6 +3,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import Docker from "dockerode";
 import { UserError } from "../model/diagnostics.js";
 import { formatBytes } from "../model/format-bytes.js";
+import { isMetadataOnly } from "../model/history.js";
 import { readImageStream } from "./archive.js";
 import {
   dockerodeOptions,
@@ -438,16 +439,6 @@ export function historyFromRows(rows: HistoryRow[], layerCount: number): RawHist
     if (empty[i]) e.empty_layer = true;
     return e;
   });
-}
-
-const METADATA_INSTRUCTIONS =
-  /^(ENV|CMD|ENTRYPOINT|LABEL|EXPOSE|USER|ARG|STOPSIGNAL|HEALTHCHECK|SHELL|ONBUILD|VOLUME|MAINTAINER|WORKDIR)\b/i;
-
-/** True for history commands that change only the config (no layer): `#(nop) CMD …`, BuildKit `ENV …`. */
-export function isMetadataOnly(createdBy: string): boolean {
-  const nop = /#\(nop\)\s+(\w+)/.exec(createdBy);
-  if (nop !== null) return !/^(ADD|COPY)$/i.test(nop[1]!);
-  return METADATA_INSTRUCTIONS.test(createdBy.trim());
 }
 
 function statusOf(err: unknown): number | undefined {

@@ -12,7 +12,6 @@ import {
   formatPullEvent,
   historyFromRows,
   imageInfoFromInspect,
-  isMetadataOnly,
   readDaemonImage,
 } from "../../src/sources/daemon.js";
 import { type EndpointEnv, findEndpoint } from "../../src/sources/endpoint.js";
@@ -463,14 +462,6 @@ describe("the early image info", () => {
 
   it("leaves history out rather than blaming the wrong layers", () => {
     expect(historyFromRows(dockerRows, 9)).toBeUndefined();
-  });
-
-  it("knows metadata-only commands in the usual dialects", () => {
-    expect(isMetadataOnly('/bin/sh -c #(nop)  CMD ["sh"]')).toBe(true);
-    expect(isMetadataOnly("/bin/sh -c #(nop) ADD file:85de in / ")).toBe(false);
-    expect(isMetadataOnly("ENV A=1")).toBe(true);
-    expect(isMetadataOnly("RUN /bin/sh -c make # buildkit")).toBe(false);
-    expect(isMetadataOnly("|2 A=1 B=2 /bin/sh -c make")).toBe(false);
   });
 
   it("builds ImageInfo from a Podman inspect (ID without prefix, diff IDs, config)", () => {
