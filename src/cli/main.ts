@@ -10,7 +10,8 @@ import type { ImageContent } from "../sources/content.js";
 import { openImage } from "../sources/resolve.js";
 import type { ImageInfo } from "../sources/types.js";
 import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
-import { type CliArgs, parseArgs, USAGE } from "./args.js";
+import { type CliArgs, parseArgs } from "./args.js";
+import { USAGE } from "./help.js";
 import { type CliIo, EXIT, openOptions, openWithProgress, printDiagnostics } from "./io.js";
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
