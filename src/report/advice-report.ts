@@ -1,4 +1,4 @@
-import { type Finding, findingCategory, summarizeAdvice } from "../model/advice.js";
+import { type Finding, findingCategory, summarizeAdvice } from "../model/advice/index.js";
 import { formatBytes } from "../model/format-bytes.js";
 import { padStart, truncate } from "./format.js";
 

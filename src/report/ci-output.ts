@@ -1,5 +1,5 @@
 /** The CI gate's output: text (dive-like), JSON, JUnit XML, and Markdown for a CI job summary. */
-import { type Finding, summarizeAdvice } from "../model/advice.js";
+import { type Finding, summarizeAdvice } from "../model/advice/index.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";

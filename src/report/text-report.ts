@@ -1,4 +1,4 @@
-import { type AdviceOptions, adviseImage, type Finding } from "../model/advice.js";
+import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/index.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { formatAdviceText } from "./advice-report.js";

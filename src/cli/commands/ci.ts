@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { adviseImage } from "../../model/advice.js";
+import { adviseImage } from "../../model/advice/index.js";
 import { UserError } from "../../model/diagnostics.js";
 import { ImageModel } from "../../model/image-model.js";
 import { evaluateCi } from "../../report/ci-evaluate.js";
