@@ -420,8 +420,9 @@ export const COMMANDS: readonly CommandSpec[] = [
 const CACHE_ACTIONS = new Set(["show", "clear", "path"]);
 
 /** Each spelling (without its dashes) → its option; also what node:util parseArgs is told. */
-const BY_NAME = new Map<string, OptionSpec>();
-for (const o of OPTIONS) for (const f of [o.flag, ...(o.aliases ?? [])]) BY_NAME.set(f.slice(2), o);
+const BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(
+  OPTIONS.flatMap((o) => [o.flag, ...(o.aliases ?? [])].map((f) => [f.slice(2), o] as const)),
+);
 const PARSE_CONFIG = Object.fromEntries(
   [...BY_NAME].map(([name, o]) => {
     const type = o.value === undefined ? ("boolean" as const) : ("string" as const);
