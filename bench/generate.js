@@ -8,6 +8,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   statSync,
   writeFileSync,
   writeSync,
@@ -158,13 +159,23 @@ export function generate(out, totalFiles = 500000, layerCount = 10) {
     entries += w.headers;
     prevRange = [firstNew, fileNo];
     layerFiles.push(path);
-    const hash = createHash("sha256");
-    // The DiffID is informational here; computing it keeps the archive honest for other tools.
-    hash.update(path);
-    diffIds.push(`sha256:${hash.digest("hex")}`);
+    // The DiffID is the layer tar's sha256, as skopeo and the daemons check it.
+    diffIds.push(`sha256:${sha256OfFile(path)}`);
     history.push({ created_by: `/bin/sh -c generate layer ${L}` });
   }
   return { layerFiles, diffIds, history, entries };
+}
+
+function sha256OfFile(path) {
+  const hash = createHash("sha256");
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest("hex");
 }
 
 /** Pack layers into a classic docker-save archive (layer tars, config, manifest.json last). */
@@ -211,8 +222,6 @@ export function packDockerArchive(out, layerFiles, diffIds, history) {
   return archivePath;
 }
 
-import { readSync } from "node:fs";
-
 function readSyncChunk(fd, buf, pos) {
   return readSync(fd, buf, 0, buf.length, pos);
 }
@@ -234,7 +243,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
  * `.bench/` (by its parameters): { archive, layerFiles, entries }.
  */
 export function cachedSynthetic(root, files, layers) {
-  const dir = join(root, ".bench", `synthetic-${files}-${layers}`);
+  // v2: DiffIDs are the layer tars' digests (v1 hashed their file names, which skopeo refuses).
+  const dir = join(root, ".bench", `synthetic-v2-${files}-${layers}`);
   const metaPath = join(dir, "meta.json");
   if (!existsSync(metaPath)) {
     console.error(`generating ${files} files over ${layers} layers in ${dir} …`);

@@ -2,7 +2,7 @@
 //  - reading a content-heavy image (≥ 300 MB, several gzip layers) with `layerview --json` against
 //    `skopeo copy docker://… dir:` of the same image (the transfer floor: download + digest check);
 //  - the time until the layer list is known (onImage) after the registry's first answer;
-//  - peak memory per tar entry;
+//  - peak memory per tar entry, on a 1M-entry image against the archive reader on the same image;
 //  - reopening the image from the layer index cache, against the first open;
 //  - lazy listing of a large eStargz image (TOC by Range) against downloading its blobs whole.
 // Usage: npx tsc -p bench/registry-tsconfig.json && node .bench/registry/bench/registry.js [runs=3]
@@ -20,7 +20,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import tar from "tar-stream";
 import { readRegistryImage } from "../src/sources/registry/registry-image.js";
@@ -222,6 +222,24 @@ async function main() {
     });
     console.log(
       `first open (filling the cache) ${fmt(cold.ms)}; reopen from the cache ${fmt(warm.ms)} = ${((100 * warm.ms) / lv.ms).toFixed(0)} % of an uncached open`,
+    );
+
+    // Memory per entry on a many-file image, against the archive reader on the same image.
+    const generate = (await import(pathToFileURL(join(root, "bench/generate.js")).href)) as {
+      cachedSynthetic(root: string, files: number, layers: number): { archive: string; entries: number };
+    };
+    const meta = generate.cachedSynthetic(root, 500_000, 10);
+    await reg.push(`docker-archive:${meta.archive}`, "bench/many:1");
+    const fromArchive = await measureCli(["--json", meta.archive], env);
+    const fromRegistry = await measureCli(
+      ["--json", "--no-cache", `registry://${reg.host}/bench/many:1`],
+      env,
+    );
+    const perEntry = (rss: number) =>
+      `${(rss / 2 ** 20).toFixed(0)} MiB = ${Math.round(rss / meta.entries)} B per entry`;
+    console.log(
+      `${meta.entries} tar entries: peak RSS from the registry ${perEntry(fromRegistry.rss)} (${fmt(fromRegistry.ms)}); ` +
+        `from its docker-save archive ${perEntry(fromArchive.rss)} (${fmt(fromArchive.ms)})`,
     );
 
     // Lazy listing of the generated eStargz image.

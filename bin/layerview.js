@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+import { setFlagsFromString } from "node:v8";
+
+// WebAssembly compiled once, by the baseline compiler: otherwise V8 recompiles undici's HTTP parser in
+// the background and the process waits for that at exit, ~50 ms of a 250 ms registry reopen (bench/registry).
+setFlagsFromString("--liftoff-only");
+const { main } = await import("../dist/cli/main.js");
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;

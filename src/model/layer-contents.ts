@@ -97,6 +97,11 @@ export interface LayerContents {
   /** 64-bit content hash of regular files as two halves; 0/0 for everything else. */
   readonly hashHi: Uint32Array;
   readonly hashLo: Uint32Array;
+  /**
+   * Where each entry's data starts in the uncompressed layer tar; kept only for layers a source can
+   * read byte ranges of (an uncompressed registry blob), so one file is fetched without the rest.
+   */
+  readonly dataOffset?: Float64Array;
   /** Entry index -> symlink target (raw) or hardlink target (normalised absolute path). */
   readonly links: ReadonlyMap<number, string>;
   /** Nodes whited out by `.wh.NAME` markers (they delete lower layers' NAME and its subtree). */
@@ -129,6 +134,7 @@ export class LayerContentsBuilder {
   private hashHi: Uint32Array;
   private hashLo: Uint32Array;
   private dropped: Uint8Array;
+  private dataOffset: Float64Array | null;
   private readonly links = new Map<number, string>();
   private readonly whiteouts: number[] = [];
   private readonly opaqueDirs: number[] = [];
@@ -144,6 +150,7 @@ export class LayerContentsBuilder {
   constructor(
     private readonly paths: PathTable,
     initialCapacity = 256,
+    options: { dataOffsets?: boolean } = {},
   ) {
     this.cap = Math.max(16, initialCapacity);
     this.node = new Int32Array(this.cap);
@@ -156,6 +163,7 @@ export class LayerContentsBuilder {
     this.hashHi = new Uint32Array(this.cap);
     this.hashLo = new Uint32Array(this.cap);
     this.dropped = new Uint8Array(this.cap);
+    this.dataOffset = options.dataOffsets ? new Float64Array(this.cap) : null;
     this.buildId = paths.newBuildId();
   }
 
@@ -163,8 +171,11 @@ export class LayerContentsBuilder {
     return this.tarEntries;
   }
 
-  /** Record one tar entry; call after its data was read so the content hash is known. */
-  add(h: TarEntryHeader, hashHi = 0, hashLo = 0): void {
+  /**
+   * Record one tar entry; call after its data was read so the content hash is known. `dataOffset` is
+   * where its data starts in the layer tar (kept only when the builder was asked to).
+   */
+  add(h: TarEntryHeader, hashHi = 0, hashLo = 0, dataOffset = 0): void {
     this.tarEntries++;
     if (h.type === EntryType.File) this.tarFileBytes += h.size;
     const name = h.name;
@@ -178,7 +189,7 @@ export class LayerContentsBuilder {
     ) {
       const base = name.slice(slash + 1, end);
       if (base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
-        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), hashHi, hashLo);
+        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), hashHi, hashLo, dataOffset);
         return;
       }
     }
@@ -204,10 +215,16 @@ export class LayerContentsBuilder {
       this.lastDirRaw = name.slice(0, slash);
       this.lastDirNode = this.paths.parent(node);
     }
-    this.addEntry(h, node, hashHi, hashLo);
+    this.addEntry(h, node, hashHi, hashLo, dataOffset);
   }
 
-  private addEntry(h: TarEntryHeader, node: number, hashHi: number, hashLo: number): void {
+  private addEntry(
+    h: TarEntryHeader,
+    node: number,
+    hashHi: number,
+    hashLo: number,
+    dataOffset: number,
+  ): void {
     let type = h.type;
     let linkTarget: string | null = null;
     if (type === EntryType.Hardlink) {
@@ -259,6 +276,7 @@ export class LayerContentsBuilder {
     this.mtime[i] = h.mtime;
     this.hashHi[i] = type === EntryType.File ? hashHi : 0;
     this.hashLo[i] = type === EntryType.File ? hashLo : 0;
+    if (this.dataOffset !== null) this.dataOffset[i] = type === EntryType.File ? dataOffset : 0;
     if (linkTarget !== null) this.links.set(i, linkTarget);
   }
 
@@ -294,6 +312,7 @@ export class LayerContentsBuilder {
       mtime: pick(this.mtime),
       hashHi: pick(this.hashHi),
       hashLo: pick(this.hashLo),
+      ...(this.dataOffset !== null ? { dataOffset: pick(this.dataOffset) } : {}),
       links,
       whiteouts: Int32Array.from(this.whiteouts),
       opaqueDirs: Int32Array.from(this.opaqueDirs),
@@ -321,6 +340,7 @@ export class LayerContentsBuilder {
     this.hashHi = g(this.hashHi);
     this.hashLo = g(this.hashLo);
     this.dropped = g(this.dropped);
+    if (this.dataOffset !== null) this.dataOffset = g(this.dataOffset);
     this.cap = cap;
   }
 }

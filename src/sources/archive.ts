@@ -106,7 +106,9 @@ async function readFromStore(
 }
 
 /** Find what the input names: a path as is, else `PATH:image` with the longest existing PATH. */
-async function locate(input: string): Promise<{ path: string; image: string | null; st: Stats | null }> {
+export async function locate(
+  input: string,
+): Promise<{ path: string; image: string | null; st: Stats | null }> {
   if (input === "-") return { path: "-", image: null, st: null };
   if (input.startsWith("-:") && input.length > 2) return { path: "-", image: input.slice(2), st: null };
   if (input === "")

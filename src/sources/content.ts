@@ -7,36 +7,32 @@
  * - A gzip/zstd-compressed archive file or a daemon image: the archive is streamed once more; the
  *   needed entries of every layer-looking member are spooled to a temporary directory (their order
  *   in the stream is unknown until the manifest, which may come last), then served from there.
+ * - A registry image: a layer with a TOC (eStargz, zstd:chunked) gives just the file's chunks, an
+ *   uncompressed one a Range of the file's bytes; any other layer is streamed until the file went by.
  * - Standard input cannot be read twice: refused.
+ * The sources live in ./content/, one file each; this module chooses one and serves paths.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, type Stats } from "node:fs";
-import { type FileHandle, mkdtemp, open, rm, stat } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough, Readable, type Writable } from "node:stream";
-import { createGunzip } from "node:zlib";
-import tar from "tar-stream";
-import { DecompressStream } from "zstd-napi";
+import { PassThrough, Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
 import { EntryType, parseEntryName } from "../model/layer-contents.js";
-import { PathTable, ROOT } from "../model/path-table.js";
+import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
-import {
-  type ArchiveStore,
-  MAX_JSON_BYTES,
-  memberLink,
-  normalizeArchivePath,
-  resolveLinks,
-} from "./archive-store.js";
+import { locate } from "./archive.js";
+import type { BlobSource } from "./content/blob-source.js";
+import { RegistryBlobSource } from "./content/registry-blobs.js";
+import { SeekableBlobSource } from "./content/seekable-blobs.js";
+import { SpooledBlobSource } from "./content/spooled-blobs.js";
 import { DirStore } from "./dir-store.js";
-import { type ImagePlan, planImage } from "./image-plan.js";
-import { describeUnrecognised, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
-import { fileChunks, type LayerToc, listLayerFromToc, readFileFromChunks, tocFormatOf } from "./layer-toc.js";
-import type { SeekableStore } from "./read-layers.js";
-import type { ResolvedRegistryImage } from "./registry/registry-image.js";
+import { planImage } from "./image-plan.js";
+import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
+import { copyTo, drain, writeAll } from "./stream-io.js";
 import { TarFileStore } from "./tar-file-store.js";
 import type { ImageData } from "./types.js";
 
@@ -49,19 +45,6 @@ export interface ContentOptions extends OpenOptions {
 
 /** Called with the data of one requested regular-file version (possibly more than once, see fetch). */
 export type VersionSink = (version: number, data: AsyncIterable<unknown>) => Promise<void>;
-
-interface BlobSource {
-  /**
-   * Stream the data of the wanted entries (layer → entry keys), layer by layer, calling `sink` for
-   * each. A path repeated in one layer tar reaches the sink once per copy, in tar order (the last
-   * one is the one the model shows). With `firstOnly`, a layer's scan stops once every key was seen.
-   */
-  fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void>;
-}
 
 /** File access to one image: resolve paths as of a layer, stream a file's bytes, feed `extract`. */
 export class ImageContent {
@@ -156,35 +139,36 @@ export class ImageContent {
     let spoolFile: string | null = null;
     let found = false;
     const run = async () => {
-      await this.fetchVersions(
-        [version],
-        async (_v, data) => {
-          found = true;
-          if (!repeated) {
-            await copyTo(this.checked(version, data), out);
-            return;
-          }
-          // The same path more than once in this layer tar: keep the last copy, as the model does.
-          spoolDir ??= await mkdtemp(join(tmpdir(), "layerview-cat-"));
-          spoolFile = join(spoolDir, "data");
-          const fh = await open(spoolFile, "w");
-          try {
-            await writeAll(data, fh);
-          } finally {
-            await fh.close();
-          }
-        },
-        !repeated,
-      );
-      if (!found) throw this.notInBlob(version);
-      if (spoolFile !== null) await copyTo(createReadStream(spoolFile), out);
+      try {
+        await this.fetchVersions(
+          [version],
+          async (_v, data) => {
+            found = true;
+            if (!repeated) {
+              await copyTo(this.checked(version, data), out);
+              return;
+            }
+            // The same path more than once in this layer tar: keep the last copy, as the model does.
+            spoolDir ??= await mkdtemp(join(tmpdir(), "layerview-cat-"));
+            spoolFile = join(spoolDir, "data");
+            const fh = await open(spoolFile, "w");
+            try {
+              await writeAll(data, fh);
+            } finally {
+              await fh.close();
+            }
+          },
+          !repeated,
+        );
+        if (!found) throw this.notInBlob(version);
+        if (spoolFile !== null) await copyTo(createReadStream(spoolFile), out);
+      } finally {
+        // Removed before the reader sees the end: the process may exit right after it.
+        if (spoolDir !== null) await rm(spoolDir, { recursive: true, force: true });
+      }
       out.end();
     };
-    run()
-      .catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))))
-      .finally(() => {
-        if (spoolDir !== null) void rm(spoolDir, { recursive: true, force: true });
-      });
+    run().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
     return out;
   }
 
@@ -327,6 +311,12 @@ async function blobSourceFor(
     });
   }
   const { path, image, st } = await locate(resolved.path);
+  if (st === null) {
+    throw new UserError(
+      "reading files needs an image that can be read twice; standard input cannot",
+      "save the archive to a file first (docker save IMAGE -o image.tar), or name the daemon image",
+    );
+  }
   if (image !== null) selection.image = image;
   if (st.isDirectory()) {
     const store = new DirStore(path, path);
@@ -349,485 +339,6 @@ async function blobSourceFor(
   }
 }
 
-/** The archive path (and `:name:tag` suffix) a user named, as the archive reader finds it. */
-async function locate(input: string): Promise<{ path: string; image: string | null; st: Stats }> {
-  const direct = await stat(input).catch(() => null);
-  if (direct !== null) return { path: input, image: null, st: direct };
-  for (let i = input.lastIndexOf(":"); i > 0; i = input.lastIndexOf(":", i - 1)) {
-    const image = input.slice(i + 1);
-    if (image === "") continue;
-    const st = await stat(input.slice(0, i)).catch(() => null);
-    if (st !== null) return { path: input.slice(0, i), image, st };
-  }
-  throw new UserError(`${input}: no such file or directory`);
-}
-
-function checkPlan(plan: ImagePlan, model: ImageModel, label: string): void {
-  const same =
-    plan.layers.length === model.layerCount &&
-    plan.layers.every((l, i) => l.descriptor.diffId === model.layers[i]!.diffId);
-  if (!same) {
-    throw new UserError(
-      `${label} no longer holds the image that was read (its layers differ)`,
-      "the archive or the daemon's image changed in the meantime; run the command again",
-    );
-  }
-}
-
 function registryRefOf(source: string): string | null {
   return source.startsWith("registry://") ? source.slice("registry://".length) : null;
-}
-
-/**
- * Files of a registry image: from a layer with a table of contents (eStargz, zstd:chunked) only
- * that file's chunks are fetched by Range; any other layer is streamed until its last wanted file
- * went by, then the connection is closed.
- */
-class RegistryBlobSource implements BlobSource {
-  private readonly tocs = new Map<number, Promise<LayerToc | null>>();
-
-  private constructor(
-    private readonly resolved: ResolvedRegistryImage,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  static async open(ref: string, opts: OpenOptions, model: ImageModel): Promise<RegistryBlobSource> {
-    const { resolveRegistryImage } = await import("./registry/registry-image.js");
-    const resolved = await resolveRegistryImage(ref, opts);
-    const same =
-      resolved.info.layers.length === model.layerCount &&
-      resolved.info.layers.every((l, i) => l.diffId === model.layers[i]!.diffId);
-    if (!same) {
-      await resolved.client.close();
-      throw new UserError(
-        `${resolved.client.label}: ${resolved.ref.manifestRef} no longer names the image that was read (its layers differ)`,
-        "the tag was pushed again in the meantime; run the command again, or name the image by digest",
-      );
-    }
-    return new RegistryBlobSource(resolved, opts.signal);
-  }
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void> {
-    const { client, layers } = this.resolved;
-    for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-      const d = layers[L]!;
-      const keys = wanted.get(L)!;
-      const toc = await this.tocOf(L);
-      if (toc !== null) {
-        const range = (start: number, end: number, signal?: AbortSignal) =>
-          client.range(d.digest, start, end, `layer ${L}'s chunks`, signal);
-        const missing = new Set<string>();
-        for (const key of keys) {
-          const chunks = fileChunks(toc, key);
-          if (chunks === null) missing.add(key);
-          else await sink(L, key, readFileFromChunks(chunks, range, this.signal));
-        }
-        if (missing.size === 0) continue;
-        keys.clear();
-        for (const k of missing) keys.add(k);
-      }
-      await scanLayer(
-        client.blob(d.digest, d.size, `the blob of layer ${L}`, undefined, this.signal),
-        `${client.label}: layer ${L}`,
-        keys,
-        (key, data) => sink(L, key, data),
-        firstOnly,
-      );
-    }
-  }
-
-  /** The layer's TOC when it has a usable one (fetched once), else null: the layer is streamed. */
-  private tocOf(L: number): Promise<LayerToc | null> {
-    let toc = this.tocs.get(L);
-    if (toc === undefined) {
-      const { client, layers } = this.resolved;
-      const d = layers[L]!;
-      const info = { mediaType: d.mediaType, size: d.size ?? 0, annotations: d.annotations };
-      toc =
-        tocFormatOf(info) === null
-          ? Promise.resolve(null)
-          : listLayerFromToc(
-              info,
-              (start, end, signal) => client.range(d.digest, start, end, `the TOC of layer ${L}`, signal),
-              new PathTable(),
-              this.signal,
-            ).then(
-              (listing) => listing.toc,
-              () => null,
-            );
-      this.tocs.set(L, toc);
-    }
-    return toc;
-  }
-}
-
-class SeekableBlobSource implements BlobSource {
-  constructor(
-    private readonly store: SeekableStore & { open(path: string): Readable | AsyncIterable<unknown> },
-    private readonly plan: ImagePlan,
-    model: ImageModel,
-  ) {
-    checkPlan(plan, model, store.label);
-  }
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-    firstOnly: boolean,
-  ): Promise<void> {
-    for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-      const planned = this.plan.layers[L]!;
-      const member = planned.path === null ? null : this.store.resolve(planned.path);
-      if (member === null) {
-        throw new UserError(`${this.store.label}: layer ${L}'s blob is not in the archive`);
-      }
-      await scanLayer(
-        this.store.open(member),
-        `${this.store.label}: layer ${L}`,
-        wanted.get(L)!,
-        (key, data) => sink(L, key, data),
-        firstOnly,
-      );
-    }
-  }
-}
-
-type Member =
-  | { kind: "file"; size: number; bytes: Buffer; complete: boolean; spooled: SpooledEntry[] }
-  | { kind: "symlink" | "hardlink"; target: string }
-  | { kind: "other" };
-
-interface SpooledEntry {
-  key: string;
-  file: string;
-}
-
-class SpooledBlobSource implements BlobSource {
-  constructor(
-    private readonly label: string,
-    private readonly model: ImageModel,
-    private readonly selection: { image?: string; platform?: string },
-    private readonly produce: (consume: (stream: AsyncIterable<unknown>) => Promise<void>) => Promise<void>,
-  ) {}
-
-  async fetch(
-    wanted: Map<number, Set<string>>,
-    sink: (layer: number, key: string, data: AsyncIterable<unknown>) => Promise<void>,
-  ): Promise<void> {
-    const keys = new Set<string>();
-    for (const set of wanted.values()) for (const k of set) keys.add(k);
-    // Members named by a layer's digest or DiffID (blobs/sha256/…, podman's <diffid>.tar) are known
-    // before the manifest: scan those only for their own layer's entries, or skip them.
-    const keysOfHex = new Map<string, Set<string>>();
-    this.model.layers.forEach((l, i) => {
-      for (const d of [l.digest, l.diffId]) {
-        if (!d) continue;
-        const hex = d.replace(/^sha256:/, "");
-        const set = keysOfHex.get(hex) ?? new Set<string>();
-        for (const k of wanted.get(i) ?? []) set.add(k);
-        keysOfHex.set(hex, set);
-      }
-    });
-    const keysFor = (path: string): ReadonlySet<string> => {
-      const hex = /[a-f0-9]{64}/.exec(path)?.[0];
-      return (hex === undefined ? undefined : keysOfHex.get(hex)) ?? keys;
-    };
-    const dir = await mkdtemp(join(tmpdir(), "layerview-spool-"));
-    try {
-      const members = new Map<string, Member>();
-      let counter = 0;
-      await this.produce((stream) =>
-        readOuter(stream, this.label, async (path, header, data) => {
-          if (header.type === "symlink" || header.type === "link") {
-            members.set(path, {
-              kind: header.type === "link" ? "hardlink" : "symlink",
-              target: header.linkname ?? "",
-            });
-            return drain(data);
-          }
-          if (header.type !== "file" && header.type !== "contiguous-file") {
-            members.set(path, { kind: "other" });
-            return drain(data);
-          }
-          const size = header.size ?? 0;
-          const { head, rest } = await peek(data, SNIFF_BYTES);
-          if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
-            const chunks = [head];
-            for await (const c of rest) chunks.push(c as Buffer);
-            const bytes = Buffer.concat(chunks);
-            members.set(path, { kind: "file", size, bytes, complete: true, spooled: [] });
-            return;
-          }
-          const member: Member = {
-            kind: "file",
-            size,
-            bytes: head,
-            complete: head.length === size,
-            spooled: [],
-          };
-          members.set(path, member);
-          const memberKeys = keysFor(path);
-          if (head.length === 0 || sniffCompression(head) === null || memberKeys.size === 0)
-            return drain(rest);
-          await scanLayer(
-            prefixed(head, rest),
-            `${this.label}: ${path}`,
-            memberKeys,
-            async (key, entryData) => {
-              const file = join(dir, String(counter++));
-              const fh = await open(file, "wx");
-              try {
-                await writeAll(entryData, fh);
-              } finally {
-                await fh.close();
-              }
-              member.spooled.push({ key, file });
-            },
-            false,
-          ).catch((e: unknown) => {
-            // A member that only looked like a layer: not fatal unless the plan needs it.
-            if (!(e instanceof UserError)) throw e;
-          });
-        }),
-      );
-      const store = new SpoolStore(this.label, members);
-      const plan = await planImage(store, this.selection, this.label);
-      checkPlan(plan, this.model, this.label);
-      for (const L of [...wanted.keys()].sort((a, b) => a - b)) {
-        const planned = plan.layers[L]!;
-        const r = planned.path === null ? null : resolveLinks(members, memberLink, planned.path);
-        if (r === null || r.entry.kind !== "file") {
-          throw new UserError(`${this.label}: layer ${L}'s blob is not in the archive`);
-        }
-        const layerKeys = wanted.get(L)!;
-        for (const s of r.entry.spooled) {
-          if (layerKeys.has(s.key)) await sink(L, s.key, createReadStream(s.file));
-        }
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
-}
-
-/** What a spooling pass kept, served to planImage. */
-class SpoolStore implements ArchiveStore {
-  constructor(
-    readonly label: string,
-    private readonly members: Map<string, Member>,
-  ) {}
-
-  size(path: string): number | null {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
-  }
-
-  async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.members, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.bytes : null;
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Tar plumbing
-
-/** Read an outer image archive (plain, gzip or zstd) and hand every member to `onMember`. */
-async function readOuter(
-  stream: AsyncIterable<unknown>,
-  label: string,
-  onMember: (path: string, header: tar.Header, data: AsyncIterable<unknown>) => Promise<void>,
-): Promise<void> {
-  const bytes = await decompressed(stream, label);
-  await eachTarEntry(bytes, label, async (header, data) => {
-    const path = normalizeArchivePath(header.name);
-    if (path === null) await drain(data);
-    else await onMember(path, header, data);
-    return true;
-  });
-}
-
-/**
- * Scan one layer blob (any compression) for regular-file entries whose normalised names are in
- * `wanted`, giving each one's data to `onEntry`. With `firstOnly` it stops once all were seen.
- */
-async function scanLayer(
-  blob: AsyncIterable<unknown>,
-  label: string,
-  wanted: ReadonlySet<string>,
-  onEntry: (key: string, data: AsyncIterable<unknown>) => Promise<void>,
-  firstOnly: boolean,
-): Promise<void> {
-  const bytes = await decompressed(blob, label);
-  const seen = new Set<string>();
-  await eachTarEntry(bytes, label, async (header, data) => {
-    const key = fileKey(header);
-    if (key === null || !wanted.has(key)) {
-      await drain(data);
-      return true;
-    }
-    seen.add(key);
-    await onEntry(key, data);
-    return !(firstOnly && seen.size === wanted.size);
-  });
-}
-
-/** The normalised name of a regular-file entry, or null for anything else. */
-function fileKey(header: tar.Header): string | null {
-  if (header.type !== "file" && header.type !== "contiguous-file") return null;
-  if (header.name.endsWith("/")) return null;
-  const parsed = parseEntryName(header.name);
-  return parsed.kind === "entry" && parsed.segments.length > 0 ? parsed.segments.join("/") : null;
-}
-
-/** Walk a tar stream; `onEntry` must consume the data; returning false stops early. */
-async function eachTarEntry(
-  bytes: Readable,
-  label: string,
-  onEntry: (header: tar.Header, data: AsyncIterable<unknown>) => Promise<boolean | undefined>,
-): Promise<void> {
-  const extract = tar.extract({ allowUnknownFormat: true } as Parameters<typeof tar.extract>[0]);
-  let feedError: unknown = null;
-  const feed = (async () => {
-    try {
-      for await (const chunk of bytes) {
-        if (extract.destroyed) return;
-        if (!extract.write(chunk as Buffer)) await drained(extract);
-      }
-      (extract as unknown as { end(): void }).end();
-    } catch (e) {
-      feedError = e;
-      extract.destroy(e as Error);
-    }
-  })();
-  // A failure of the caller's own (a file that cannot be written) is passed on as it is.
-  let callerError: { error: unknown } | null = null;
-  try {
-    for await (const entry of extract) {
-      let go: boolean | undefined;
-      try {
-        go = await onEntry(entry.header, entry);
-      } catch (e) {
-        callerError = { error: e };
-        break;
-      }
-      if (go === false) break;
-    }
-  } catch (e) {
-    throw tarError(feedError ?? e, label);
-  } finally {
-    extract.destroy();
-    bytes.destroy();
-    await feed;
-  }
-  if (callerError !== null) throw callerError.error;
-}
-
-function tarError(e: unknown, label: string): Error {
-  if (e instanceof UserError) return e;
-  const message = (e as Error)?.message ?? String(e);
-  return new UserError(
-    `${label}: the layer could not be read again (${message})`,
-    "the image may have changed or be damaged; run the command again",
-  );
-}
-
-function drained(stream: {
-  once(event: string, fn: () => void): unknown;
-  off(event: string, fn: () => void): unknown;
-}): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const go = () => {
-      stream.off("drain", go);
-      stream.off("close", go);
-      resolve();
-    };
-    stream.once("drain", go);
-    stream.once("close", go);
-  });
-}
-
-/** The bytes of a blob with gzip or zstd undone (sniffed from the first bytes). */
-async function decompressed(blob: AsyncIterable<unknown>, label: string): Promise<Readable> {
-  const { head, rest } = await peek(blob, SNIFF_BYTES);
-  const compression = head.length === 0 ? "none" : sniffCompression(head);
-  if (compression === null) throw new UserError(`${label}: ${describeUnrecognised(head)}`);
-  const raw = Readable.from(prefixed(head, rest), { objectMode: false });
-  if (compression === "none") return raw;
-  const dec = compression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new DecompressStream();
-  raw.on("error", (e) => dec.destroy(e));
-  dec.on("close", () => raw.destroy());
-  raw.pipe(dec);
-  return dec;
-}
-
-/** The first `n` bytes (fewer if the stream is shorter), and an iterable of the rest. */
-async function peek(
-  source: AsyncIterable<unknown>,
-  n: number,
-): Promise<{ head: Buffer; rest: AsyncIterable<unknown> }> {
-  const it = source[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < n) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    const b = r.value as Buffer;
-    chunks.push(b);
-    length += b.length;
-  }
-  const rest: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => (done ? { next: async () => ({ done: true, value: undefined }) } : it),
-  };
-  return { head: Buffer.concat(chunks), rest };
-}
-
-async function* prefixed(head: Buffer, rest: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for await (const c of rest) yield c as Buffer;
-}
-
-async function drain(data: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of data) {
-    // discard
-  }
-}
-
-/** Copy an async iterable of buffers into a writable, honouring backpressure; does not end it. */
-export async function copyTo(data: AsyncIterable<unknown>, out: Writable): Promise<void> {
-  for await (const chunk of data) {
-    if (out.destroyed) throw new Error("the output was closed");
-    if (!out.write(chunk as Buffer)) await drained(out);
-  }
-}
-
-/** Write an async iterable of buffers to an open file, from its start; returns the bytes written. */
-export async function writeAll(data: AsyncIterable<unknown>, fh: FileHandle): Promise<number> {
-  let written = 0;
-  await fh.truncate(0);
-  for await (const chunk of data) {
-    const b = chunk as Buffer;
-    let off = 0;
-    while (off < b.length) {
-      const { bytesWritten } = await fh.write(b, off, b.length - off, written);
-      off += bytesWritten;
-      written += bytesWritten;
-    }
-  }
-  return written;
-}
-
-function looksLikeJson(head: Buffer): boolean {
-  let i = 0;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
-    i++;
-  return head[i] === 0x7b || head[i] === 0x5b;
 }

@@ -12,7 +12,8 @@ import { UserError } from "../model/diagnostics.js";
 import { EntryType } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
 import { hardlinkData } from "../model/resolve-path.js";
-import { type ImageContent, writeAll } from "./content.js";
+import type { ImageContent } from "./content.js";
+import { writeAll } from "./stream-io.js";
 
 export interface ExtractOptions {
   /** Layer whose merged tree to extract from (default: the top layer). */

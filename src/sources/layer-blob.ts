@@ -52,6 +52,8 @@ export interface LayerBlobResult {
 export interface LayerBlobOptions {
   /** Stored bytes read so far and tar entries parsed; throttled, and called once at the end. */
   onProgress?: (blobBytes: number, entries: number) => void;
+  /** Keep each file's data offset when the blob is an uncompressed tar (its reader can fetch ranges). */
+  dataOffsets?: boolean;
 }
 
 /**
@@ -154,7 +156,8 @@ export class LayerBlobReader {
       this.error = describeUnrecognised(head);
       return;
     }
-    this.builder = new LayerContentsBuilder(this.paths, 1024);
+    const dataOffsets = this.compression === "none" && this.options.dataOffsets === true;
+    this.builder = new LayerContentsBuilder(this.paths, 1024, { dataOffsets });
     this.parser = new LayerTarParser(this.builder);
     if (this.compression === "none") return;
     const dec: Transform =

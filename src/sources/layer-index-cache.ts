@@ -7,12 +7,12 @@
  *     0  magic "LVLAYIDX"          8  u32 format version     12 u32 header size (96)
  *     16 u32 payload bytes (low)   20 u32 payload bytes (high)
  *     24 32 bytes: the digest      56 32 bytes: sha256 of the payload
- *     88 u32 flags (bit 0: strings are UTF-16LE, else UTF-8)   92 u32 reserved (0)
+ *     88 u32 flags (bit 0: strings are UTF-16LE, else UTF-8; bit 1: data offsets)   92 u32 reserved (0)
  *   payload
  *     u32 × 12 counts: entries, path nodes (root excluded), whiteouts, opaque dirs, links, problems,
  *                      skipped kinds, strings, string bytes, compression, listedBy string, reserved
  *     f64 × 4: tarEntries, fileBytes, tarFileBytes, blobBytes
- *     f64[entries] size, mtime; i32[entries] node, uid, gid, hashHi, hashLo;
+ *     f64[entries] size, mtime, [data offset when flagged]; i32[entries] node, uid, gid, hashHi, hashLo;
  *     i32[nodes] parent, name (a node's parent comes before it; local node 0 is the root);
  *     i32[whiteouts], i32[opaque dirs] (local nodes); i32[links] entry, string;
  *     i32[problems × 3] severity, entry string, message string; i32[skipped × 3] typeflag, count, first;
@@ -50,6 +50,7 @@ const COUNTS = 12;
 const FIXED_BYTES = COUNTS * 4 + 4 * 8;
 const BYTES_PER_ENTRY = 8 + 8 + 4 * 5 + 2 + 1;
 const FLAG_UTF16 = 1;
+const FLAG_OFFSETS = 2;
 // Node Buffers and typed arrays top out here on 64-bit hosts; anything larger is not ours.
 const MAX_FILE_BYTES = 2 ** 31 - 1;
 // A temp file this old belongs to a writer that died; younger ones may still be renamed into place.
@@ -393,13 +394,15 @@ export function encodeEntry(
   const utf16 = /\p{Cs}/u.test(joined);
   const stringBytes = Buffer.from(joined, utf16 ? "utf16le" : "utf8");
 
-  const payloadBytes = payloadSize(
-    n,
-    nodeCount,
-    c.whiteouts.length + c.opaqueDirs.length + linkEntries.length * 2 + problems.length + skipped.length,
-    strings.list.length,
-    stringBytes.length,
-  );
+  const offsets = c.dataOffset !== undefined;
+  const payloadBytes =
+    payloadSize(
+      n,
+      nodeCount,
+      c.whiteouts.length + c.opaqueDirs.length + linkEntries.length * 2 + problems.length + skipped.length,
+      strings.list.length,
+      stringBytes.length,
+    ) + (offsets ? n * 8 : 0);
   if (HEADER_BYTES + payloadBytes > maxFileBytes) return null;
   const buf = Buffer.allocUnsafeSlow(HEADER_BYTES + payloadBytes);
   const ab = buf.buffer;
@@ -433,6 +436,7 @@ export function encodeEntry(
   f64([c.tarEntries, c.fileBytes, c.tarFileBytes, layer.blobBytes]);
   f64(c.size.subarray(0, n));
   f64(c.mtime.subarray(0, n));
+  if (c.dataOffset !== undefined) f64(c.dataOffset.subarray(0, n));
   const nodes = new Int32Array(ab, at, n);
   for (let i = 0; i < n; i++) nodes[i] = local[c.node[i]!]!;
   at += n * 4;
@@ -464,7 +468,7 @@ export function encodeEntry(
   buf.writeUInt32LE(Math.floor(payloadBytes / 2 ** 32), 20);
   digest.copy(buf, 24);
   createHash("sha256").update(buf.subarray(HEADER_BYTES)).digest().copy(buf, 56);
-  buf.writeUInt32LE(utf16 ? FLAG_UTF16 : 0, 88);
+  buf.writeUInt32LE((utf16 ? FLAG_UTF16 : 0) | (offsets ? FLAG_OFFSETS : 0), 88);
   buf.writeUInt32LE(0, 92);
   return buf;
 }
@@ -507,7 +511,8 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   check(payloadBytes === buf.length - HEADER_BYTES && payloadBytes >= FIXED_BYTES);
   check(buf.subarray(24, 56).equals(digest));
   const flags = buf.readUInt32LE(88);
-  check((flags & ~FLAG_UTF16) === 0 && buf.readUInt32LE(92) === 0);
+  check((flags & ~(FLAG_UTF16 | FLAG_OFFSETS)) === 0 && buf.readUInt32LE(92) === 0);
+  const offsets = (flags & FLAG_OFFSETS) !== 0;
   const sum = createHash("sha256").update(buf.subarray(HEADER_BYTES)).digest();
   check(sum.equals(buf.subarray(56, 88)));
 
@@ -519,13 +524,14 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   const compression = COMPRESSIONS[counts[9]!];
   check(compression !== undefined && counts[11] === 0);
   // Counts are u32, so this sum is exact: every allocation below is bounded by the file's size.
-  const expected = payloadSize(
-    n!,
-    nodeCount!,
-    nWhiteouts! + nOpaque! + nLinks! * 2 + nProblems! * 3 + nSkipped! * 3,
-    nStrings!,
-    nStringBytes!,
-  );
+  const expected =
+    payloadSize(
+      n!,
+      nodeCount!,
+      nWhiteouts! + nOpaque! + nLinks! * 2 + nProblems! * 3 + nSkipped! * 3,
+      nStrings!,
+      nStringBytes!,
+    ) + (offsets ? n! * 8 : 0);
   check(expected === payloadBytes);
   const [tarEntries, fileBytes, tarFileBytes, blobBytes] = new Float64Array(ab, at, 4);
   at += 32;
@@ -542,6 +548,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   };
   const size = take(Float64Array, 8, n!).slice();
   const mtime = take(Float64Array, 8, n!).slice();
+  const dataOffset = offsets ? take(Float64Array, 8, n!).slice() : undefined;
   const localNode = take(Int32Array, 4, n!);
   const uid = take(Uint32Array, 4, n!).slice();
   const gid = take(Uint32Array, 4, n!).slice();
@@ -597,6 +604,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
     const t = type[i]!;
     check(t <= MAX_ENTRY_TYPE && Number.isFinite(size[i]!) && size[i]! >= 0 && Number.isFinite(mtime[i]!));
     check(x !== ROOT || t === EntryType.Dir);
+    if (dataOffset !== undefined) check(Number.isSafeInteger(dataOffset[i]!) && dataOffset[i]! >= 0);
     if (t === EntryType.Symlink || t === EntryType.Hardlink) linked++;
   }
   for (let i = 0; i < n!; i++) markUsed(localNode[i]!);
@@ -659,6 +667,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
     mtime,
     hashHi,
     hashLo,
+    ...(dataOffset !== undefined ? { dataOffset } : {}),
     links,
     whiteouts: Int32Array.from(whiteoutsLocal, (x) => global[x]!),
     opaqueDirs: Int32Array.from(opaqueLocal, (x) => global[x]!),

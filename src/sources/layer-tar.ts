@@ -71,6 +71,8 @@ export class LayerTarParser {
   private longName: string | null = null;
   private longLink: string | null = null;
   private consumed = 0;
+  /** Where the current entry's data starts in the layer tar. */
+  private dataStart = 0;
   private readonly skipped = new Map<string, SkippedEntries>();
   private readonly header: TarEntryHeader = {
     name: "",
@@ -223,6 +225,7 @@ export class LayerTarParser {
     if (this.pending !== Pending.Entry && this.pending !== Pending.Unknown && size > MAX_META_SIZE) {
       throw new TarFormatError(`corrupt tar header at byte ${at} (a ${size}-byte extended header)`);
     }
+    this.dataStart = at + BLOCK;
     this.dataSize = size;
     this.remaining = size;
     this.pad = padding(size);
@@ -234,8 +237,8 @@ export class LayerTarParser {
     this.state = this.pad > 0 ? State.Padding : State.Header;
     switch (this.pending) {
       case Pending.Entry:
-        if (digest === null) this.builder.add(this.header);
-        else this.builder.add(this.header, word(digest, 0), word(digest, 4));
+        if (digest === null) this.builder.add(this.header, 0, 0, this.dataStart);
+        else this.builder.add(this.header, word(digest, 0), word(digest, 4), this.dataStart);
         return;
       case Pending.Pax:
         this.pax = parsePax(this.takeMeta());

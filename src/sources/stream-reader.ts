@@ -1,18 +1,8 @@
-import type { Readable, Transform } from "node:stream";
-import { createGunzip } from "node:zlib";
-import tar from "tar-stream";
-import { DecompressStream } from "zstd-napi";
+import type { Readable } from "node:stream";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
-import {
-  type ArchiveStore,
-  jsonTooLarge,
-  MAX_JSON_BYTES,
-  memberLink,
-  normalizeArchivePath,
-  resolveLinks,
-} from "./archive-store.js";
+import type { ArchiveStore } from "./archive-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import {
   describeUnrecognised,
@@ -23,21 +13,11 @@ import {
 } from "./layer-blob.js";
 import { finishLayer } from "./read-layers.js";
 import { describeNonTar, NOT_A_TAR_HINT, TRUNCATED_HINT } from "./tar-file-store.js";
-import type { ImageData, ReadLayer, ReadOptions } from "./types.js";
+import { type ArchiveMember, type KeptMember, KeptMembers, walkArchive } from "./tar-walk.js";
+import type { Compression, ImageData, ReadLayer, ReadOptions } from "./types.js";
 
-/** One member of the outer archive, as much of it as a single pass keeps. */
-type StreamEntry =
-  | {
-      kind: "file";
-      size: number;
-      /** Whole contents for small JSON-looking members; the first bytes otherwise. */
-      bytes: Buffer;
-      complete: boolean;
-      /** Set for members that looked like layers (gzip, zstd or tar) and were parsed speculatively. */
-      layer: LayerBlobResult | null;
-    }
-  | { kind: "symlink" | "hardlink"; target: string }
-  | { kind: "other" };
+/** One member of the outer archive, as much of it as a single pass keeps (with the layer parsed from it, if it looked like one). */
+type StreamEntry = KeptMember<{ layer: LayerBlobResult | null }>;
 
 /**
  * Reads an image archive in one pass from a non-seekable stream (stdin, a daemon's image export).
@@ -54,112 +34,43 @@ export async function readArchiveStream(
   signal?.throwIfAborted();
   const speculative = new PathTable();
   const entries = new Map<string, StreamEntry>();
-  const extract = tar.extract();
   let outerBytes = 0;
   let entryCount = 0;
-  let outerCompression: "gzip" | "zstd" | null = null;
-  let feedError: unknown = null;
-  let firstBytes = Buffer.alloc(0);
-  let decompressor: Transform | null = null;
-
-  const onAbort = () => {
-    input.destroy?.();
-    decompressor?.destroy();
-    extract.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
-
-  // Writer: input → (gunzip | zstd) → tar extract, with backpressure.
+  let outerCompression: Compression | null = null;
+  let firstBytes: Buffer = Buffer.alloc(0);
   // The last bytes of the tar: all zero when it ends with its end-of-archive blocks.
   let tail: Buffer = Buffer.alloc(0);
-  const writeExtract = (chunk: Buffer): Promise<void> | null => {
-    if (extract.destroyed || extract.destroying) throw new Error("the tar reader stopped");
-    tail =
-      chunk.length >= TAIL
-        ? chunk.subarray(chunk.length - TAIL)
-        : Buffer.concat([tail, chunk]).subarray(-TAIL);
-    return extract.write(chunk) ? null : waitForDrain(extract);
-  };
-  const feed = (async () => {
-    const it = input[Symbol.asyncIterator]();
-    const head: Buffer[] = [];
-    let headLength = 0;
-    let done = false;
-    while (headLength < 4) {
-      const r = await it.next();
-      if (r.done) {
-        done = true;
-        break;
-      }
-      const b = r.value as Buffer;
-      head.push(b);
-      headLength += b.length;
-    }
-    firstBytes = Buffer.concat(head);
-    const c = sniffCompression(firstBytes);
-    outerCompression = c === "gzip" || c === "zstd" ? c : null;
-    let sink = writeExtract;
-    let decompressed: Promise<void> | null = null;
-    let dec: Transform | null = null;
-    if (outerCompression !== null) {
-      const d: Transform =
-        outerCompression === "gzip" ? createGunzip({ chunkSize: 256 * 1024 }) : new DecompressStream();
-      dec = d;
-      decompressor = d;
-      decompressed = (async () => {
-        for await (const out of d) {
-          const wait = writeExtract(out as Buffer);
-          if (wait) await wait;
-        }
-      })();
-      decompressed.catch(() => {});
-      sink = (chunk) => {
-        if (d.destroyed) return null; // its error surfaces from `decompressed`
-        return d.write(chunk) ? null : waitForDrain(d);
-      };
-    }
-    try {
-      for (const b of head) {
-        outerBytes += b.length;
-        const w = sink(b);
-        if (w) await w;
-      }
-      while (!done) {
-        const r = await it.next();
-        if (r.done) break;
-        const b = r.value as Buffer;
-        outerBytes += b.length;
-        const w = sink(b);
-        if (w) await w;
-      }
-      if (dec !== null && decompressed !== null) {
-        (dec as Transform).end();
-        await decompressed;
-      }
-      (extract as unknown as { end(): void }).end(); // streamx types demand an argument it does not need
-    } catch (e) {
-      feedError ??= e;
-      extract.destroy(e as Error);
-    }
-  })();
-  feed.catch(() => {});
-
-  let extractError: unknown = null;
   try {
-    for await (const entry of extract) {
-      entryCount++;
-      await readEntry(entry, entries, speculative, opts, signal);
-    }
+    await walkArchive(
+      input,
+      async (member) => {
+        entryCount++;
+        await readMember(member, entries, speculative, opts, signal);
+      },
+      {
+        signal,
+        onInput: (chunk) => {
+          if (firstBytes.length < SNIFF_BYTES) {
+            firstBytes = Buffer.concat([firstBytes, chunk.subarray(0, SNIFF_BYTES - firstBytes.length)]);
+          }
+          outerBytes += chunk.length;
+        },
+        onHead: (_head, compression) => {
+          outerCompression = compression;
+        },
+        onTar: (chunk) => {
+          tail =
+            chunk.length >= TAIL
+              ? chunk.subarray(chunk.length - TAIL)
+              : Buffer.concat([tail, chunk]).subarray(-TAIL);
+        },
+      },
+    );
   } catch (e) {
-    extractError = e;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
+    signal?.throwIfAborted();
+    const c = outerCompression === "gzip" || outerCompression === "zstd" ? outerCompression : null;
+    throw outerError(e, label, outerBytes, entryCount, c, firstBytes);
   }
-  await feed;
-  signal?.throwIfAborted();
-  const failure = extractError ?? feedError;
-  if (failure !== null)
-    throw outerError(failure, label, outerBytes, entryCount, outerCompression, firstBytes);
   if (outerBytes === 0) {
     throw new UserError(
       `${label}: the input is empty`,
@@ -167,7 +78,7 @@ export async function readArchiveStream(
     );
   }
 
-  const store = new StreamStore(label, entries);
+  const store = new KeptMembers(label, entries);
   const complete = tail.length === TAIL && tail.every((b) => b === 0);
   const plan = await planWithEndCheck(store, opts, source, complete);
   const diagnostics: Diagnostic[] = [...plan.diagnostics];
@@ -175,15 +86,15 @@ export async function readArchiveStream(
   // Keep only the chosen image's layers; re-intern their paths if other blobs were parsed too.
   const results = plan.layers.map((l) => {
     if (l.missing !== null || l.path === null) return null;
-    const r = resolveLinks(entries, memberLink, l.path);
-    if (r === null || r.entry.kind !== "file") return null;
-    if (r.entry.layer !== null) return r.entry.layer;
+    const file = store.file(l.path);
+    if (file === null) return null;
+    if (file.layer !== null) return file.layer;
     return {
       contents: null,
       compression: null,
-      error: describeUnrecognised(r.entry.bytes),
+      error: describeUnrecognised(file.bytes),
       skipped: [],
-      blobBytes: r.entry.size,
+      blobBytes: file.size,
     } satisfies LayerBlobResult;
   });
   const used = new Set(results.map((r) => r?.contents).filter((c): c is LayerContents => c != null));
@@ -246,80 +157,36 @@ export async function planWithEndCheck(
   return plan;
 }
 
-/** Resolves when a writable can take more, or is gone (then the next write reports why). */
-function waitForDrain(stream: {
-  on(event: "drain" | "close", fn: () => void): unknown;
-  off(event: "drain" | "close", fn: () => void): unknown;
-}): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const go = () => {
-      stream.off("drain", go);
-      stream.off("close", go);
-      resolve();
-    };
-    stream.on("drain", go);
-    stream.on("close", go);
-  });
-}
-
-function looksLikeJson(head: Buffer): boolean {
-  let i = 0;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09))
-    i++;
-  return head[i] === 0x7b || head[i] === 0x5b;
-}
-
-async function readEntry(
-  entry: AsyncIterable<unknown> & { header: tar.Header },
+async function readMember(
+  member: ArchiveMember,
   entries: Map<string, StreamEntry>,
   paths: PathTable,
   opts: ReadOptions,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const h = entry.header;
-  const path = normalizeArchivePath(h.name);
-  const it = entry[Symbol.asyncIterator]();
-  const drain = async () => {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-    }
-  };
-  if (path === null) return drain();
-  if (h.type === "symlink" || h.type === "link") {
-    entries.set(path, { kind: h.type === "link" ? "hardlink" : "symlink", target: h.linkname ?? "" });
-    return drain();
+  const path = member.path;
+  switch (member.kind) {
+    case "symlink":
+    case "hardlink":
+      entries.set(path, { kind: member.kind, target: member.target });
+      return;
+    case "other":
+      entries.set(path, { kind: "other" });
+      return;
+    case "json":
+      entries.set(path, {
+        kind: "file",
+        size: member.size,
+        bytes: member.bytes,
+        complete: true,
+        layer: null,
+      });
+      return;
   }
-  if (h.type !== "file" && h.type !== "contiguous-file") {
-    entries.set(path, { kind: "other" });
-    return drain();
-  }
-  const size = h.size ?? 0;
-  // Peek at the first bytes to decide what this member is.
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let ended = false;
-  while (headLength < SNIFF_BYTES) {
-    const r = await it.next();
-    if (r.done) {
-      ended = true;
-      break;
-    }
-    head.push(r.value as Buffer);
-    headLength += (r.value as Buffer).length;
-  }
-  const first = Buffer.concat(head);
-  if (looksLikeJson(first) && size <= MAX_JSON_BYTES) {
-    const chunks: Buffer[] = [first];
-    if (!ended) for (let r = await it.next(); !r.done; r = await it.next()) chunks.push(r.value as Buffer);
-    const bytes = Buffer.concat(chunks);
-    entries.set(path, { kind: "file", size, bytes, complete: true, layer: null });
-    return;
-  }
+  const { size, head: first, rest } = member;
+  const complete = first.length === size;
   if (sniffCompression(first) === null && first.length > 0) {
-    entries.set(path, { kind: "file", size, bytes: first, complete: first.length === size, layer: null });
-    if (!ended) await drain();
+    entries.set(path, { kind: "file", size, bytes: first, complete, layer: null });
     return;
   }
   const onProgress = opts.onProgress;
@@ -331,42 +198,16 @@ async function readEntry(
   });
   let wait = reader.write(first);
   if (wait) await wait;
-  if (!ended) {
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      if (signal?.aborted) {
-        reader.destroy();
-        await drain();
-        return;
-      }
-      wait = reader.write(r.value as Buffer);
-      if (wait) await wait;
+  for await (const chunk of rest) {
+    if (signal?.aborted) {
+      reader.destroy();
+      return;
     }
+    wait = reader.write(chunk as Buffer);
+    if (wait) await wait;
   }
   const layer = await reader.end();
-  entries.set(path, { kind: "file", size, bytes: first, complete: first.length === size, layer });
-}
-
-/** What a one-pass read kept, served as an ArchiveStore for planning. */
-class StreamStore implements ArchiveStore {
-  constructor(
-    readonly label: string,
-    private readonly entries: Map<string, StreamEntry>,
-  ) {}
-
-  size(path: string): number | null {
-    const r = resolveLinks(this.entries, memberLink, path);
-    return r !== null && r.entry.kind === "file" ? r.entry.size : null;
-  }
-
-  async readSmall(path: string): Promise<Buffer | null> {
-    const r = resolveLinks(this.entries, memberLink, path);
-    if (r === null || r.entry.kind !== "file") return null;
-    if (!r.entry.complete && r.entry.size > MAX_JSON_BYTES) {
-      throw jsonTooLarge(this.label, path, r.entry.size);
-    }
-    // A member that did not look like JSON: hand back its first bytes so parsing reports it.
-    return r.entry.bytes;
-  }
+  entries.set(path, { kind: "file", size, bytes: first, complete, layer });
 }
 
 /** Copies layer contents from one path table to another (when the speculative table holds extra paths). */

@@ -551,6 +551,60 @@ suite(title, () => {
     }
   });
 
+  it("cats a file of an uncompressed layer with a Range of just its bytes, from the index and from the cache", async () => {
+    const archive = images.ociUncompressedArchive;
+    if (archive === null)
+      throw new Error("the uncompressed OCI fixture is missing (../shared/fixtures/real)");
+    const reg = await startRegistry();
+    const dir = mkdtempSync(join(tmpdir(), "lv-cache-"));
+    homes.push(dir);
+    const text = async (s: NodeJS.ReadableStream) => {
+      const parts: Buffer[] = [];
+      for await (const c of s) parts.push(c as Buffer);
+      return Buffer.concat(parts);
+    };
+    try {
+      await reg.push(`oci-archive:${archive}`, "fx/plain:1", ["--preserve-digests"]);
+      const model = ImageModel.build(await openImage(archive));
+      const top = model.layerCount - 1;
+      let best = -1;
+      for (let v = 0; v < model.versions.count; v++) {
+        if (model.stack.type(v) !== 0 || model.visibleAt(model.versions.node[v]!, top) !== v) continue;
+        if (best === -1 || model.stack.size(v) > model.stack.size(best)) best = v;
+      }
+      const path = model.paths.path(model.versions.node[best]!);
+      const size = model.stack.size(best);
+      expect(size).toBeGreaterThan(1000);
+      const expected = await text(await readFileContent(archive, path));
+      const env = isolated(home());
+      const cache = LayerIndexCache.open({ dir });
+      for (const round of ["streamed", "cached"]) {
+        const before = (await reg.served()).length;
+        const got = await text(
+          await readFileContent(`registry://${reg.host}/fx/plain:1`, path, { ...env, cache }),
+        );
+        expect(got.equals(expected), `${round}: ${path}`).toBe(true);
+        const requests = (await reg.served()).slice(before).filter((r) => r.path.includes("/blobs/"));
+        const ranged = requests.filter((r) => r.status === 206);
+        expect(ranged.length, `${round}: ranged reads`).toBeGreaterThan(0);
+        expect(
+          ranged.reduce((n, r) => n + r.bytes, 0),
+          `${round}: bytes of ranged reads`,
+        ).toBe(size);
+        // Reopened from the cache, no layer blob is streamed again.
+        const layerDigests = model.layers.map((l) => l.digest!);
+        const whole = requests.filter(
+          (r) => r.status === 200 && layerDigests.some((d) => r.path.endsWith(d)),
+        );
+        expect(whole.length, `${round}: layer blobs read whole`).toBe(
+          round === "cached" ? 0 : model.layerCount,
+        );
+      }
+    } finally {
+      await reg.stop();
+    }
+  });
+
   it("reads a bare name from the registry when no daemon has it, saying so on stderr", () => {
     ensureBuilt();
     const h = home();

@@ -195,6 +195,28 @@ describe("LayerIndexCache round trip", () => {
     expect(got.contents.links).toEqual(layer.contents.links);
   });
 
+  it("keeps the data offsets of an uncompressed layer, and stores none for a layer without them", async () => {
+    const paths = new PathTable();
+    const b = new LayerContentsBuilder(paths, 16, { dataOffsets: true });
+    b.add(h("etc/", EntryType.Dir), 0, 0, 512);
+    b.add(h("etc/passwd", EntryType.File, { size: 1234 }), 1, 2, 1024);
+    b.add(h("big", EntryType.File, { size: 2 ** 33 }), 3, 4, 2 ** 40 + 512);
+    const layer: CachedLayer = {
+      contents: b.finish(),
+      compression: "none",
+      skipped: [],
+      blobBytes: 2 ** 40 + 2 ** 33 + 4096,
+      listedBy: "stream",
+    };
+    const cache = cacheIn();
+    await cache.put(A, layer, paths);
+    const got = (await cache.get(A, new PathTable()))!;
+    expect(Array.from(got.contents.dataOffset!)).toEqual([0, 1024, 2 ** 40 + 512]);
+    expect(readFileSync(cache.fileFor(A)).readUInt32LE(88)).toBe(2);
+    await cache.put(B, sampleLayer(paths), paths);
+    expect((await cache.get(B, new PathTable()))!.contents.dataOffset).toBeUndefined();
+  });
+
   it("keeps an empty layer", async () => {
     const paths = new PathTable();
     const empty: CachedLayer = {

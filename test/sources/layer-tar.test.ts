@@ -48,6 +48,47 @@ describe("the layer tar parser", () => {
     },
   );
 
+  it("keeps where each file's data starts in the tar when asked (pax and GNU long names before it)", () => {
+    const tar = writeTar(
+      [
+        { name: "a.txt", typeflag: "0", data: Buffer.from("first file") },
+        { name: "dir/", typeflag: "5" },
+        { name: "b.bin", typeflag: "0", data: randomBytes(1500), pax: { path: "renamed/b.bin" } },
+        { name: `long/${"n".repeat(200)}`, typeflag: "0", data: Buffer.from("after a long name") },
+        { name: "empty", typeflag: "0" },
+      ],
+      { longNames: "gnu" },
+    );
+    for (const sizes of [[tar.length], [7, 511, 513]]) {
+      const paths = new PathTable();
+      const builder = new LayerContentsBuilder(paths, 16, { dataOffsets: true });
+      const parser = new LayerTarParser(builder);
+      for (let pos = 0, i = 0; pos < tar.length; i++) {
+        const n = sizes[i % sizes.length]!;
+        parser.write(tar.subarray(pos, pos + n));
+        pos += n;
+      }
+      const c = builder.finish();
+      for (let e = 0; e < c.count; e++) {
+        const path = paths.path(c.node[e]!);
+        if (c.type[e] !== 0) {
+          expect(c.dataOffset![e], path).toBe(0);
+          continue;
+        }
+        const offset = c.dataOffset![e]!;
+        expect(offset % 512, path).toBe(0);
+        const data = tar.subarray(offset, offset + c.size[e]!);
+        expect([sha256(data).readUInt32BE(0), sha256(data).readUInt32BE(4)], path).toEqual([
+          c.hashHi[e],
+          c.hashLo[e],
+        ]);
+      }
+      expect(c.count).toBe(5);
+    }
+    // Not asked: no column (no memory spent on it).
+    expect(parse(tar).contents.dataOffset).toBeUndefined();
+  });
+
   it("hashes empty files as SHA-256 of nothing and leaves non-files at 0", () => {
     const { contents, paths } = parse(makeLayerTar([{ file: "empty" }, { dir: "d" }]));
     const e = Array.from(contents.node).indexOf(paths.lookup(["empty"]));

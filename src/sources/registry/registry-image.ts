@@ -457,6 +457,7 @@ async function streamLayer(
   })();
   let entries = 0;
   const reader = new LayerBlobReader(paths, {
+    dataOffsets: true,
     onProgress: (_bytes, n) => {
       entries = n;
       progress.entries(n);
