@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import tar from "tar-stream";
 import { EntryType, LayerContentsBuilder } from "../dist/model/layer-contents.js";
 import { PathTable } from "../dist/model/path-table.js";
-import { drained } from "../dist/sources/drained.js";
 import { LayerTarParser } from "../dist/sources/layer-tar.js";
+import { settled } from "../dist/sources/stream-io.js";
 import { cachedSynthetic } from "./generate.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,7 +52,7 @@ async function tarStream(chunks, paths, build) {
   const builder = build ? new LayerContentsBuilder(paths, 1024) : null;
   const extract = tar.extract();
   const feed = (async () => {
-    for (const c of chunks) if (!extract.write(c)) await drained(extract);
+    for (const c of chunks) if (!extract.write(c)) await settled(extract, "drain");
     extract.end();
   })();
   let entries = 0;

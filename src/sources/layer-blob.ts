@@ -4,8 +4,8 @@ import { createGunzip } from "node:zlib";
 import { DecompressStream } from "zstd-napi";
 import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
 import type { PathTable } from "../model/path-table.js";
-import { drained } from "./drained.js";
 import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
+import { settled } from "./stream-io.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
 import type { Compression } from "./types.js";
 
@@ -176,7 +176,7 @@ export class LayerBlobReader {
     const dec = this.decompressor;
     if (dec.destroyed) return null;
     if (dec.write(chunk)) return null;
-    return drained(dec);
+    return settled(dec, "drain");
   }
 
   private parse(chunk: Buffer): void {
