@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from "node:util";
 import { UserError } from "../model/diagnostics.js";
 import { parseByteSize } from "../report/byte-size.js";
 
@@ -48,92 +49,386 @@ export interface CliArgs {
   depth?: number;
 }
 
-export const USAGE = `Usage: layerview [options] IMAGE | ARCHIVE | -
-       layerview --ci [rule options] IMAGE | ARCHIVE
-       layerview cat [--layer N] IMAGE PATH
-       layerview extract [--layer N] [--force] IMAGE PATH DEST
-       layerview diff [--json] [--depth N] IMAGE_A IMAGE_B
-       layerview cache [show|clear|path]
+/** Where an option is listed in the help text and the README table. */
+export type Section = "Options" | "CI gate" | "Subcommands";
+export const SECTIONS: readonly Section[] = ["Options", "CI gate", "Subcommands"];
 
-Explore a container image's layers: what each layer added, changed and deleted,
-the merged filesystem as of any layer, and where the image's size really comes from.
+/** One command-line option: how it is spelled, what it sets, where it applies, and how it is described. */
+export interface OptionSpec {
+  /** "--json". */
+  flag: string;
+  /** "h" for -h. */
+  short?: string;
+  /** Other spellings (dive's camelCase rule flags). */
+  aliases?: string[];
+  /** The value's placeholder ("NAME[:TAG]"); absent for a switch. */
+  value?: string;
+  section: Section;
+  /** The --help description, one string per line. */
+  help: string[];
+  /** The README table's one-line description. */
+  summary: string;
+  /** The commands the option makes sense with; elsewhere it is a usage error. */
+  only?: { applies: (args: CliArgs) => boolean; where: string };
+  /** Apply the option (its value, for an option that takes one); throws UserError for a bad value. */
+  set: (args: CliArgs, value: string) => void;
+}
 
-  IMAGE      an image reference as docker pull takes it: name[:tag], host:port/repo@sha256:…;
-             read from the Docker daemon when it has it, else straight from its registry;
-             or with a prefix: registry://…, docker://… (the daemon), podman://…,
-             docker-archive://PATH; or an image ID (daemons only)
-  ARCHIVE    a docker save / podman save / OCI archive (.tar or .tar.gz), an OCI layout
-             directory, ARCHIVE:name:tag to pick one image, or - to read the archive from stdin
+/** A subcommand: its operands (for messages and the help text) and what it does. */
+export interface CommandSpec {
+  name: Exclude<Command, "inspect">;
+  operands: string[];
+  help: string[];
+}
 
-Options:
-  --json                 print a JSON report (schema in the README)
-  --report               print the text report (the default when stdout is not a terminal)
-  --image NAME[:TAG]     choose one of several images in an archive
-  --platform OS/ARCH[/VARIANT]
-                         choose a platform of a multi-platform image (default: this host's)
-  --source docker|podman|archive|registry
-                         where IMAGE comes from (default: an existing path is an archive,
-                         anything else the Docker daemon, then the image's registry)
-  --pull                 pull the image into the daemon first when it does not have it
-  --creds USER:PASSWORD  registry credentials (also LAYERVIEW_REGISTRY_CREDS); otherwise those
-                         of docker login / podman login are used
-  --insecure-registry HOST
-                         allow plain HTTP to HOST[:PORT] (repeatable; loopback always may)
-  --no-cache             read every layer again: neither use nor fill the layer index cache
-  --top N                list the N most wasteful paths and findings (text: 10, JSON: all)
-  --large-file-size SIZE advisor: report visible files of at least SIZE (default 10MB)
-  --debug                show stack traces for errors
-  -h, --help             show this help
-  --version              show the version
+const inCi = { applies: (a: CliArgs) => a.ci, where: "--ci" };
+const readsImage = { applies: (a: CliArgs) => a.command !== "cache", where: "commands that read an image" };
 
-CI gate (exit 4 when a rule fails; rules from flags, --ci-config FILE, or .layerview-ci.yaml,
-.layerview-ci.yml, .layerview-ci.json or dive's .dive-ci in the current directory):
-  --ci                   check the rules instead of exploring
-  --ci-config FILE       rules file: dive's .dive-ci YAML or layerview's own (YAML or JSON)
-  --ci-format text|json|junit|markdown
-                         how to print the result (default text)
-  --ci-figures dive|layerview
-                         whose figures the rules use (default dive's, as dive computes them)
-  --lowest-efficiency RATIO            fail below this efficiency (default 0.9)
-  --highest-wasted-bytes SIZE          fail above this many wasted bytes, e.g. 20MB (default off)
-  --highest-user-wasted-percent RATIO  fail above this share of wasted user bytes (default 0.1)
-                         (dive's --lowestEfficiency etc. work too; 'disabled' turns a rule off)
+function wholeNumber(value: string, min: number, message: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UserError(message);
+  return n;
+}
 
-Subcommands:
-  cat IMAGE PATH         write a file's content to stdout (symlinks followed within the image)
-  extract IMAGE PATH DEST
-                         copy a file or directory into directory DEST (never outside it)
-  diff A B               compare two images: paths added, removed, changed; shared layers
-  cache [show|clear|path]
-                         the layer index cache (parsed layer listings, never layer data)
-  --layer N              cat/extract: read the tree as of layer N (0 = bottom; default the top)
-  --no-follow            cat: print a symlink's target instead of following it
-  --force                extract: replace existing files in DEST
-  --depth N              diff: per-directory totals at depth N (default 1)
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const list = `${allowed.slice(0, -1).join(", ")} or ${allowed.at(-1)}`;
+  throw new UserError(`${flag} must be ${list}, not '${value}'`);
+}
 
-Exit codes: 0 fine, 1 could not read the image (or do what cat/extract were asked),
-2 bad usage, 3 read with problems, 4 a CI rule failed.`;
+function ruleFlag(
+  flag: string,
+  alias: string,
+  value: string,
+  key: keyof CiRuleFlags,
+  help: string,
+  summary: string,
+): OptionSpec {
+  return {
+    flag,
+    aliases: [alias],
+    value,
+    section: "CI gate",
+    help: [help],
+    summary,
+    only: inCi,
+    set: (a, v) => {
+      a.ciRules[key] = v;
+    },
+  };
+}
 
-const SOURCES = new Set(["docker", "podman", "archive", "registry"]);
-const COMMANDS = new Set<Command>(["cat", "extract", "diff", "cache"]);
-const CI_FORMATS = new Set(["text", "json", "junit", "markdown"]);
-const RULE_FLAGS: Record<string, keyof CiRuleFlags> = {
-  "--lowest-efficiency": "lowestEfficiency",
-  "--lowestEfficiency": "lowestEfficiency",
-  "--highest-wasted-bytes": "highestWastedBytes",
-  "--highestWastedBytes": "highestWastedBytes",
-  "--highest-user-wasted-percent": "highestUserWastedPercent",
-  "--highestUserWastedPercent": "highestUserWastedPercent",
-};
-/** Operands each subcommand takes, for messages. */
-const OPERANDS: Record<Command, string[]> = {
-  inspect: ["IMAGE"],
-  cat: ["IMAGE", "PATH"],
-  extract: ["IMAGE", "PATH", "DEST"],
-  diff: ["IMAGE_A", "IMAGE_B"],
-  cache: [],
-};
+/** Every option layerview takes: the parser, the --help text and the README table are made from this. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    flag: "--json",
+    section: "Options",
+    help: ["print a JSON report (schema in the README)"],
+    summary: "print the JSON report",
+    only: {
+      applies: (a) => a.command === "inspect" || a.command === "diff",
+      where: "layerview IMAGE and diff",
+    },
+    set: (a) => {
+      a.mode = "json";
+    },
+  },
+  {
+    flag: "--report",
+    section: "Options",
+    help: ["print the text report (the default when stdout is not a terminal)"],
+    summary: "print the text report",
+    only: { applies: (a) => a.command === "inspect", where: "layerview IMAGE" },
+    set: (a) => {
+      a.mode = "report";
+    },
+  },
+  {
+    flag: "--image",
+    value: "NAME[:TAG]",
+    section: "Options",
+    help: ["choose one of several images in an archive"],
+    summary: "choose an image in a multi-image archive",
+    only: {
+      applies: (a) => a.command !== "diff",
+      where: "single-image commands (write ARCHIVE:name:tag for diff)",
+    },
+    set: (a, v) => {
+      a.image = v;
+    },
+  },
+  {
+    flag: "--platform",
+    value: "OS/ARCH[/VARIANT]",
+    section: "Options",
+    help: ["choose a platform of a multi-platform image (default: this host's)"],
+    summary: "choose a platform of a multi-platform image",
+    only: readsImage,
+    set: (a, v) => {
+      a.platform = v;
+    },
+  },
+  {
+    flag: "--source",
+    value: "docker|podman|archive|registry",
+    section: "Options",
+    help: [
+      "where IMAGE comes from (default: an existing path is an archive,",
+      "anything else the Docker daemon, then the image's registry)",
+    ],
+    summary: "where IMAGE comes from",
+    only: readsImage,
+    set: (a, v) => {
+      a.source = oneOf("--source", v, ["docker", "podman", "archive", "registry"] as const);
+    },
+  },
+  {
+    flag: "--pull",
+    section: "Options",
+    help: ["pull the image into the daemon first when it does not have it"],
+    summary: "pull a daemon image that is missing (into the daemon)",
+    only: readsImage,
+    set: (a) => {
+      a.pull = true;
+    },
+  },
+  {
+    flag: "--creds",
+    value: "USER:PASSWORD",
+    section: "Options",
+    help: [
+      "registry credentials (also LAYERVIEW_REGISTRY_CREDS); otherwise those",
+      "of docker login / podman login are used",
+    ],
+    summary: "registry credentials (or `LAYERVIEW_REGISTRY_CREDS`); never printed",
+    only: readsImage,
+    set: (a, v) => {
+      // Checked here so a malformed value is a usage error; the value itself is never echoed.
+      if (!/^[^:]+:/.test(v)) throw new UserError("--creds needs USER:PASSWORD", "see layerview --help");
+      a.creds = v;
+    },
+  },
+  {
+    flag: "--insecure-registry",
+    value: "HOST",
+    section: "Options",
+    help: ["allow plain HTTP to HOST[:PORT] (repeatable; loopback always may)"],
+    summary: "allow plain HTTP to HOST[:PORT] or a CIDR (repeatable)",
+    only: readsImage,
+    set: (a, value) => {
+      const v = value.trim();
+      if (v === "" || /[\s/]/.test(v.replace(/\/\d+$/, "")))
+        throw new UserError(`--insecure-registry needs HOST[:PORT] or a CIDR, not '${v}'`);
+      a.insecureRegistries.push(v);
+    },
+  },
+  {
+    flag: "--no-cache",
+    section: "Options",
+    help: ["read every layer again: neither use nor fill the layer index cache"],
+    summary: "read every layer again; neither use nor fill the layer index cache",
+    only: readsImage,
+    set: (a) => {
+      a.noCache = true;
+    },
+  },
+  {
+    flag: "--top",
+    value: "N",
+    section: "Options",
+    help: ["list the N most wasteful paths and findings (text: 10, JSON: all)"],
+    summary: "list N wasteful paths and findings (text: 10, JSON: all)",
+    set: (a, v) => {
+      a.top = wholeNumber(v, 0, "--top needs a whole number, e.g. --top 20");
+    },
+  },
+  {
+    flag: "--large-file-size",
+    value: "SIZE",
+    section: "Options",
+    help: ["advisor: report visible files of at least SIZE (default 10MB)"],
+    summary: "advisor: list visible files of at least SIZE (default `10MB`)",
+    set: (a, v) => {
+      const n = parseByteSize(v);
+      if (n === null) throw new UserError(`--large-file-size needs a size such as 10MB or 500KB, not '${v}'`);
+      a.largeFileBytes = n;
+    },
+  },
+  {
+    flag: "--debug",
+    section: "Options",
+    help: ["show stack traces for errors"],
+    summary: "show stack traces with errors",
+    set: (a) => {
+      a.debug = true;
+    },
+  },
+  {
+    flag: "--help",
+    short: "h",
+    section: "Options",
+    help: ["show this help"],
+    summary: "show the help",
+    set: (a) => {
+      a.help = true;
+    },
+  },
+  {
+    flag: "--version",
+    section: "Options",
+    help: ["show the version"],
+    summary: "show the version",
+    set: (a) => {
+      a.version = true;
+    },
+  },
+  {
+    flag: "--ci",
+    section: "CI gate",
+    help: ["check the rules instead of exploring"],
+    summary: "check the CI rules; exit 4 when one fails",
+    only: { applies: (a) => a.command === "inspect", where: "layerview IMAGE (not a subcommand)" },
+    set: (a) => {
+      a.ci = true;
+    },
+  },
+  {
+    flag: "--ci-config",
+    value: "FILE",
+    section: "CI gate",
+    help: ["rules file: dive's .dive-ci YAML or layerview's own (YAML or JSON)"],
+    summary: "rules file: dive's `.dive-ci` or layerview's own (YAML or JSON)",
+    only: inCi,
+    set: (a, v) => {
+      a.ciConfig = v;
+    },
+  },
+  {
+    flag: "--ci-format",
+    value: "text|json|junit|markdown",
+    section: "CI gate",
+    help: ["how to print the result (default text)"],
+    summary: "how to print the result (default `text`)",
+    only: inCi,
+    set: (a, v) => {
+      a.ciFormat = oneOf("--ci-format", v, ["text", "json", "junit", "markdown"] as const);
+    },
+  },
+  {
+    flag: "--ci-figures",
+    value: "dive|layerview",
+    section: "CI gate",
+    help: ["whose figures the rules use (default dive's, as dive computes them)"],
+    summary: "whose figures the rules use (default dive's)",
+    only: inCi,
+    set: (a, v) => {
+      a.ciFigures = oneOf("--ci-figures", v, ["dive", "layerview"] as const);
+    },
+  },
+  ruleFlag(
+    "--lowest-efficiency",
+    "--lowestEfficiency",
+    "RATIO",
+    "lowestEfficiency",
+    "fail below this efficiency (default 0.9)",
+    "fail below this efficiency (default 0.9)",
+  ),
+  ruleFlag(
+    "--highest-wasted-bytes",
+    "--highestWastedBytes",
+    "SIZE",
+    "highestWastedBytes",
+    "fail above this many wasted bytes, e.g. 20MB (default off)",
+    "fail above this many wasted bytes, e.g. `20MB` (default off)",
+  ),
+  ruleFlag(
+    "--highest-user-wasted-percent",
+    "--highestUserWastedPercent",
+    "RATIO",
+    "highestUserWastedPercent",
+    "fail above this share of wasted user bytes (default 0.1)",
+    "fail above this share of wasted user bytes (default 0.1)",
+  ),
+  {
+    flag: "--layer",
+    value: "N",
+    section: "Subcommands",
+    help: ["cat/extract: read the tree as of layer N (0 = bottom; default the top)"],
+    summary: "`cat`/`extract`: the tree as of layer N (0 = bottom; default the top)",
+    only: { applies: (a) => a.command === "cat" || a.command === "extract", where: "cat and extract" },
+    set: (a, v) => {
+      a.layer = wholeNumber(v, 0, "--layer needs a layer number (0 = the bottom layer)");
+    },
+  },
+  {
+    flag: "--no-follow",
+    section: "Subcommands",
+    help: ["cat: print a symlink's target instead of following it"],
+    summary: "`cat`: print a symlink's target instead of following it",
+    only: { applies: (a) => a.command === "cat", where: "cat" },
+    set: (a) => {
+      a.noFollow = true;
+    },
+  },
+  {
+    flag: "--force",
+    section: "Subcommands",
+    help: ["extract: replace existing files in DEST"],
+    summary: "`extract`: replace existing files in DEST",
+    only: { applies: (a) => a.command === "extract", where: "extract" },
+    set: (a) => {
+      a.force = true;
+    },
+  },
+  {
+    flag: "--depth",
+    value: "N",
+    section: "Subcommands",
+    help: ["diff: per-directory totals at depth N (default 1)"],
+    summary: "`diff`: per-directory totals at depth N (default 1)",
+    only: { applies: (a) => a.command === "diff", where: "diff" },
+    set: (a, v) => {
+      a.depth = wholeNumber(v, 1, "--depth needs a whole number of 1 or more");
+    },
+  },
+];
+
+/** The subcommands, first word of the command line only. */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "cat",
+    operands: ["IMAGE", "PATH"],
+    help: ["write a file's content to stdout (symlinks followed within the image)"],
+  },
+  {
+    name: "extract",
+    operands: ["IMAGE", "PATH", "DEST"],
+    help: ["copy a file or directory into directory DEST (never outside it)"],
+  },
+  {
+    name: "diff",
+    operands: ["IMAGE_A", "IMAGE_B"],
+    help: ["compare two images: paths added, removed, changed; shared layers"],
+  },
+  {
+    name: "cache",
+    operands: ["[show|clear|path]"],
+    help: ["the layer index cache (parsed layer listings, never layer data)"],
+  },
+];
+
 const CACHE_ACTIONS = new Set(["show", "clear", "path"]);
+
+/** Each spelling (without its dashes) → its option; also what node:util parseArgs is told. */
+const BY_NAME: ReadonlyMap<string, OptionSpec> = new Map(
+  OPTIONS.flatMap((o) => [o.flag, ...(o.aliases ?? [])].map((f) => [f.slice(2), o] as const)),
+);
+const PARSE_CONFIG = Object.fromEntries(
+  [...BY_NAME].map(([name, o]) => {
+    const type = o.value === undefined ? ("boolean" as const) : ("string" as const);
+    return [name, o.short !== undefined && name === o.flag.slice(2) ? { type, short: o.short } : { type }];
+  }),
+);
 
 /** Parse argv; throws UserError (exit 2) for anything it does not understand. */
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -153,143 +448,25 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     force: false,
     noFollow: false,
   };
-  const used = new Set<string>();
+  // Not strict: unknown options and missing values get layerview's own one-line messages below.
+  const { tokens } = parseArgv({
+    args: [...argv],
+    options: PARSE_CONFIG,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const used: Array<{ spelled: string; option: OptionSpec }> = [];
   const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const raw = argv[i]!;
-    if (raw === "--") {
-      rest.push(...argv.slice(i + 1));
-      break;
-    }
-    if (raw === "-" || !raw.startsWith("-")) {
-      rest.push(raw);
-      continue;
-    }
-    const eq = raw.indexOf("=");
-    const flag = eq > 0 ? raw.slice(0, eq) : raw;
-    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
-    used.add(flag);
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const next = argv[i + 1];
-      if (next === undefined) throw new UserError(`${flag} needs a value`, "see layerview --help");
-      i++;
-      return next;
-    };
-    switch (flag) {
-      case "--json":
-        args.mode = "json";
-        break;
-      case "--report":
-        args.mode = "report";
-        break;
-      case "--image":
-        args.image = value();
-        break;
-      case "--platform":
-        args.platform = value();
-        break;
-      case "--source": {
-        const s = value();
-        if (!SOURCES.has(s))
-          throw new UserError(`--source must be docker, podman, archive or registry, not '${s}'`);
-        args.source = s as CliArgs["source"];
-        break;
-      }
-      case "--pull":
-        args.pull = true;
-        break;
-      case "--creds": {
-        const v = value();
-        // Checked here so a malformed value is a usage error; the value itself is never echoed.
-        if (!/^[^:]+:/.test(v)) throw new UserError("--creds needs USER:PASSWORD", "see layerview --help");
-        args.creds = v;
-        break;
-      }
-      case "--insecure-registry": {
-        const v = value().trim();
-        if (v === "" || /[\s/]/.test(v.replace(/\/\d+$/, "")))
-          throw new UserError(`--insecure-registry needs HOST[:PORT] or a CIDR, not '${v}'`);
-        args.insecureRegistries.push(v);
-        break;
-      }
-      case "--no-cache":
-        args.noCache = true;
-        break;
-      case "--top": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) throw new UserError("--top needs a whole number, e.g. --top 20");
-        args.top = n;
-        break;
-      }
-      case "--debug":
-        args.debug = true;
-        break;
-      case "--ci":
-        args.ci = true;
-        break;
-      case "--ci-config":
-        args.ciConfig = value();
-        break;
-      case "--ci-format": {
-        const f = value();
-        if (!CI_FORMATS.has(f))
-          throw new UserError(`--ci-format must be text, json, junit or markdown, not '${f}'`);
-        args.ciFormat = f as CiFormat;
-        break;
-      }
-      case "--ci-figures": {
-        const f = value();
-        if (f !== "dive" && f !== "layerview")
-          throw new UserError(`--ci-figures must be dive or layerview, not '${f}'`);
-        args.ciFigures = f;
-        break;
-      }
-      case "--lowest-efficiency":
-      case "--lowestEfficiency":
-      case "--highest-wasted-bytes":
-      case "--highestWastedBytes":
-      case "--highest-user-wasted-percent":
-      case "--highestUserWastedPercent":
-        args.ciRules[RULE_FLAGS[flag]!] = value();
-        break;
-      case "--large-file-size": {
-        const v = value();
-        const n = parseByteSize(v);
-        if (n === null)
-          throw new UserError(`--large-file-size needs a size such as 10MB or 500KB, not '${v}'`);
-        args.largeFileBytes = n;
-        break;
-      }
-      case "--layer": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0)
-          throw new UserError("--layer needs a layer number (0 = the bottom layer)");
-        args.layer = n;
-        break;
-      }
-      case "--force":
-        args.force = true;
-        break;
-      case "--no-follow":
-        args.noFollow = true;
-        break;
-      case "--depth": {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 1) throw new UserError("--depth needs a whole number of 1 or more");
-        args.depth = n;
-        break;
-      }
-      case "-h":
-      case "--help":
-        args.help = true;
-        break;
-      case "--version":
-        args.version = true;
-        break;
-      default:
-        throw new UserError(`unknown option ${flag}`, "see layerview --help");
-    }
+  for (const t of tokens) {
+    if (t.kind === "positional") rest.push(t.value);
+    if (t.kind !== "option") continue;
+    const option = BY_NAME.get(t.name);
+    if (option === undefined) throw new UserError(`unknown option ${t.rawName}`, "see layerview --help");
+    if (option.value !== undefined && t.value === undefined)
+      throw new UserError(`${t.rawName} needs a value`, "see layerview --help");
+    used.push({ spelled: t.rawName, option });
+    option.set(args, option.value === undefined ? "" : t.value!);
   }
   if (rest[0] === "cache") {
     args.command = "cache";
@@ -304,12 +481,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     checkFlags(args, used);
     return args;
   }
-  if (rest.length > 0 && COMMANDS.has(rest[0] as Command)) {
-    args.command = rest.shift() as Command;
-    const want = OPERANDS[args.command];
-    if (rest.length !== want.length) {
+  const command = COMMANDS.find((c) => c.name === rest[0]);
+  if (command !== undefined) {
+    args.command = command.name;
+    rest.shift();
+    if (rest.length !== command.operands.length) {
       throw new UserError(
-        `layerview ${args.command} takes ${want.join(" ")}, got ${rest.length === 0 ? "nothing" : rest.join(" ")}`,
+        `layerview ${command.name} takes ${command.operands.join(" ")}, got ${rest.length === 0 ? "nothing" : rest.join(" ")}`,
         "see layerview --help",
       );
     }
@@ -326,27 +504,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
 }
 
 /** Which flags make sense with which command: the rest are usage errors rather than silently ignored. */
-function checkFlags(args: CliArgs, used: Set<string>): void {
-  const only = (flags: string[], allowed: boolean, where: string) => {
-    const bad = flags.find((f) => used.has(f));
-    if (bad !== undefined && !allowed)
-      throw new UserError(`${bad} applies to ${where} only`, "see layerview --help");
-  };
-  const ciFlags = ["--ci-config", "--ci-format", "--ci-figures", ...Object.keys(RULE_FLAGS)];
-  only(ciFlags, args.ci, "--ci");
-  only(["--ci"], args.command === "inspect", "layerview IMAGE (not a subcommand)");
-  only(["--layer"], args.command === "cat" || args.command === "extract", "cat and extract");
-  only(["--force"], args.command === "extract", "extract");
-  only(["--no-follow"], args.command === "cat", "cat");
-  only(["--depth"], args.command === "diff", "diff");
-  only(
-    ["--creds", "--insecure-registry", "--no-cache", "--pull", "--platform", "--source"],
-    args.command !== "cache",
-    "commands that read an image",
-  );
-  only(["--image"], args.command !== "diff", "single-image commands (write ARCHIVE:name:tag for diff)");
-  only(["--report"], args.command === "inspect", "layerview IMAGE");
-  only(["--json"], args.command === "inspect" || args.command === "diff", "layerview IMAGE and diff");
+function checkFlags(args: CliArgs, used: ReadonlyArray<{ spelled: string; option: OptionSpec }>): void {
+  for (const { spelled, option } of used) {
+    if (option.only !== undefined && !option.only.applies(args))
+      throw new UserError(`${spelled} applies to ${option.only.where} only`, "see layerview --help");
+  }
   if (args.ci && args.mode === "report")
     throw new UserError("--ci and --report do not go together", "use --ci-format");
 }

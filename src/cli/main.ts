@@ -1,31 +1,18 @@
 import { readFileSync } from "node:fs";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UserError } from "../model/diagnostics.js";
-import { alignHistory, describeHistory } from "../model/history.js";
+import { alignedHistory, NO_HISTORY_COMMAND } from "../model/history.js";
 import { ImageModel } from "../model/image-model.js";
 import { buildJsonReport } from "../report/json-report.js";
 import { writeJson } from "../report/json-writer.js";
 import { buildTextReport } from "../report/text-report.js";
 import type { ImageContent } from "../sources/content.js";
-import { LayerIndexCache } from "../sources/layer-index-cache.js";
-import { type OpenOptions, openImage } from "../sources/resolve.js";
-import type { ImageData, ImageInfo } from "../sources/types.js";
+import { openImage } from "../sources/resolve.js";
+import type { ImageInfo } from "../sources/types.js";
 import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
-import { type CliArgs, parseArgs, USAGE } from "./args.js";
-import { stderrProgress } from "./progress.js";
-
-/**
- * Exit codes: 0 fine, 1 the image could not be read (or a file not extracted), 2 bad usage (including a
- * rules file or rule value that cannot be used), 3 read with problems (some layer or entry),
- * 4 a CI rule failed (--ci).
- */
-export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, ciFailed: 4 } as const;
-
-export interface CliIo {
-  stdin: NodeJS.ReadStream;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
-}
+import { type CliArgs, parseArgs } from "./args.js";
+import { USAGE } from "./help.js";
+import { type CliIo, EXIT, openOptions, openWithProgress, printDiagnostics } from "./io.js";
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   let args: CliArgs;
@@ -84,25 +71,11 @@ async function runCommand(args: CliArgs, io: CliIo): Promise<number> {
   }
 }
 
-/** How to open the image the arguments name; `io` gets the one-line notices (source chosen, …). */
-export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOptions {
-  return {
-    image: args.image,
-    platform: args.platform,
-    source: args.source,
-    pull: args.pull,
-    creds: args.creds,
-    insecureRegistries: args.insecureRegistries,
-    cache: args.noCache ? null : LayerIndexCache.open(),
-    onNotice: io ? (line) => io.stderr.write(`layerview: ${line}\n`) : undefined,
-  };
-}
-
 async function report(args: CliArgs, io: CliIo): Promise<number> {
   const target = args.target!;
   const data = await openWithProgress(target, args, io);
   const model = ImageModel.build(data);
-  const diagnostics = collectDiagnostics(data);
+  const diagnostics = data.diagnostics;
   if (args.mode === "json") {
     const adviceOptions = { largeFileBytes: args.largeFileBytes };
     await writeJson(buildJsonReport(model, { top: args.top, diagnostics, adviceOptions }), io.stdout);
@@ -112,42 +85,8 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
       buildTextReport(model, { width: io.stdout.columns ?? 100, top: args.top, adviceOptions }),
     );
   }
-  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  printDiagnostics(io, diagnostics);
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
-}
-
-/**
- * Open the image for a report-style command, with the read's progress on one stderr line when
- * stderr is a terminal (erased when done, so later messages start on a clean line).
- */
-export async function openWithProgress(target: string, args: CliArgs, io: CliIo): Promise<ImageData> {
-  let layers: number | null = null;
-  const progress = stderrProgress(io.stderr, () => layers);
-  const base = openOptions(args, io);
-  try {
-    return await openImage(target, {
-      ...base,
-      onPull: (msg) => {
-        progress.done();
-        io.stderr.write(`${msg}\n`);
-      },
-      onNotice: (msg) => {
-        progress.done();
-        base.onNotice?.(msg);
-      },
-      onImage: (info) => {
-        layers = info.layers.length;
-      },
-      onProgress: progress.onProgress,
-    });
-  } finally {
-    progress.done();
-  }
-}
-
-/** The reader turns each layer's entry problems into diagnostics (capped per layer). */
-export function collectDiagnostics(data: ImageData): Diagnostic[] {
-  return data.diagnostics;
 }
 
 async function explore(args: CliArgs, io: CliIo): Promise<number> {
@@ -159,7 +98,7 @@ async function explore(args: CliArgs, io: CliIo): Promise<number> {
     subscribe: loader.subscribe,
     openContent: loader.openContent,
   });
-  for (const d of loader.diagnostics()) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  printDiagnostics(io, loader.diagnostics());
   return code;
 }
 
@@ -185,7 +124,7 @@ export function explorerLoader(args: CliArgs) {
       onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
     })
       .then((data) => {
-        diagnostics = collectDiagnostics(data);
+        diagnostics = data.diagnostics;
         model = ImageModel.build(data);
         emit({ kind: "ready", model });
       })
@@ -212,30 +151,18 @@ export function explorerLoader(args: CliArgs) {
 
 /** What the explorer can show before any layer is read: the layer list from the config. */
 function previewEvent(info: ImageInfo) {
-  const history = info.config.history ?? [];
-  const aligned = alignHistory(history, info.layers.length);
-  const layerOf = new Map<number, number>();
-  aligned.forEach((h, layer) => {
-    if (h >= 0) layerOf.set(h, layer);
-  });
+  const { items, layerItem } = alignedHistory(info.config.history ?? [], info.layers.length);
   return {
     kind: "image" as const,
     reference: info.reference,
     source: info.source,
-    layers: info.layers.map((l, i) => {
-      const h = aligned[i]!;
-      return {
-        index: l.index,
-        command: h >= 0 ? describeHistory(history[h] ?? {}) : "(no history entry for this layer)",
-        digest: l.digest,
-        blobSize: l.blobSize,
-      };
-    }),
-    history: history.map((h, i) => ({
-      command: describeHistory(h),
-      emptyLayer: h.empty_layer === true,
-      layerIndex: layerOf.get(i) ?? null,
+    layers: info.layers.map((l, i) => ({
+      index: l.index,
+      command: items[layerItem[i]!]?.command ?? NO_HISTORY_COMMAND,
+      digest: l.digest,
+      blobSize: l.blobSize,
     })),
+    history: items.map((h) => ({ command: h.command, emptyLayer: h.emptyLayer, layerIndex: h.layerIndex })),
   };
 }
 

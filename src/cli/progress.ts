@@ -1,4 +1,4 @@
-import { formatBytes as bytes } from "../report/format.js";
+import { formatBytes as bytes } from "../model/format-bytes.js";
 import type { ReadProgress } from "../sources/types.js";
 
 /**

@@ -87,9 +87,57 @@ export function alignHistory(history: readonly RawHistory[], layerCount: number)
   return out;
 }
 
+/** What a layer that no history entry describes shows as its command. */
+export const NO_HISTORY_COMMAND = "(no history entry for this layer)";
+
+/** One entry of the image history, readable, with the layer it made (null for an empty-layer entry). */
+export interface HistoryItem {
+  createdBy: string;
+  created: string | null;
+  comment: string | null;
+  emptyLayer: boolean;
+  layerIndex: number | null;
+  instruction: Instruction;
+  command: string;
+}
+
+/** The history as items, and for each layer the index of its item (or -1): the one alignment of both. */
+export interface AlignedHistory {
+  items: HistoryItem[];
+  layerItem: number[];
+}
+
+export function alignedHistory(history: readonly RawHistory[], layerCount: number): AlignedHistory {
+  const layerItem = alignHistory(history, layerCount);
+  const layerOfItem = new Map<number, number>();
+  layerItem.forEach((h, layer) => {
+    if (h >= 0) layerOfItem.set(h, layer);
+  });
+  const items = history.map((h, i) => ({
+    createdBy: h.created_by ?? "",
+    created: h.created ?? null,
+    comment: h.comment ?? null,
+    emptyLayer: h.empty_layer === true,
+    layerIndex: layerOfItem.get(i) ?? null,
+    instruction: parseCreatedBy(h.created_by),
+    command: describeHistory(h),
+  }));
+  return { items, layerItem };
+}
+
 /** The line shown for a history entry: its instruction, else its comment (e.g. "Imported from -"). */
 export function describeHistory(h: RawHistory): string {
   const text = formatInstruction(parseCreatedBy(h.created_by));
   if (text !== "") return text;
   return h.comment ? `(${h.comment.trim()})` : "";
+}
+
+const METADATA_INSTRUCTIONS =
+  /^(ENV|CMD|ENTRYPOINT|LABEL|EXPOSE|USER|ARG|STOPSIGNAL|HEALTHCHECK|SHELL|ONBUILD|VOLUME|MAINTAINER|WORKDIR)\b/i;
+
+/** True for history commands that change only the config (no layer): `#(nop) CMD …`, BuildKit `ENV …`. */
+export function isMetadataOnly(createdBy: string): boolean {
+  const nop = /#\(nop\)\s+(\w+)/.exec(createdBy);
+  if (nop !== null) return !/^(ADD|COPY)$/i.test(nop[1]!);
+  return METADATA_INSTRUCTIONS.test(createdBy.trim());
 }

@@ -1,9 +1,9 @@
 import { computeDiveFigures, type DiveFigures } from "./dive.js";
 import {
-  alignHistory,
-  describeHistory,
+  alignedHistory,
+  type HistoryItem,
   type Instruction,
-  parseCreatedBy,
+  NO_HISTORY_COMMAND,
   type RawHistory,
 } from "./history.js";
 import { EntryType, type LayerContents } from "./layer-contents.js";
@@ -66,15 +66,7 @@ export interface LayerSummary {
   error: string | null;
 }
 
-export interface HistoryItem {
-  createdBy: string;
-  created: string | null;
-  comment: string | null;
-  emptyLayer: boolean;
-  layerIndex: number | null;
-  instruction: Instruction;
-  command: string;
-}
+export type { HistoryItem } from "./history.js";
 
 /** How a path shows in the tree as of a layer. */
 export const NodeStatus = {
@@ -125,30 +117,14 @@ export class ImageModel {
     stack: LayerStack,
   ) {
     this.stack = stack;
-    const rawHistory = input.config.history ?? [];
     const layerCount = input.readLayers.length;
-    const historyOf = alignHistory(rawHistory, layerCount);
-    const layerOfHistory = new Map<number, number>();
-    historyOf.forEach((h, layer) => {
-      if (h >= 0) layerOfHistory.set(h, layer);
-    });
-    this.history = rawHistory.map((h, i) => {
-      const instruction = parseCreatedBy(h.created_by);
-      return {
-        createdBy: h.created_by ?? "",
-        created: h.created ?? null,
-        comment: h.comment ?? null,
-        emptyLayer: h.empty_layer === true,
-        layerIndex: layerOfHistory.get(i) ?? null,
-        instruction,
-        command: describeHistory(h),
-      };
-    });
+    const { items, layerItem } = alignedHistory(input.config.history ?? [], layerCount);
+    this.history = items;
     [this.versionStart, this.nodeVersions] = this.indexVersions();
     const counts = this.countChanges(layerCount);
     this.layers = input.readLayers.map((rl, index) => {
       const c = rl.contents;
-      const h = historyOf[index]!;
+      const h = layerItem[index]!;
       const item = h >= 0 ? this.history[h] : undefined;
       const instruction = item?.instruction ?? { text: "", buildArgs: [] };
       let fileCount = 0;
@@ -170,7 +146,7 @@ export class ImageModel {
         historyIndex: h,
         createdBy: item?.createdBy ?? null,
         instruction,
-        command: item ? item.command : "(no history entry for this layer)",
+        command: item ? item.command : NO_HISTORY_COMMAND,
         error: rl.error,
       };
     });

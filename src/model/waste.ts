@@ -1,6 +1,15 @@
-import type { ImageModel } from "./image-model.js";
 import { EntryType } from "./layer-contents.js";
-import { type HiddenReason, NOT_HIDDEN } from "./stack.js";
+import type { PathTable } from "./path-table.js";
+import { type HiddenReason, type LayerStack, NOT_HIDDEN } from "./stack.js";
+
+/** What the waste analysis reads of an image (ImageModel provides it). */
+export interface WasteInput {
+  readonly stack: LayerStack;
+  readonly paths: PathTable;
+  readonly layers: ReadonlyArray<{ readonly size: number }>;
+  /** Versions of a node, oldest first. */
+  versionsOf(node: number): Int32Array;
+}
 
 /** A path whose bytes were shipped in some layer but are not visible at the top. */
 export interface Inefficiency {
@@ -44,7 +53,7 @@ export interface WasteReport {
  * Per-path details are kept as typed arrays and turned into objects only when asked for, so an
  * image with a hundred thousand overwritten files does not hold as many objects (and strings).
  */
-export function computeWaste(model: ImageModel): WasteReport {
+export function computeWaste(model: WasteInput): WasteReport {
   const stack = model.stack;
   const vs = stack.versions;
   const n = model.paths.size;

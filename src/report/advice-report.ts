@@ -1,5 +1,6 @@
-import { type Finding, findingCategory, summarizeAdvice } from "../model/advice.js";
-import { formatBytes, padStart, truncate } from "./format.js";
+import { type Finding, findingCategory, summarizeAdvice } from "../model/advice/index.js";
+import { formatBytes } from "../model/format-bytes.js";
+import { padStart, truncate } from "./format.js";
 
 /** The `advice` array of the --json document (documented in the README). */
 export function adviceJson(findings: readonly Finding[]) {

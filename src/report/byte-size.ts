@@ -29,7 +29,12 @@ const BYTE_UNITS: Record<string, number> = {
   eib: 1024 ** 6,
 };
 
-/** "20Mb" → 20000000, "1KiB" → 1024, "1,000" → 1000; null when it is not a size. */
+/**
+ * "20Mb" → 20000000, "1KiB" → 1024, "1,000" → 1000; null when it is not a size. As go-humanize's
+ * ParseBytes, which dive uses: case-insensitive units, SI units powers of 1000 (KB/MB/GB and the bare
+ * K/M/G), IEC units powers of 1024 (KiB/MiB/GiB, Ki/Mi/Gi); a plain number or "B" is bytes; commas
+ * in the number are ignored; fractions are truncated to whole bytes.
+ */
 export function parseByteSize(text: string): number | null {
   const s = text.trim();
   const m = /^([\d.,]*)(.*)$/.exec(s)!;

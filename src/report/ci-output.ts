@@ -1,11 +1,12 @@
 /** The CI gate's output: text (dive-like), JSON, JUnit XML, and Markdown for a CI job summary. */
-import { type Finding, summarizeAdvice } from "../model/advice.js";
+import { type Finding, summarizeAdvice } from "../model/advice/index.js";
 import type { Diagnostic } from "../model/diagnostics.js";
+import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { adviceJson } from "./advice-report.js";
 import { type CiResult, type FigureSet, pct, type RuleResult } from "./ci-evaluate.js";
 import type { Figures } from "./ci-rules.js";
-import { formatBytes, padEnd, padStart } from "./format.js";
+import { padEnd, padStart } from "./format.js";
 
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export const CI_FORMATS: readonly CiFormat[] = ["text", "json", "junit", "markdown"];

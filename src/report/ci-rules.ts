@@ -176,9 +176,6 @@ function validateRule(name: RuleName, value: string, where: string): void {
   parseRuleValue(name, value, where);
 }
 
-// go-humanize's ParseBytes, which dive uses: case-insensitive units, SI units are powers of 1000
-// (KB/MB/GB and the bare K/M/G), IEC units powers of 1024 (KiB/MiB/GiB, Ki/Mi/Gi); a plain number
-// or "B" is bytes; commas in the number are ignored; fractions are truncated to whole bytes.
 export interface RuleOverrides {
   /** Values from command-line flags, as typed. */
   flags?: Partial<Record<RuleName, string>>;

@@ -1,7 +1,8 @@
 /** `layerview diff A B`: text and JSON. */
 import type { ImageDiff, LayerRef } from "../model/diff.js";
+import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
-import { formatBytes, padEnd, padStart, shortDigest, truncate } from "./format.js";
+import { padEnd, padStart, shortDigest, truncate } from "./format.js";
 
 function side(model: ImageModel) {
   return { source: model.input.source, reference: model.input.reference, id: model.input.id };

@@ -1,18 +1,3 @@
-/** Sizes as docker and dive print them: decimal units (1 kB = 1000 B). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return "?";
-  const sign = bytes < 0 ? "-" : "";
-  let b = Math.abs(bytes);
-  if (b < 1000) return `${sign}${b} B`;
-  const units = ["kB", "MB", "GB", "TB", "PB"];
-  let u = -1;
-  while (b >= 1000 && u < units.length - 1) {
-    b /= 1000;
-    u++;
-  }
-  return `${sign}${b < 10 ? b.toFixed(1) : b < 100 ? b.toFixed(1) : b.toFixed(0)} ${units[u]}`;
-}
-
 export function formatPercent(ratio: number | null, digits = 1): string {
   if (ratio === null || !Number.isFinite(ratio)) return "n/a";
   return `${(ratio * 100).toFixed(digits)} %`;

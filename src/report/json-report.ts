@@ -1,4 +1,4 @@
-import { type AdviceOptions, adviseImage, type Finding } from "../model/advice.js";
+import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/index.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { ImageModel } from "../model/image-model.js";
 import { HiddenReason } from "../model/stack.js";

@@ -1,7 +1,8 @@
-import { type AdviceOptions, adviseImage, type Finding } from "../model/advice.js";
+import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/index.js";
+import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { formatAdviceText } from "./advice-report.js";
-import { formatBytes, formatPercent, padEnd, padStart, shortDigest, truncate } from "./format.js";
+import { formatPercent, padEnd, padStart, shortDigest, truncate } from "./format.js";
 import { hiddenReasonName } from "./json-report.js";
 
 export interface TextReportOptions {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import { type ArchiveStore, blobPath, digestFromPath, normalizeArchivePath } from "./archive-store.js";
+import { familiarName, hasTagOrDigest, normalizeName, repoOf } from "./image-ref.js";
 import {
   formatPlatform,
   hostPlatform,
@@ -297,28 +298,6 @@ async function readDockerManifest(reader: JsonReader, out: Candidate[]): Promise
       ],
     });
   }
-}
-
-const DOCKER_HUB = /^(?:(?:index\.)?docker\.io\/)?(?:library\/)?/;
-
-/** "docker.io/library/app:1" → "app:1", as the docker CLI shows names. */
-function familiarName(name: string): string {
-  return name.replace(/^(?:index\.)?docker\.io\/(?:library\/)?/, "");
-}
-
-function normalizeName(name: string): string {
-  return name.replace(DOCKER_HUB, "");
-}
-
-function hasTagOrDigest(name: string): boolean {
-  return name.includes("@") || name.slice(name.lastIndexOf("/") + 1).includes(":");
-}
-
-function repoOf(name: string): string {
-  const at = name.indexOf("@");
-  const base = at === -1 ? name : name.slice(0, at);
-  const colon = base.lastIndexOf(":");
-  return colon > base.lastIndexOf("/") ? base.slice(0, colon) : base;
 }
 
 function candidateId(c: Candidate): string | null {

@@ -1,3 +1,8 @@
+/**
+ * Image names as people type them and archives record them: the reference grammar, and the one place
+ * names are normalised (Docker Hub's host and `library/` dropped) for display and for matching.
+ */
+
 /** A daemon image reference as the user typed it: an image ID or NAME[:TAG][@DIGEST]. */
 export type ImageRef =
   | {
@@ -38,4 +43,27 @@ export function parseImageRef(input: string): ImageRef {
 export function inspectName(input: string, ref: ImageRef): string {
   if (ref.kind === "id") return ref.hex.length === 64 ? `sha256:${ref.hex}` : ref.hex;
   return input;
+}
+
+/** "docker.io/library/app:1" → "app:1", as the docker CLI shows names. */
+export function familiarName(name: string): string {
+  return name.replace(/^(?:index\.)?docker\.io\/(?:library\/)?/, "");
+}
+
+/** A name reduced for comparing: "docker.io/library/app", "library/app" and "app" are all "app". */
+export function normalizeName(name: string): string {
+  return name.replace(/^(?:(?:index\.)?docker\.io\/)?(?:library\/)?/, "");
+}
+
+/** Whether a name says which tag or digest it means ("app:1", "app@sha256:…"; a port is no tag). */
+export function hasTagOrDigest(name: string): boolean {
+  return name.includes("@") || name.slice(name.lastIndexOf("/") + 1).includes(":");
+}
+
+/** The repository of a name: its tag and digest cut off ("host:5000/app:1" → "host:5000/app"). */
+export function repoOf(name: string): string {
+  const at = name.indexOf("@");
+  const base = at === -1 ? name : name.slice(0, at);
+  const colon = base.lastIndexOf(":");
+  return colon > base.lastIndexOf("/") ? base.slice(0, colon) : base;
 }

@@ -1,8 +1,10 @@
 import type { Transform } from "node:stream";
+import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
 import type { PathTable } from "../model/path-table.js";
 import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
+import { settled } from "./stream-io.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
 import type { Compression } from "./types.js";
 import { createZstdDecompress } from "./zstd.js";
@@ -164,14 +166,8 @@ export class LayerBlobReader {
         : createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
     this.decompressor = dec;
     dec.on("data", (c: Buffer) => this.parse(c));
-    this.decompressorDone = new Promise<void>((resolve) => {
-      dec.once("end", resolve);
-      dec.once("close", resolve);
-      dec.once("error", (e: Error) => {
-        this.fail(e);
-        resolve();
-      });
-    });
+    // Destroyed early (cancelled, or the tar failed) it rejects as a premature close: the error is already set.
+    this.decompressorDone = finished(dec).catch((e: unknown) => this.fail(e));
   }
 
   private feed(chunk: Buffer): Promise<void> | null {
@@ -182,15 +178,7 @@ export class LayerBlobReader {
     const dec = this.decompressor;
     if (dec.destroyed) return null;
     if (dec.write(chunk)) return null;
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        dec.off("drain", done);
-        dec.off("close", done);
-        resolve();
-      };
-      dec.on("drain", done);
-      dec.on("close", done);
-    });
+    return settled(dec, "drain");
   }
 
   private parse(chunk: Buffer): void {

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { UserError } from "../model/diagnostics.js";
 import {
   type ArchiveStore,
@@ -160,10 +161,7 @@ export class TarFileStore implements ArchiveStore {
     if (r.entry.size > MAX_JSON_BYTES) {
       throw jsonTooLarge(this.label, path, r.entry.size);
     }
-    const stream = this.open(r.path);
-    const chunks: Buffer[] = [];
-    for await (const c of stream) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+    return buffer(this.open(r.path));
   }
 
   /** A stream of one member's bytes (links followed); the caller checks `resolve` first. */

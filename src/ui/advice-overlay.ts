@@ -1,4 +1,4 @@
-import type { Finding } from "../model/advice.js";
+import type { Finding } from "../model/advice/index.js";
 import { adviceListHeight, type ExplorerState } from "./explorer-state.js";
 import { formatBytes, formatCount } from "./format.js";
 import { Command, keysLabel } from "./keymap.js";

@@ -1,20 +1,6 @@
 import { EntryType } from "../model/layer-contents.js";
 
-const UNITS = ["B", "kB", "MB", "GB", "TB"];
-
-/** Decimal units, three significant digits: "0 B", "512 B", "1.2 kB", "34 MB", "120 MB". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return "?";
-  if (n < 1000) return `${Math.round(n)} B`;
-  let v = n;
-  let u = 0;
-  while (v >= 999.5 && u < UNITS.length - 1) {
-    v /= 1000;
-    u++;
-  }
-  const digits = v < 9.95 ? 1 : 0;
-  return `${v.toFixed(digits)} ${UNITS[u]}`;
-}
+export { formatBytes } from "../model/format-bytes.js";
 
 /** "12,345". */
 export function formatCount(n: number): string {

@@ -1,5 +1,5 @@
-import type { Finding } from "../model/advice.js";
-import { adviseSteps } from "../model/advice.js";
+import type { Finding } from "../model/advice/index.js";
+import { adviseSteps } from "../model/advice/index.js";
 import { type CompactRangeDiff, compactRangeDiffSteps } from "../model/diff.js";
 import type { ImageModel } from "../model/image-model.js";
 import type { Steps } from "../model/steps.js";

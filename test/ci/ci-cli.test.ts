@@ -200,7 +200,7 @@ describeReal("CI output formats", () => {
     expect(r.stdout).toContain("| Rule | Figures | Value | Threshold | Result |");
     expect(r.stdout).toContain("| `highestUserWastedPercent` | dive | 48.3491 % | ≤ 10 % | ❌ fail |");
     expect(r.stdout).toContain("| `lowestEfficiency` | dive | 98.4421 % | ≥ 90 % | ✅ pass |");
-    expect(r.stdout).toContain("| dive | 98.4421 % | 32.0 kB (32025 B) | 48.3491 % |");
+    expect(r.stdout).toContain("| dive | 98.4421 % | 32 kB (32025 B) | 48.3491 % |");
   });
 
   it("passing runs say so in every format", () => {

@@ -24,6 +24,20 @@ describe("what the CLI gives the explorer", () => {
     expect(bytes).toBe(m.stack.size(v));
   });
 
+  test("the preview before any layer is read names the layers and history as the built model does", async () => {
+    const loader = explorerLoader(parseArgs([demoArchive]));
+    const events: LoadEvent[] = [];
+    loader.subscribe((e) => events.push(e));
+    await expect.poll(() => events.at(-1)?.kind, { timeout: 10_000 }).toBe("ready");
+    const preview = events[0] as Extract<LoadEvent, { kind: "image" }>;
+    const { model } = events.at(-1) as Extract<LoadEvent, { kind: "ready" }>;
+    expect(preview.layers.map((l) => l.command)).toEqual(model.layers.map((l) => l.command));
+    expect(preview.history).toEqual(
+      model.history.map((h) => ({ command: h.command, emptyLayer: h.emptyLayer, layerIndex: h.layerIndex })),
+    );
+    expect(preview.history.some((h) => h.emptyLayer)).toBe(true);
+  });
+
   test("cancelling (the user quit while reading) stops the read: no ready, no error", async () => {
     const loader = explorerLoader(parseArgs([demoArchive]));
     const events: LoadEvent[] = [];

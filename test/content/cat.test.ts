@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
@@ -9,7 +9,7 @@ import { EntryType } from "../../src/model/layer-contents.js";
 import { NOT_HIDDEN } from "../../src/model/stack.js";
 import { ImageContent, readFileContent } from "../../src/sources/content.js";
 import { openImage } from "../../src/sources/resolve.js";
-import { cli, demoArchive, ensureBuilt, readMember, realFixtures } from "../cli/run-cli.js";
+import { cli, demoArchive, ensureBuilt, readMember, realFixtures, repoRoot } from "../cli/run-cli.js";
 import { buildDockerArchive, buildOciLayout, removeFixtures, writeFixture } from "../fixtures/images.js";
 import { describeReal } from "../real-fixtures.js";
 
@@ -181,6 +181,23 @@ describe("layerview cat (CLI)", () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^#!\/bin\/sh\n/);
+  });
+
+  it("stops quietly when the reader goes away (cat … | head)", () => {
+    // 243 kB: more than a pipe holds, so the write after head exits fails with EPIPE.
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        '"$1" bin/layerview.js cat "$2" /srv/app/lib/vendor.bundle.js | head -c 5; echo " $PIPESTATUS"',
+        "cat-head",
+        process.execPath,
+        demoArchive,
+      ],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^.{5} 0\n$/s);
   });
 
   it("--layer and --no-follow", () => {

@@ -6,15 +6,8 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/model/diagnostics.js";
-import {
-  type DaemonContext,
-  daemonError,
-  formatPullEvent,
-  historyFromRows,
-  imageInfoFromInspect,
-  isMetadataOnly,
-  readDaemonImage,
-} from "../../src/sources/daemon.js";
+import { daemonError } from "../../src/sources/daemon/errors.js";
+import { readDaemonImage } from "../../src/sources/daemon.js";
 import { type EndpointEnv, findEndpoint } from "../../src/sources/endpoint.js";
 import type { ImageData, ImageInfo, ReadOptions } from "../../src/sources/types.js";
 import {
@@ -397,115 +390,5 @@ describe("daemon connection errors", () => {
     } finally {
       server.close();
     }
-  });
-
-  it("maps the other failures to one line each", () => {
-    const ctx = (engine: "docker" | "podman", host: string): DaemonContext => ({
-      engine,
-      endpoint: findEndpoint(
-        engine,
-        env(engine === "docker" ? { DOCKER_HOST: host } : { CONTAINER_HOST: host }),
-      ),
-      ref: "app:1",
-    });
-    const err = (code: string) => Object.assign(new Error(code), { code });
-    expect(
-      daemonError(err("EACCES"), ctx("podman", "unix:///run/podman/podman.sock"), "inspect").message,
-    ).toBe("permission denied on the Podman socket /run/podman/podman.sock (from CONTAINER_HOST)");
-    expect(daemonError(err("ETIMEDOUT"), ctx("docker", "tcp://10.1.2.3:2375"), "inspect").message).toBe(
-      "cannot reach the Docker daemon: tcp://10.1.2.3:2375 (from DOCKER_HOST): ETIMEDOUT",
-    );
-    expect(daemonError(err("ECONNRESET"), ctx("docker", "tcp://h:2375"), "save").message).toMatch(
-      /^the connection to the Docker daemon \(tcp:\/\/h:2375\) dropped after 0 B/,
-    );
-    expect(
-      daemonError(err("DEPTH_ZERO_SELF_SIGNED_CERT"), ctx("docker", "tcp://h:2376"), "inspect").message,
-    ).toMatch(/^TLS connection to the Docker daemon at tcp:\/\/h:2376 \(from DOCKER_HOST\) failed/);
-    const http = Object.assign(new Error("(HTTP code 404) no such image"), {
-      statusCode: 404,
-      json: { message: "No such image: app:1" },
-    });
-    expect(daemonError(http, ctx("podman", "unix:///p.sock"), "inspect").hint).toBe(
-      "Pull it first with `podman pull app:1`, or run layerview with --pull",
-    );
-  });
-});
-
-describe("the early image info", () => {
-  // Rows as Docker 20.10 and Podman 4.3 return them for test/engines/image/Dockerfile (newest first).
-  const dockerRows = [
-    { CreatedBy: '/bin/sh -c #(nop)  CMD ["sh"]', Size: 0 },
-    { CreatedBy: "/bin/sh -c #(nop) WORKDIR /app", Size: 0 },
-    { CreatedBy: "/bin/sh -c #(nop)  ENV LAYERVIEW_TEST=1", Size: 0 },
-    { CreatedBy: "/bin/sh -c rm -rf /opt/tool && echo 'now a file' > /opt/tool", Size: 11 },
-    { CreatedBy: "/bin/sh -c rm -rf /app/cache && mkdir /app/cache", Size: 0 },
-    { CreatedBy: "/bin/sh -c #(nop) COPY file:ba94 in /app/added.txt ", Size: 14 },
-    { CreatedBy: "/bin/sh -c mkdir -p /app/data", Size: 307000 },
-    { CreatedBy: "", Size: 1980000 },
-  ];
-
-  it("infers which history rows made layers from their commands", () => {
-    const h = historyFromRows(dockerRows, 5);
-    expect(h?.map((e) => e.empty_layer ?? false)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-      true,
-      true,
-      true,
-    ]);
-    expect(h?.[0]?.created_by).toBe("");
-    // A RUN that changed nothing still made a layer: the size alone would have got this wrong.
-    expect(h?.[3]?.empty_layer).toBeUndefined();
-  });
-
-  it("leaves history out rather than blaming the wrong layers", () => {
-    expect(historyFromRows(dockerRows, 9)).toBeUndefined();
-  });
-
-  it("knows metadata-only commands in the usual dialects", () => {
-    expect(isMetadataOnly('/bin/sh -c #(nop)  CMD ["sh"]')).toBe(true);
-    expect(isMetadataOnly("/bin/sh -c #(nop) ADD file:85de in / ")).toBe(false);
-    expect(isMetadataOnly("ENV A=1")).toBe(true);
-    expect(isMetadataOnly("RUN /bin/sh -c make # buildkit")).toBe(false);
-    expect(isMetadataOnly("|2 A=1 B=2 /bin/sh -c make")).toBe(false);
-  });
-
-  it("builds ImageInfo from a Podman inspect (ID without prefix, diff IDs, config)", () => {
-    const info = imageInfoFromInspect(
-      {
-        Id: "c6f7c99d838d073265b3e8d169244438f25dda66e806abfd78eccf8838460505",
-        Architecture: "amd64",
-        Os: "linux",
-        Config: { Cmd: ["sh"], Hostname: "", Labels: { a: "b" } },
-        RootFS: { Type: "layers", Layers: ["sha256:aa", "sha256:bb"] },
-      },
-      null,
-      "podman://x",
-      "localhost/x:latest",
-    );
-    expect(info.id).toBe("sha256:c6f7c99d838d073265b3e8d169244438f25dda66e806abfd78eccf8838460505");
-    expect(info.config.config).toEqual({ Cmd: ["sh"], Labels: { a: "b" } });
-    expect(info.config.rootfs?.diff_ids).toEqual(["sha256:aa", "sha256:bb"]);
-    expect(info.layers.map((l) => [l.index, l.diffId])).toEqual([
-      [0, "sha256:aa"],
-      [1, "sha256:bb"],
-    ]);
-    expect(info.config.history).toBeUndefined();
-  });
-
-  it("formats pull events", () => {
-    expect(formatPullEvent({ status: "Pull complete", id: "abc" })).toBe("abc: Pull complete");
-    expect(
-      formatPullEvent({
-        status: "Extracting",
-        id: "abc",
-        progressDetail: { current: 2_500_000, total: 10_000_000 },
-      }),
-    ).toBe("abc: Extracting 2.5 MB / 10 MB");
-    expect(formatPullEvent({})).toBeNull();
-    expect(formatPullEvent({ error: "boom" })).toBe("error: boom");
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { UserError } from "../../src/model/diagnostics.js";
 import { EntryType } from "../../src/model/layer-contents.js";
 import { openImage } from "../../src/sources/resolve.js";
@@ -37,8 +37,9 @@ function suite(t: EngineTarget) {
 
   beforeAll(async () => {
     // Endpoint discovery is under test too: point it at this engine the way a user would.
-    process.env.DOCKER_HOST = targets[0]!.host;
-    process.env.CONTAINER_HOST = targets[1]!.host;
+    // Stubbed, so the next test file in this worker sees the environment it started with.
+    vi.stubEnv("DOCKER_HOST", targets[0]!.host);
+    vi.stubEnv("CONTAINER_HOST", targets[1]!.host);
     tmp = mkdtempSync(join(tmpdir(), `layerview-${t.engine}-`));
     inspect = await new Docker({ socketPath: t.host.slice("unix://".length) }).getImage(t.image).inspect();
     let layersSeen = 0;
@@ -57,7 +58,10 @@ function suite(t: EngineTarget) {
       `[layerview] ${t.engine}: opened ${byName} (${data.layers.length} layers) in ${Math.round(performance.now() - started)} ms`,
     );
   });
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  afterAll(() => {
+    vi.unstubAllEnvs();
+    rmSync(tmp, { recursive: true, force: true });
+  });
 
   it("opens the image by name through openImage", () => {
     expect(data.source).toBe(`${t.engine}://layerview-test`);

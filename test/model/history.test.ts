@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { alignHistory, describeHistory, formatInstruction, parseCreatedBy } from "../../src/model/history.js";
+import {
+  alignHistory,
+  describeHistory,
+  formatInstruction,
+  isMetadataOnly,
+  parseCreatedBy,
+} from "../../src/model/history.js";
 import { modelOf } from "./helpers.js";
 
 describe("created_by dialects", () => {
@@ -50,5 +56,15 @@ describe("history alignment", () => {
     expect(m.layers[0]!.historyIndex).toBe(-1);
     expect(m.layers[1]!.command).toBe("RUN touch b");
     expect(m.history[0]!.layerIndex).toBe(1);
+  });
+});
+
+describe("which history commands make no layer", () => {
+  it("knows metadata-only commands in the usual dialects", () => {
+    expect(isMetadataOnly('/bin/sh -c #(nop)  CMD ["sh"]')).toBe(true);
+    expect(isMetadataOnly("/bin/sh -c #(nop) ADD file:85de in / ")).toBe(false);
+    expect(isMetadataOnly("ENV A=1")).toBe(true);
+    expect(isMetadataOnly("RUN /bin/sh -c make # buildkit")).toBe(false);
+    expect(isMetadataOnly("|2 A=1 B=2 /bin/sh -c make")).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { adviseImage } from "../../src/model/advice.js";
+import { adviseImage } from "../../src/model/advice/index.js";
 import { type CompactRangeDiff, changeAspectsOf, diffKindOf, diffLayers } from "../../src/model/diff.js";
 import type { ImageModel } from "../../src/model/image-model.js";
 import {

@@ -1,7 +1,7 @@
 import { UserError } from "../../model/diagnostics.js";
-import { formatBytes } from "../../report/format.js";
+import { formatBytes } from "../../model/format-bytes.js";
 import { LayerIndexCache, type LayerIndexCacheOptions } from "../../sources/layer-index-cache.js";
-import { EXIT } from "../main.js";
+import { EXIT } from "../io.js";
 
 export type CacheAction = "show" | "clear" | "path";
 

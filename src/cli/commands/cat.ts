@@ -1,6 +1,7 @@
+import { pipeline } from "node:stream/promises";
 import { ImageContent } from "../../sources/content.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
+import { type CliIo, EXIT, openOptions, printDiagnostics } from "../io.js";
 
 /** `layerview cat IMAGE PATH`: the file's bytes on stdout, nothing else there. */
 export async function runCat(args: CliArgs, io: CliIo): Promise<number> {
@@ -9,20 +10,15 @@ export async function runCat(args: CliArgs, io: CliIo): Promise<number> {
     ...openOptions(args, io),
     onPull: (m) => io.stderr.write(`${m}\n`),
   });
-  const diagnostics = content.data ? collectDiagnostics(content.data) : [];
+  const diagnostics = content.data ? content.data.diagnostics : [];
   const errors = diagnostics.filter((d) => d.severity === "error");
-  for (const d of errors) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  printDiagnostics(io, errors);
   const stream = await content.readFile(path, { layer: args.layer, followSymlinks: !args.noFollow });
-  await new Promise<void>((resolve, reject) => {
-    stream.on("error", reject);
-    io.stdout.on("error", (e: NodeJS.ErrnoException) => {
-      // The reader went away (cat … | head): stop quietly, as cat does.
-      if (e.code !== "EPIPE") return reject(e);
-      stream.destroy();
-      resolve();
-    });
-    stream.on("end", resolve);
-    stream.pipe(io.stdout, { end: false });
-  });
+  try {
+    await pipeline(stream, io.stdout, { end: false });
+  } catch (e) {
+    // The reader went away (cat … | head): stop quietly, as cat does.
+    if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
+  }
   return errors.length > 0 ? EXIT.partial : EXIT.ok;
 }

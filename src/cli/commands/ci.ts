@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { adviseImage } from "../../model/advice.js";
+import { adviseImage } from "../../model/advice/index.js";
 import { UserError } from "../../model/diagnostics.js";
 import { ImageModel } from "../../model/image-model.js";
 import { evaluateCi } from "../../report/ci-evaluate.js";
 import { formatCiReport } from "../../report/ci-output.js";
 import { CiConfigError, type ParsedRulesFile, parseRulesFile, resolveRules } from "../../report/ci-rules.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, collectDiagnostics, EXIT, openWithProgress } from "../main.js";
+import { type CliIo, EXIT, openWithProgress, printDiagnostics } from "../io.js";
 
 /** Rules files looked for in the current directory, in this order (dive's own name last). */
 export const DEFAULT_RULES_FILES = [
@@ -42,7 +42,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
 
   const data = await openWithProgress(args.target!, args, io);
   const model = ImageModel.build(data);
-  const diagnostics = collectDiagnostics(data);
+  const diagnostics = data.diagnostics;
   const result = evaluateCi(model, rules);
   const format = args.ciFormat ?? (args.mode === "json" ? "json" : "text");
   io.stdout.write(
@@ -57,7 +57,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
     }),
   );
   if (format !== "text") for (const w of warnings) io.stderr.write(`layerview: warning: ${w}\n`);
-  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  printDiagnostics(io, diagnostics);
   if (!result.pass) return EXIT.ciFailed;
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
 }

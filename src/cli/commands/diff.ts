@@ -3,7 +3,7 @@ import { ImageModel } from "../../model/image-model.js";
 import { diffJson, diffText } from "../../report/diff-report.js";
 import { openImage } from "../../sources/resolve.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
+import { type CliIo, EXIT, openOptions, printDiagnostics } from "../io.js";
 
 /** `layerview diff A B`: both images are read (one after the other), then their final trees compared. */
 export async function runDiff(args: CliArgs, io: CliIo): Promise<number> {
@@ -19,8 +19,8 @@ export async function runDiff(args: CliArgs, io: CliIo): Promise<number> {
       ...openOptions(args, io),
       onPull: (m) => io.stderr.write(`${m}\n`),
     });
-    const diagnostics = collectDiagnostics(data);
-    for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+    const diagnostics = data.diagnostics;
+    printDiagnostics(io, diagnostics);
     if (diagnostics.some((d) => d.severity === "error")) partial = true;
     models.push(ImageModel.build(data));
   }

@@ -1,8 +1,8 @@
-import { formatBytes } from "../../report/format.js";
+import { formatBytes } from "../../model/format-bytes.js";
 import { ImageContent } from "../../sources/content.js";
 import { extractPath } from "../../sources/extract.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, collectDiagnostics, EXIT, openOptions } from "../main.js";
+import { type CliIo, EXIT, openOptions, printDiagnostics } from "../io.js";
 
 /** `layerview extract IMAGE PATH DEST`: one summary line on stderr; stdout stays empty. */
 export async function runExtract(args: CliArgs, io: CliIo): Promise<number> {
@@ -11,9 +11,9 @@ export async function runExtract(args: CliArgs, io: CliIo): Promise<number> {
     ...openOptions(args, io),
     onPull: (m) => io.stderr.write(`${m}\n`),
   });
-  const diagnostics = content.data ? collectDiagnostics(content.data) : [];
+  const diagnostics = content.data ? content.data.diagnostics : [];
   const errors = diagnostics.filter((d) => d.severity === "error");
-  for (const d of errors) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+  printDiagnostics(io, errors);
   const s = await extractPath(content, path, dest, {
     layer: args.layer,
     force: args.force,

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { adviseImage, type Finding } from "../../src/model/advice.js";
-import { ImageModel } from "../../src/model/image-model.js";
-import { openImage } from "../../src/sources/resolve.js";
-import { cli, demoArchive, ensureBuilt } from "../cli/run-cli.js";
+import { adviseImage, type Finding } from "../../../src/model/advice/index.js";
+import { ImageModel } from "../../../src/model/image-model.js";
+import { openImage } from "../../../src/sources/resolve.js";
+import { cli, demoArchive, ensureBuilt } from "../../cli/run-cli.js";
 
 /**
  * The bundled example (test/fixtures/example/Dockerfile). Sizes from `tar -tv` of its layers:

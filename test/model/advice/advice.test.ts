@@ -5,13 +5,11 @@ import {
   type FindingKind,
   findingCategory,
   isSecretName,
-  sameKeyRuns,
-  secretPathMatch,
   summarizeAdvice,
-} from "../../src/model/advice.js";
-import { ImageModel } from "../../src/model/image-model.js";
-import { PathTable } from "../../src/model/path-table.js";
-import { type E, layerOf, modelOf } from "../model/helpers.js";
+} from "../../../src/model/advice/index.js";
+import { ImageModel } from "../../../src/model/image-model.js";
+import { PathTable } from "../../../src/model/path-table.js";
+import { type E, layerOf, modelOf } from "../helpers.js";
 
 const of = (findings: Finding[], kind: FindingKind) => findings.filter((f) => f.kind === kind);
 const x = (n: number) => "x".repeat(n);
@@ -336,19 +334,6 @@ describe("secret-looking files", () => {
     }
     expect(paths).not.toContain("/etc/ssl/certs/ca-certificates.pem");
   });
-
-  it("matches the usual names", () => {
-    expect(secretPathMatch("/home/x/.ssh/id_ed25519")?.strong).toBe(true);
-    expect(secretPathMatch("/root/.ssh/deploy_key")?.strong).toBe(true);
-    expect(secretPathMatch("/etc/ssh/ssh_host_ed25519_key")?.strong).toBe(true);
-    expect(secretPathMatch("/root/.netrc")?.strong).toBe(true);
-    expect(secretPathMatch("/srv/.env.production")?.strong).toBe(true);
-    expect(secretPathMatch("/root/.kube/config")?.strong).toBe(true);
-    expect(secretPathMatch("/srv/keystore.p12")?.strong).toBe(false);
-    expect(secretPathMatch("/usr/lib/python3/dist-packages/certifi/cacert.pem")).toBeNull();
-    expect(secretPathMatch("/etc/ssh/ssh_config")).toBeNull();
-    expect(secretPathMatch("/srv/app/config.json")).toBeNull();
-  });
 });
 
 describe("build arguments and environment recorded in the image", () => {
@@ -437,45 +422,5 @@ describe("accounting", () => {
       ["secret-file", "high"],
       ["deleted-later", "medium"],
     ]);
-  });
-});
-
-describe("sameKeyRuns (duplicate-content buckets)", () => {
-  const runsOf = (keys: number[]) =>
-    [
-      ...sameKeyRuns(
-        keys.map((_, i) => 100 + i),
-        Float64Array.from(keys),
-        Int32Array.from(keys, (k) => k % 2 ** 21),
-      ),
-    ].filter((r) => r !== null);
-
-  it("finds every repeated key, in the first and last buckets too, in key order with items in order", () => {
-    // 1024 buckets for up to 2048 keys: keys ≡ 0 and ≡ 1023 (mod 1024) sit in the first and last.
-    const keys = [1023, 5, 0, 2 ** 40 + 1023, 1023, 0, 7, 2 ** 52 + 3, 2 ** 40 + 1023, 2 ** 52 + 3, 1023];
-    expect(runsOf(keys)).toEqual([
-      [102, 105],
-      [100, 104, 110],
-      [103, 108],
-      [107, 109],
-    ]);
-  });
-
-  it("agrees with a Map on many random keys", () => {
-    let seed = 9;
-    const rand = () => {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      return seed;
-    };
-    const keys = Array.from({ length: 20_000 }, () => (rand() % 6000) * 2 ** 21 + (rand() % 3000));
-    const byKey = new Map<number, number[]>();
-    keys.forEach((k, i) => {
-      byKey.set(k, [...(byKey.get(k) ?? []), 100 + i]);
-    });
-    const expected = [...byKey.entries()]
-      .filter(([, v]) => v.length >= 2)
-      .sort((a, b) => a[0] - b[0])
-      .map(([, v]) => v);
-    expect(runsOf(keys)).toEqual(expected);
   });
 });

@@ -1,0 +1,68 @@
+/** What main and every command share: the process streams, exit codes, opening the image the arguments name. */
+import type { Diagnostic } from "../model/diagnostics.js";
+import { LayerIndexCache } from "../sources/layer-index-cache.js";
+import { type OpenOptions, openImage } from "../sources/resolve.js";
+import type { ImageData } from "../sources/types.js";
+import type { CliArgs } from "./args.js";
+import { stderrProgress } from "./progress.js";
+
+/**
+ * Exit codes: 0 fine, 1 the image could not be read (or a file not extracted), 2 bad usage (including a
+ * rules file or rule value that cannot be used), 3 read with problems (some layer or entry),
+ * 4 a CI rule failed (--ci).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, ciFailed: 4 } as const;
+
+export interface CliIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** How to open the image the arguments name; `io` gets the one-line notices (source chosen, …). */
+export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOptions {
+  return {
+    image: args.image,
+    platform: args.platform,
+    source: args.source,
+    pull: args.pull,
+    creds: args.creds,
+    insecureRegistries: args.insecureRegistries,
+    cache: args.noCache ? null : LayerIndexCache.open(),
+    onNotice: io ? (line) => io.stderr.write(`layerview: ${line}\n`) : undefined,
+  };
+}
+
+/**
+ * Open the image for a report-style command, with the read's progress on one stderr line when
+ * stderr is a terminal (erased when done, so later messages start on a clean line).
+ */
+export async function openWithProgress(target: string, args: CliArgs, io: CliIo): Promise<ImageData> {
+  let layers: number | null = null;
+  const progress = stderrProgress(io.stderr, () => layers);
+  const base = openOptions(args, io);
+  try {
+    return await openImage(target, {
+      ...base,
+      onPull: (msg) => {
+        progress.done();
+        io.stderr.write(`${msg}\n`);
+      },
+      onNotice: (msg) => {
+        progress.done();
+        base.onNotice?.(msg);
+      },
+      onImage: (info) => {
+        layers = info.layers.length;
+      },
+      onProgress: progress.onProgress,
+    });
+  } finally {
+    progress.done();
+  }
+}
+
+/** Each diagnostic as one stderr line: "layerview: warning: …". */
+export function printDiagnostics(io: Pick<CliIo, "stderr">, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
+}
