@@ -12,6 +12,8 @@ import {
   treeOf,
 } from "../../src/ui/explorer-state.js";
 import { outlineOf } from "../../src/ui/load-events.js";
+import { composeFrame } from "../../src/ui/screen.js";
+import { stripAnsi } from "../../src/ui/theme.js";
 import { node } from "../model/helpers.js";
 import { sampleModel } from "./fixture-model.js";
 
@@ -217,10 +219,15 @@ describe("layers and views", () => {
 
   test("empty-layer history can be hidden", () => {
     let s = loaded(sampleModel());
-    const rows = (x: ExplorerState) => x.outline && reduce(x, { type: "resize", columns: 120, rows: 40 });
-    expect(rows(s)).toBeTruthy();
+    const screen = (x: ExplorerState) => stripAnsi(composeFrame(x, false).join("\n"));
+    const history = ["ENV PATH=/usr/local/bin", 'CMD ["sh"]', "USER app"];
+    for (const h of history) expect(screen(s)).toContain(h);
     s = press(s, "e");
     expect(s.showHistory).toBe(false);
+    for (const h of history) expect(screen(s)).not.toContain(h);
+    expect(screen(s)).toContain("rebuild-libs");
+    s = press(s, "e");
+    for (const h of history) expect(screen(s)).toContain(h);
   });
 
   test("jump to the largest files, one after the other, expanding what hides them", () => {

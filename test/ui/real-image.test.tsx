@@ -1,27 +1,18 @@
-import { afterEach, beforeAll, describe, expect, test } from "vitest";
+import { afterEach, beforeAll, expect, test } from "vitest";
 import { ImageModel } from "../../src/model/image-model.js";
 import { readImage } from "../../src/sources/archive.js";
 import { initialState, reduce, treeOf } from "../../src/ui/explorer-state.js";
 import { outlineOf } from "../../src/ui/load-events.js";
 import { lineText, stripAnsi } from "../../src/ui/theme.js";
 import { rowFacts, treeRowLine } from "../../src/ui/tree-rows.js";
-import { realFixture, useRealFixtures } from "../real-fixtures.js";
+import { describeReal, realFixture } from "../real-fixtures.js";
 import { expectGolden } from "./golden.js";
 import { type Explorer, eventsFor, renderExplorer } from "./render-explorer.js";
 
 const FIXTURE = realFixture("test-docker-image.tar");
-const present = useRealFixtures;
 
 let model: ImageModel;
 let open: Explorer | null = null;
-
-beforeAll(async () => {
-  if (present) model = ImageModel.build(await readImage(FIXTURE, {}));
-});
-afterEach(() => {
-  open?.unmount();
-  open = null;
-});
 
 /** Every row of the tree at a layer, as text (no window): marker, attributes, guides, name, tag. */
 function treeDump(layer: number, changesOnly: boolean): string {
@@ -40,7 +31,16 @@ function treeDump(layer: number, changesOnly: boolean): string {
     .join("\n");
 }
 
-describe.skipIf(!present)("dive's test image", () => {
+// Skipped, with the reason in the suite's name, where ../shared/fixtures/real is absent.
+describeReal("dive's test image", () => {
+  beforeAll(async () => {
+    model = ImageModel.build(await readImage(FIXTURE, {}));
+  });
+  afterEach(() => {
+    open?.unmount();
+    open = null;
+  });
+
   test("the final tree", () => {
     expectGolden("real-tree-top", treeDump(model.layerCount - 1, false));
   });

@@ -2,14 +2,16 @@
  * The explorer in a real terminal: tmux runs `node bin/layerview.js ARCHIVE`, keys are sent, the
  * screen is read back, and after quitting (or SIGTERM) the shell must get its terminal back:
  * normal screen, visible cursor, cooked mode. Needs tmux and a build (`npm run build`; `npm test`
- * builds before it runs the tests).
+ * builds before it runs the tests). Without them the suite is skipped, saying why; with
+ * LAYERVIEW_REQUIRE_TERMINAL=1 (set by .ci/run) it fails instead.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, it, test } from "vitest";
 import { realFixture } from "../real-fixtures.js";
 
+const REQUIRE_TERMINAL = process.env.LAYERVIEW_REQUIRE_TERMINAL === "1";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const FIXTURE = realFixture("test-docker-image.tar");
 const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
@@ -21,7 +23,7 @@ const skip = !hasTmux
     : !existsSync(FIXTURE)
       ? "fixture missing"
       : "";
-if (skip) console.warn(`terminal e2e skipped: ${skip}`);
+if (skip && !REQUIRE_TERMINAL) console.warn(`[layerview] SKIPPED terminal e2e: ${skip}`);
 
 const SOCKET = `lv-e2e-${process.pid}`;
 const tmux = (...args: string[]) => {
@@ -62,7 +64,16 @@ afterAll(() => {
   if (!skip) spawnSync("tmux", ["-L", SOCKET, "kill-server"]);
 });
 
-describe.skipIf(skip !== "")("explorer in a real terminal (tmux)", () => {
+const TITLE = "explorer in a real terminal (tmux)";
+if (skip && REQUIRE_TERMINAL) {
+  describe(TITLE, () => {
+    it("needs tmux, a build and the fixture (LAYERVIEW_REQUIRE_TERMINAL=1)", () => {
+      throw new Error(`terminal e2e cannot run: ${skip}`);
+    });
+  });
+}
+
+describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () => {
   test("go to the layer with a whiteout, filter, quit: the terminal is restored", async () => {
     const s = "explore";
     start(s, 120, 40);
