@@ -15,12 +15,12 @@ import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { render } from "ink";
 import { createElement } from "react";
-import { ExplorerApp } from "../src/ui/explorer-app.js";
-import { dropLayerTrees, layerTreeOf, treeStateOf } from "../src/ui/layer-tree.js";
-import { adviceReady } from "../src/ui/lazy-analysis.js";
-import { outlineOf } from "../src/ui/load-events.js";
-import type { Subscribe } from "../src/ui/use-load-events.js";
-import { dropViews } from "../src/ui/visible-tree.js";
+import { ExplorerApp } from "../src/ui/app/explorer-app.js";
+import type { Subscribe } from "../src/ui/app/use-load-events.js";
+import { adviceReady } from "../src/ui/session/analysis-jobs.js";
+import { outlineOf } from "../src/ui/state/load-events.js";
+import { dropLayerTrees, layerTreeOf, treeStateOf } from "../src/ui/tree/layer-tree.js";
+import { dropViews } from "../src/ui/tree/visible-tree.js";
 import { syntheticModel } from "./ui-synthetic.js";
 
 const COLUMNS = 120;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { TreeState } from "../../src/ui/layer-tree.js";
-import { cachedCountsLimit } from "../../src/ui/visible-tree.js";
+import { TreeState } from "../../src/ui/tree/layer-tree.js";
+import { cachedCountsLimit } from "../../src/ui/tree/visible-tree.js";
 import { randomModel } from "./random-model.js";
 
 describe("cache limits follow the image's size", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { outlineOf } from "../../src/ui/load-events.js";
+import { outlineOf } from "../../src/ui/state/load-events.js";
 import { sampleModel } from "./fixture-model.js";
 import { expectGolden } from "./golden.js";
 import { ctrl, type Explorer, eventsFor, renderExplorer, treeColumn } from "./render-explorer.js";

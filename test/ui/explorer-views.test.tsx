@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
-import { treeStateOf } from "../../src/ui/layer-tree.js";
+import { treeStateOf } from "../../src/ui/tree/layer-tree.js";
 import { modelOf, node } from "../model/helpers.js";
 import { type Explorer, eventsFor, renderExplorer, treeColumn, waitFor } from "./render-explorer.js";
 

@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, expect, test } from "vitest";
 import { ImageModel } from "../../src/model/image-model.js";
 import { readImage } from "../../src/sources/archive.js";
-import { initialState, reduce, treeOf } from "../../src/ui/explorer-state.js";
-import { outlineOf } from "../../src/ui/load-events.js";
-import { lineText, stripAnsi } from "../../src/ui/theme.js";
-import { rowFacts, treeRowLine } from "../../src/ui/tree-rows.js";
+import { rowFacts, treeRowLine } from "../../src/ui/panes/tree-rows.js";
+import { lineText, stripAnsi } from "../../src/ui/render/theme.js";
+import { initialState, reduce, treeOf } from "../../src/ui/state/explorer-state.js";
+import { outlineOf } from "../../src/ui/state/load-events.js";
 import { describeReal, realFixture } from "../real-fixtures.js";
 import { expectGolden } from "./golden.js";
 import { type Explorer, eventsFor, renderExplorer } from "./render-explorer.js";

@@ -8,11 +8,11 @@
  */
 import { render } from "ink-testing-library";
 import type { ImageModel } from "../../src/model/image-model.js";
-import { ExplorerApp, exitCodeOf } from "../../src/ui/explorer-app.js";
-import { type LoadEvent, outlineOf } from "../../src/ui/load-events.js";
-import type { OpenContent } from "../../src/ui/read-capped.js";
-import { stripAnsi } from "../../src/ui/theme.js";
-import type { Subscribe } from "../../src/ui/use-load-events.js";
+import { ExplorerApp, exitCodeOf } from "../../src/ui/app/explorer-app.js";
+import type { Subscribe } from "../../src/ui/app/use-load-events.js";
+import { stripAnsi } from "../../src/ui/render/theme.js";
+import { type LoadEvent, outlineOf } from "../../src/ui/state/load-events.js";
+import type { OpenContent } from "../../src/ui/viewer/read-capped.js";
 
 export const KEYS = {
   up: "\u001b[A",

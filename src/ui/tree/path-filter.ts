@@ -1,0 +1,191 @@
+/**
+ * Which paths a filter matches. A substring matches anywhere in the absolute path ("/usr/lib/x");
+ * a filter with * ? or [ is a glob: without "/" it is matched against each name (like find -name),
+ * with "/" against the whole path (`*` stays inside one segment, `**` crosses them). Matching is
+ * case-sensitive, as paths are. A path also matches when one of its ancestors does, so a matching
+ * directory brings its contents; callers keep the ancestors of matches.
+ *
+ * Built for a million paths per keystroke: one pass in id order (parents first) with interned
+ * names; typing more of a substring only re-tests the previous direct matches.
+ */
+import { type PathTable, ROOT } from "../../model/path-table.js";
+
+export type FilterKind = "substring" | "glob";
+
+export function filterKind(text: string): FilterKind {
+  return /[*?[]/.test(text) ? "glob" : "substring";
+}
+
+/** Glob to RegExp. `path`: match the whole path, anchored at a segment start and at the end. */
+export function globToRegExp(glob: string, path: boolean): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        re += ".*";
+        i++;
+      } else {
+        re += "[^/]*";
+      }
+    } else if (c === "?") {
+      re += "[^/]";
+    } else if (c === "[") {
+      const close = glob.indexOf("]", i + 2);
+      if (close < 0) {
+        re += "\\[";
+        continue;
+      }
+      let body = glob.slice(i + 1, close);
+      const negate = body.startsWith("!") || body.startsWith("^");
+      if (negate) body = body.slice(1);
+      re += `[${negate ? "^" : ""}${body.replace(/[\\\]]/g, "\\$&")}]`;
+      i = close;
+    } else {
+      re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+    }
+  }
+  if (!path) return new RegExp(`^${re}$`);
+  return new RegExp(`${glob.startsWith("/") ? "^" : "(?:^|/)"}${re}$`);
+}
+
+interface NameHits {
+  text: string;
+  /** Ids (PathTable.nameById) of the names the filter matches. */
+  ids: Int32Array;
+}
+
+interface FilterCache {
+  size: number;
+  recent: NameHits[];
+  last: { text: string; mask: Uint8Array } | null;
+}
+
+const caches = new WeakMap<PathTable, FilterCache>();
+const RECENT = 8;
+
+/**
+ * 1 for every node whose path matches `text` (or has a matching ancestor), 0 elsewhere; null for
+ * an empty filter (everything matches). Cached for the last filter.
+ */
+export function filterMask(paths: PathTable, text: string): Uint8Array | null {
+  if (text === "") return null;
+  let cache = caches.get(paths);
+  if (!cache || cache.size !== paths.size) {
+    cache = { size: paths.size, recent: [], last: null };
+    caches.set(paths, cache);
+  }
+  if (cache.last?.text === text) return cache.last.mask;
+  const { parents, nameIds, nameCount } = paths.columns();
+  const n = paths.size;
+  const mask = new Uint8Array(n);
+  if (!text.includes("/")) {
+    // Test each distinct name once, then one pass in id order (parents first) inherits matches.
+    const hit = new Uint8Array(nameCount);
+    for (const id of nameHits(paths, text, cache)) hit[id] = 1;
+    inheritNameHits(mask, hit, nameIds, parents, n);
+  } else {
+    const direct =
+      filterKind(text) === "glob"
+        ? globPathMatches(paths, parents, globToRegExp(text, true))
+        : slashSubstringMatches(paths, parents, text);
+    for (let i = 0; i < direct.length; i++) mask[direct[i]!] = 1;
+    inheritMatches(mask, parents, n);
+  }
+  mask[ROOT] = 0;
+  cache.last = { text, mask };
+  return mask;
+}
+
+/** Parents first (ascending ids): a node matches if its name does or its parent matches. */
+function inheritNameHits(
+  mask: Uint8Array,
+  hit: Uint8Array,
+  nameIds: Int32Array,
+  parents: Int32Array,
+  n: number,
+) {
+  for (let node = 1; node < n; node++) mask[node] = hit[nameIds[node]!]! | mask[parents[node]!]!;
+}
+
+/** Parents first: a node matches if it does itself or its parent matches. */
+function inheritMatches(mask: Uint8Array, parents: Int32Array, n: number) {
+  for (let node = 1; node < n; node++) mask[node] = mask[node]! | mask[parents[node]!]!;
+}
+
+/** Whether a filter is matched name by name (no "/"), so typing more of it only narrows the matches. */
+export function matchesByName(text: string): boolean {
+  return text !== "" && !text.includes("/");
+}
+
+/** Per name id (PathTable.nameById): 1 where the name matches `text` (a filter without "/"). */
+export function nameHitMask(paths: PathTable, text: string): Uint8Array {
+  let cache = caches.get(paths);
+  if (!cache || cache.size !== paths.size) {
+    cache = { size: paths.size, recent: [], last: null };
+    caches.set(paths, cache);
+  }
+  const hit = new Uint8Array(paths.columns().nameCount);
+  for (const id of nameHits(paths, text, cache)) hit[id] = 1;
+  return hit;
+}
+
+/** Ids of the names `text` (a substring or a glob without "/") matches. */
+function nameHits(paths: PathTable, text: string, cache: FilterCache): Int32Array {
+  const known = cache.recent.find((d) => d.text === text);
+  if (known) return known.ids;
+  const { nameCount } = paths.columns();
+  const out: number[] = [];
+  if (filterKind(text) === "glob") {
+    const re = globToRegExp(text, false);
+    for (let id = 1; id < nameCount; id++) if (re.test(paths.nameById(id))) out.push(id);
+  } else {
+    // A name holding the new text holds every substring of it: narrow from the best such result.
+    let from: Int32Array | null = null;
+    for (const d of cache.recent) {
+      if (
+        filterKind(d.text) === "substring" &&
+        text.includes(d.text) &&
+        (!from || d.ids.length < from.length)
+      ) {
+        from = d.ids;
+      }
+    }
+    if (from) {
+      for (let i = 0; i < from.length; i++) if (paths.nameById(from[i]!).includes(text)) out.push(from[i]!);
+    } else {
+      for (let id = 1; id < nameCount; id++) if (paths.nameById(id).includes(text)) out.push(id);
+    }
+  }
+  const ids = Int32Array.from(out);
+  cache.recent.push({ text, ids });
+  if (cache.recent.length > RECENT) cache.recent.shift();
+  return ids;
+}
+
+/** A "/"-containing substring can span segments: test each node against its parent path's tail. */
+function slashSubstringMatches(paths: PathTable, parents: Int32Array, text: string): Int32Array {
+  const keep = text.length - 1;
+  const tails: string[] = new Array(paths.size);
+  tails[ROOT] = "";
+  const out: number[] = [];
+  for (let node = 1; node < paths.size; node++) {
+    const joined = `${tails[parents[node]!] ?? ""}/${paths.name(node)}`;
+    if (joined.includes(text)) out.push(node);
+    if (paths.firstChild(node) !== -1)
+      tails[node] = joined.length > keep ? joined.slice(joined.length - keep) : joined;
+  }
+  return Int32Array.from(out);
+}
+
+function globPathMatches(paths: PathTable, parents: Int32Array, re: RegExp): Int32Array {
+  const dirPath: string[] = new Array(paths.size);
+  dirPath[ROOT] = "";
+  const out: number[] = [];
+  for (let node = 1; node < paths.size; node++) {
+    const p = `${dirPath[parents[node]!] ?? ""}/${paths.name(node)}`;
+    if (re.test(p)) out.push(node);
+    if (paths.firstChild(node) !== -1) dirPath[node] = p;
+  }
+  return Int32Array.from(out);
+}
