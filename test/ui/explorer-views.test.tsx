@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
-import { treeStateOf } from "../../src/ui/tree/layer-tree.js";
+import type { ExplorerSession } from "../../src/ui/session/explorer-session.js";
 import { modelOf, node } from "../model/helpers.js";
 import { type Explorer, eventsFor, renderExplorer, treeColumn, waitFor } from "./render-explorer.js";
 
@@ -189,12 +189,20 @@ describe("range view on a large image", () => {
     // 60,000 files (over the size compared in full while drawing); layer 1 deletes one directory.
     const base = Array.from({ length: 60_000 }, (_, i) => ({ name: `d${i % 100}/f${i}`, size: 10 }));
     const m = modelOf([base, [{ name: ".wh.d5" }, { name: "new.txt", content: "hi" }]]);
-    open = await renderExplorer({ columns: 120, rows: 30, events: eventsFor(m) });
+    let session: ExplorerSession | null = null;
+    open = await renderExplorer({
+      columns: 120,
+      rows: 30,
+      events: eventsFor(m),
+      onSession: (s) => {
+        session = s;
+      },
+    });
     const ex = open;
     // A big image's tree shows once the steps between its layers are prepared.
     const treeShown = (f: string) => /Files\s+as of layer 1/.test(f) && !f.includes("Indexing the file tree");
     await waitFor(() => treeShown(ex.frame()), "the tree");
-    expect(treeStateOf(m)?.hasStep(0)).toBe(true);
+    expect((session as ExplorerSession | null)?.trees.merged.hasStep(0)).toBe(true);
     await ex.press({ text: "[" }, { text: "x" }, { text: "]" });
     expect(ex.frame()).toMatch(/Diff\s+layer 0 → layer 1/);
     await waitFor(() => /\+1 -600 ~0/.test(ex.frame()), "the diff totals");

@@ -3,7 +3,7 @@
  * the README key table are all generated from it. Ctrl+M is Enter, Ctrl+I is Tab and Ctrl+H is
  * Backspace in a terminal, so none of those is ever bound on its own.
  */
-import type { Key } from "ink";
+import type { KeyFlags } from "./key-flags.js";
 
 export const Command = {
   Quit: "quit",
@@ -257,8 +257,8 @@ export function keysLabel(command: Command): string {
   return bindingFor(command).keys.map(keyLabel).join(", ");
 }
 
-/** The key Ink reported, in KeySpec terms; null for keys layerview never binds. */
-export function keySpecOf(input: string, key: Key): KeySpec | null {
+/** The key the terminal reported, in KeySpec terms; null for keys layerview never binds. */
+export function keySpecOf(input: string, key: KeyFlags): KeySpec | null {
   if (key.upArrow) return { name: "up" };
   if (key.downArrow) return { name: "down" };
   if (key.leftArrow) return { name: "left" };

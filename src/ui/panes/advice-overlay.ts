@@ -3,8 +3,8 @@ import { Command, keysLabel } from "../keymap/keymap.js";
 import { formatBytes, formatCount } from "../render/format.js";
 import { padEnd, padStart, sanitize, wrap } from "../render/text.js";
 import { type Line, paintLine, STYLES, type Style } from "../render/theme.js";
-import { adviceOf } from "../session/analysis-jobs.js";
-import { adviceListHeight, type ExplorerState } from "../state/explorer-state.js";
+import type { ExplorerState } from "../state/explorer-state.js";
+import { adviceListHeight } from "../state/geometry.js";
 import { titleLine } from "./pane.js";
 
 const SEVERITY_STYLE: Record<Finding["severity"], Style> = {
@@ -51,7 +51,18 @@ function detailLines(f: Finding, width: number): Line[] {
 /** The advisor's findings, one a line, and the selected one's details below; Enter jumps to it. */
 export function adviceLines(s: ExplorerState, color: boolean): string[] {
   const w = s.columns;
-  const findings = s.model ? adviceOf(s.model) : [];
+  if (s.findings === null) {
+    const closes = `${keysLabel(Command.Advice).split(", ")[0]} or Esc closes`;
+    return [
+      titleLine("Advice", closes, w, true, color),
+      paintLine(
+        [{ text: "Analysing the image for wasted bytes and exposures …", style: STYLES.muted }],
+        w,
+        color,
+      ),
+    ];
+  }
+  const findings = s.findings;
   const a = s.advice ?? { selected: 0, top: 0 };
   const saved = findings.reduce((n, f) => n + f.bytesSaved, 0);
   const extra =

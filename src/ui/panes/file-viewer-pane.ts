@@ -1,7 +1,8 @@
 import { formatCount } from "../render/format.js";
 import { sanitize } from "../render/text.js";
 import { paintLine, STYLES } from "../render/theme.js";
-import { type ExplorerState, viewerBodyHeight, viewerLineCount } from "../state/explorer-state.js";
+import type { ExplorerState } from "../state/explorer-state.js";
+import { viewerBodyHeight, viewerLineCount } from "../state/geometry.js";
 import { hexLine, VIEW_CAP_LABEL } from "../viewer/file-view.js";
 import { titleLine } from "./pane.js";
 

@@ -1,7 +1,8 @@
 import { formatBytes } from "../render/format.js";
 import { padStart, sanitize } from "../render/text.js";
 import { type Line, paintLine, STYLES, type Style } from "../render/theme.js";
-import { type ExplorerState, layersBodyHeight, listRowsOf } from "../state/explorer-state.js";
+import type { ExplorerState } from "../state/explorer-state.js";
+import { layersBodyHeight, listRowsOf } from "../state/geometry.js";
 import type { Rect } from "../state/pane-layout.js";
 import { titleLine } from "./pane.js";
 

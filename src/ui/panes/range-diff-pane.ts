@@ -2,8 +2,8 @@ import { changeAspectsOf, type DiffKind, diffKindOf } from "../../model/diff.js"
 import { formatBytes, formatCount } from "../render/format.js";
 import { padStart, sanitize } from "../render/text.js";
 import { type Line, paintLine, STYLES, type Style } from "../render/theme.js";
-import { prepareRangeDiff, rangeDiffIfReady } from "../session/analysis-jobs.js";
-import { diffBodyHeight, type ExplorerState } from "../state/explorer-state.js";
+import type { ExplorerState } from "../state/explorer-state.js";
+import { diffBodyHeight } from "../state/geometry.js";
 import type { Rect } from "../state/pane-layout.js";
 import { titleLine } from "./pane.js";
 
@@ -12,11 +12,6 @@ const KIND_LOOK: Record<DiffKind, { marker: string; style: Style }> = {
   removed: { marker: "-", style: { fg: "red" } },
   changed: { marker: "~", style: { fg: "yellow" } },
 };
-
-/** Work a frame may spend on the range diff before showing "Comparing …" and going on in idle time. */
-const DRAW_WORK_MS = 6;
-/** Images this small are compared in full while drawing (well under a millisecond). */
-const SMALL_IMAGE_PATHS = 50_000;
 
 export function signedBytes(n: number): string {
   if (n === 0) return "0 B";
@@ -28,16 +23,9 @@ export function rangeDiffLines(s: ExplorerState, rect: Rect, color: boolean): st
   const w = rect.width;
   const from = s.compareFrom;
   const to = s.layer;
-  // Small ranges are done within a few milliseconds here; bigger ones continue in idle slices
-  // (the explorer draws again when they are ready).
+  // The reducer works on the diff for a few milliseconds per key; bigger ones finish in idle slices.
   const model = s.model!;
-  prepareRangeDiff(
-    model,
-    from,
-    to,
-    model.paths.size < SMALL_IMAGE_PATHS ? Number.POSITIVE_INFINITY : DRAW_WORK_MS,
-  );
-  const diff = rangeDiffIfReady(model, from, to);
+  const diff = s.rangeDiff;
   if (!diff) {
     return [
       titleLine("Diff", `layer ${from} → layer ${to} · Esc clears`, w, s.focus === "tree", color),

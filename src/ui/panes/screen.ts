@@ -5,7 +5,8 @@
  */
 
 import { paintLine, STYLES } from "../render/theme.js";
-import { comparing, type ExplorerState, layoutOf } from "../state/explorer-state.js";
+import type { ExplorerState } from "../state/explorer-state.js";
+import { comparing, layoutOf } from "../state/geometry.js";
 import { MIN_COLUMNS, MIN_ROWS } from "../state/pane-layout.js";
 import { adviceLines } from "./advice-overlay.js";
 import { fileTreeLines } from "./file-tree-pane.js";

@@ -55,46 +55,87 @@ interface NameHits {
   ids: Int32Array;
 }
 
-interface FilterCache {
-  size: number;
-  recent: NameHits[];
-  last: { text: string; mask: Uint8Array } | null;
-}
-
-const caches = new WeakMap<PathTable, FilterCache>();
 const RECENT = 8;
 
 /**
- * 1 for every node whose path matches `text` (or has a matching ancestor), 0 elsewhere; null for
- * an empty filter (everything matches). Cached for the last filter.
+ * The filters of one image's paths (its session's): the names the last few filters matched, and
+ * the last filter's mask, so typing more of a filter re-tests only the previous matches.
  */
-export function filterMask(paths: PathTable, text: string): Uint8Array | null {
-  if (text === "") return null;
-  let cache = caches.get(paths);
-  if (!cache || cache.size !== paths.size) {
-    cache = { size: paths.size, recent: [], last: null };
-    caches.set(paths, cache);
+export class PathFilter {
+  private recent: NameHits[] = [];
+  private last: { text: string; mask: Uint8Array } | null = null;
+
+  constructor(readonly paths: PathTable) {}
+
+  /**
+   * 1 for every node whose path matches `text` (or has a matching ancestor), 0 elsewhere; null for
+   * an empty filter (everything matches). Cached for the last filter.
+   */
+  mask(text: string): Uint8Array | null {
+    if (text === "") return null;
+    if (this.last?.text === text) return this.last.mask;
+    const paths = this.paths;
+    const { parents, nameIds, nameCount } = paths.columns();
+    const n = paths.size;
+    const mask = new Uint8Array(n);
+    if (!text.includes("/")) {
+      // Test each distinct name once, then one pass in id order (parents first) inherits matches.
+      const hit = new Uint8Array(nameCount);
+      for (const id of this.nameHits(text)) hit[id] = 1;
+      inheritNameHits(mask, hit, nameIds, parents, n);
+    } else {
+      const direct =
+        filterKind(text) === "glob"
+          ? globPathMatches(paths, parents, globToRegExp(text, true))
+          : slashSubstringMatches(paths, parents, text);
+      for (let i = 0; i < direct.length; i++) mask[direct[i]!] = 1;
+      inheritMatches(mask, parents, n);
+    }
+    mask[ROOT] = 0;
+    this.last = { text, mask };
+    return mask;
   }
-  if (cache.last?.text === text) return cache.last.mask;
-  const { parents, nameIds, nameCount } = paths.columns();
-  const n = paths.size;
-  const mask = new Uint8Array(n);
-  if (!text.includes("/")) {
-    // Test each distinct name once, then one pass in id order (parents first) inherits matches.
-    const hit = new Uint8Array(nameCount);
-    for (const id of nameHits(paths, text, cache)) hit[id] = 1;
-    inheritNameHits(mask, hit, nameIds, parents, n);
-  } else {
-    const direct =
-      filterKind(text) === "glob"
-        ? globPathMatches(paths, parents, globToRegExp(text, true))
-        : slashSubstringMatches(paths, parents, text);
-    for (let i = 0; i < direct.length; i++) mask[direct[i]!] = 1;
-    inheritMatches(mask, parents, n);
+
+  /** Per name id (PathTable.nameById): 1 where the name matches `text` (a filter without "/"). */
+  nameHitMask(text: string): Uint8Array {
+    const hit = new Uint8Array(this.paths.columns().nameCount);
+    for (const id of this.nameHits(text)) hit[id] = 1;
+    return hit;
   }
-  mask[ROOT] = 0;
-  cache.last = { text, mask };
-  return mask;
+
+  /** Ids of the names `text` (a substring or a glob without "/") matches. */
+  private nameHits(text: string): Int32Array {
+    const paths = this.paths;
+    const known = this.recent.find((d) => d.text === text);
+    if (known) return known.ids;
+    const { nameCount } = paths.columns();
+    const out: number[] = [];
+    if (filterKind(text) === "glob") {
+      const re = globToRegExp(text, false);
+      for (let id = 1; id < nameCount; id++) if (re.test(paths.nameById(id))) out.push(id);
+    } else {
+      // A name holding the new text holds every substring of it: narrow from the best such result.
+      let from: Int32Array | null = null;
+      for (const d of this.recent) {
+        if (
+          filterKind(d.text) === "substring" &&
+          text.includes(d.text) &&
+          (!from || d.ids.length < from.length)
+        ) {
+          from = d.ids;
+        }
+      }
+      if (from) {
+        for (let i = 0; i < from.length; i++) if (paths.nameById(from[i]!).includes(text)) out.push(from[i]!);
+      } else {
+        for (let id = 1; id < nameCount; id++) if (paths.nameById(id).includes(text)) out.push(id);
+      }
+    }
+    const ids = Int32Array.from(out);
+    this.recent.push({ text, ids });
+    if (this.recent.length > RECENT) this.recent.shift();
+    return ids;
+  }
 }
 
 /** Parents first (ascending ids): a node matches if its name does or its parent matches. */
@@ -116,51 +157,6 @@ function inheritMatches(mask: Uint8Array, parents: Int32Array, n: number) {
 /** Whether a filter is matched name by name (no "/"), so typing more of it only narrows the matches. */
 export function matchesByName(text: string): boolean {
   return text !== "" && !text.includes("/");
-}
-
-/** Per name id (PathTable.nameById): 1 where the name matches `text` (a filter without "/"). */
-export function nameHitMask(paths: PathTable, text: string): Uint8Array {
-  let cache = caches.get(paths);
-  if (!cache || cache.size !== paths.size) {
-    cache = { size: paths.size, recent: [], last: null };
-    caches.set(paths, cache);
-  }
-  const hit = new Uint8Array(paths.columns().nameCount);
-  for (const id of nameHits(paths, text, cache)) hit[id] = 1;
-  return hit;
-}
-
-/** Ids of the names `text` (a substring or a glob without "/") matches. */
-function nameHits(paths: PathTable, text: string, cache: FilterCache): Int32Array {
-  const known = cache.recent.find((d) => d.text === text);
-  if (known) return known.ids;
-  const { nameCount } = paths.columns();
-  const out: number[] = [];
-  if (filterKind(text) === "glob") {
-    const re = globToRegExp(text, false);
-    for (let id = 1; id < nameCount; id++) if (re.test(paths.nameById(id))) out.push(id);
-  } else {
-    // A name holding the new text holds every substring of it: narrow from the best such result.
-    let from: Int32Array | null = null;
-    for (const d of cache.recent) {
-      if (
-        filterKind(d.text) === "substring" &&
-        text.includes(d.text) &&
-        (!from || d.ids.length < from.length)
-      ) {
-        from = d.ids;
-      }
-    }
-    if (from) {
-      for (let i = 0; i < from.length; i++) if (paths.nameById(from[i]!).includes(text)) out.push(from[i]!);
-    } else {
-      for (let id = 1; id < nameCount; id++) if (paths.nameById(id).includes(text)) out.push(id);
-    }
-  }
-  const ids = Int32Array.from(out);
-  cache.recent.push({ text, ids });
-  if (cache.recent.length > RECENT) cache.recent.shift();
-  return ids;
 }
 
 /** A "/"-containing substring can span segments: test each node against its parent path's tail. */

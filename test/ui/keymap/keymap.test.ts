@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
+import { NO_KEY } from "../../../src/ui/keymap/key-flags.js";
 import {
   Command,
   commandForKey,
@@ -13,7 +14,6 @@ import {
   renderKeyTable,
   renderKeyTableBlock,
 } from "../../../src/ui/keymap/keymap-table.js";
-import { NO_KEY } from "../../../src/ui/state/explorer-state.js";
 
 const key = (over: Record<string, boolean>) => ({ ...NO_KEY, ...over });
 

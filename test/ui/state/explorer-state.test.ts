@@ -4,16 +4,11 @@ import type { ImageModel } from "../../../src/model/image-model.js";
 import { exitCodeOf } from "../../../src/ui/app/explorer-app.js";
 import { composeFrame } from "../../../src/ui/panes/screen.js";
 import { stripAnsi } from "../../../src/ui/render/theme.js";
-import {
-  type Action,
-  type ExplorerState,
-  initialState,
-  keyOfChar,
-  reduce,
-  treeBodyHeight,
-  treeOf,
-} from "../../../src/ui/state/explorer-state.js";
+import { type Action, type ExplorerState, initialState } from "../../../src/ui/state/explorer-state.js";
+import { treeBodyHeight, treeOf } from "../../../src/ui/state/geometry.js";
+import { keyOfChar } from "../../../src/ui/state/key-input.js";
 import { outlineOf } from "../../../src/ui/state/load-events.js";
+import { reduce } from "../../../src/ui/state/reducer.js";
 import { node } from "../../model/helpers.js";
 import { sampleModel } from "../fixture-model.js";
 

@@ -1,192 +1,25 @@
 import { describe, expect, test } from "vitest";
-import { type ImageModel, NodeStatus } from "../../../src/model/image-model.js";
-import { ROOT } from "../../../src/model/path-table.js";
-import { LayerTree, TreeState } from "../../../src/ui/tree/layer-tree.js";
-import { filterMask, globToRegExp } from "../../../src/ui/tree/path-filter.js";
+import type { ImageModel } from "../../../src/model/image-model.js";
+import { ExplorerSession } from "../../../src/ui/session/explorer-session.js";
 import {
   type HideFlags,
   SHOW_ALL,
   type TreeQuery,
-  visibleTreeOf,
+  type VisibleTree,
 } from "../../../src/ui/tree/visible-tree.js";
-import { randomModel, rng } from "../random-model.js";
+import { randomModel, rng } from "../../model/random-model.js";
+import { FILTERS, refMatches, refRows } from "./reference.js";
 
-function childrenOf(m: ImageModel, n: number): number[] {
-  return [...m.paths.children(n)].sort((a, b) => (m.paths.name(a) < m.paths.name(b) ? -1 : 1));
-}
-
-/** Sizes the slow way: own bytes plus children of the same kind (present under present, removed under removed). */
-function refSizes(m: ImageModel, layer: number): Map<number, number> {
-  const out = new Map<number, number>();
-  const visit = (n: number): number => {
-    const st = m.stateAt(n, layer);
-    let s = st.status === NodeStatus.Absent || st.version < 0 ? 0 : m.stack.size(st.version);
-    for (const c of m.paths.children(n)) {
-      const cs = m.stateAt(c, layer).status;
-      const size = visit(c);
-      if (cs === NodeStatus.Absent) continue;
-      if ((cs === NodeStatus.Removed) === (n !== ROOT && st.status === NodeStatus.Removed)) s += size;
-    }
-    out.set(n, s);
-    return s;
-  };
-  visit(ROOT);
-  return out;
-}
-
-function refMatches(m: ImageModel, text: string): (n: number) => boolean {
-  if (text === "") return () => true;
-  const glob = /[*?[]/.test(text);
-  const chain = (n: number) => {
-    const xs: number[] = [];
-    for (let x = n; x !== ROOT; x = m.paths.parent(x)) xs.push(x);
-    return xs;
-  };
-  if (!glob) return (n) => m.paths.path(n).includes(text);
-  if (!text.includes("/")) {
-    const re = globToRegExp(text, false);
-    return (n) => chain(n).some((x) => re.test(m.paths.name(x)));
+/** One session per model, as the explorer has: its views are cached across the queries of a test. */
+const sessions = new WeakMap<ImageModel, ExplorerSession>();
+function visibleTreeOf(m: ImageModel, q: TreeQuery): VisibleTree {
+  let s = sessions.get(m);
+  if (!s) {
+    s = new ExplorerSession(m);
+    sessions.set(m, s);
   }
-  const re = globToRegExp(text, true);
-  return (n) => chain(n).some((x) => re.test(m.paths.path(x)));
+  return s.views.visibleTree(q);
 }
-
-/** The shown rows the slow way: a depth-first walk with every rule applied node by node. */
-function refRows(m: ImageModel, q: TreeQuery): number[] {
-  const matches = refMatches(m, q.filter);
-  const allowed = (s: NodeStatus) =>
-    s !== NodeStatus.Absent &&
-    !(q.changesOnly && s === NodeStatus.Unchanged) &&
-    !(q.hide.added && s === NodeStatus.Added) &&
-    !(q.hide.removed && s === NodeStatus.Removed) &&
-    !(q.hide.modified && s === NodeStatus.Modified) &&
-    !(q.hide.unmodified && (s === NodeStatus.Unchanged || s === NodeStatus.Same));
-  const included = new Map<number, boolean>();
-  const inc = (n: number): boolean => {
-    let v = included.get(n);
-    if (v === undefined) {
-      const self = allowed(m.stateAt(n, q.layer).status) && matches(n);
-      v = childrenOf(m, n).some(inc) || self;
-      included.set(n, v);
-    }
-    return v;
-  };
-  const sizes = refSizes(m, q.layer);
-  const order = (kids: number[]) =>
-    q.sort === "size" ? [...kids].sort((a, b) => sizes.get(b)! - sizes.get(a)!) : kids;
-  const out: number[] = [];
-  const walk = (n: number) => {
-    for (const c of order(childrenOf(m, n))) {
-      if (!inc(c)) continue;
-      out.push(c);
-      const expanded = q.expansion.defaultExpanded !== q.expansion.toggled.has(c);
-      if (expanded) walk(c);
-    }
-  };
-  walk(ROOT);
-  return out;
-}
-
-const FILTERS = ["", "a", "b/", "/a/b", "lib", "*.so", "c*", "a/*/b", "**/x.so", "[ab]", "zzz"];
-
-function expectTreeMatches(m: ImageModel, t: LayerTree, ctx: string) {
-  const L = t.layer;
-  const sizes = refSizes(m, L);
-  const status = t.status();
-  const rows = new Map<number, number>();
-  const countRows = (n: number): number => {
-    let r = 0;
-    for (const c of m.paths.children(n)) {
-      const below = countRows(c);
-      if (m.stateAt(c, L).status !== NodeStatus.Absent) r += 1 + below;
-    }
-    rows.set(n, r);
-    return r;
-  };
-  countRows(ROOT);
-  for (let n = 1; n < m.paths.size; n++) {
-    const where = `${ctx} layer ${L} ${m.paths.path(n)}`;
-    expect(status[n], where).toBe(m.stateAt(n, L).status);
-    expect(t.size[n], `size: ${where}`).toBe(sizes.get(n));
-    expect(t.rowsBelow[n], `rows: ${where}`).toBe(rows.get(n));
-  }
-  expect(t.rowsBelow[ROOT], `${ctx} rows under the root`).toBe(rows.get(ROOT));
-}
-
-describe("LayerTree", () => {
-  test("status, sizes and rows agree with stateAt, for every node and layer", () => {
-    for (let seed = 1; seed <= 25; seed++) {
-      const m = randomModel(seed);
-      for (let L = 0; L < m.layerCount; L++) expectTreeMatches(m, new LayerTree(m, L), `seed ${seed}`);
-    }
-  });
-
-  test("one tree moved between layers in place, in any order, equals trees built in full", () => {
-    const r = rng(5);
-    for (let seed = 1; seed <= 12; seed++) {
-      // Steps kept (crossed again by stores), never kept (recomputed), and prepared ahead in idle time.
-      for (const budget of [undefined, 0, "prepared"] as const) {
-        const m = randomModel(seed, 8, 30);
-        // Never rebuilt from scratch, so every move is made of steps.
-        const opts = {
-          stepBudgetBytes: budget === 0 ? 0 : undefined,
-          rebuildAbove: Number.POSITIVE_INFINITY,
-        };
-        const state = new TreeState(m, opts);
-        for (let step = 0; step < 16; step++) {
-          const L = Math.floor(r() * m.layerCount);
-          const t = new LayerTree(m, L, state);
-          if (budget === "prepared") for (let k = 0; k < m.layerCount - 1; k++) state.prepareStep(k);
-          expectTreeMatches(m, t, `seed ${seed} budget ${budget} step ${step}`);
-        }
-        if (budget === 0) expect(state.hasStep(0)).toBe(false);
-        if (budget === "prepared" && m.layerCount > 1) expect(state.hasStep(0)).toBe(true);
-      }
-    }
-  });
-
-  test("a handle used after another layer's moves the shared arrays back", () => {
-    const m = randomModel(3, 8, 30);
-    const state = new TreeState(m);
-    const top = new LayerTree(m, m.layerCount - 1, state);
-    const bottom = new LayerTree(m, 0, state);
-    expectTreeMatches(m, top, "top");
-    expectTreeMatches(m, bottom, "bottom");
-    expectTreeMatches(m, top, "top again");
-    expect(state.layer).toBe(top.layer);
-  });
-});
-
-describe("filterMask", () => {
-  test("matches paths (or an ancestor) by substring or glob, also when narrowing while typing", () => {
-    for (let seed = 1; seed <= 10; seed++) {
-      const m = randomModel(seed);
-      // Typed one character at a time, then erased, to exercise the narrowing cache.
-      const sequence = ["l", "li", "lib", "li", "l", "", ...FILTERS];
-      for (const f of sequence) {
-        const mask = filterMask(m.paths, f);
-        const ref = refMatches(m, f);
-        if (f === "") {
-          expect(mask).toBeNull();
-          continue;
-        }
-        for (let n = 1; n < m.paths.size; n++)
-          expect(mask![n] === 1, `${f} on ${m.paths.path(n)}`).toBe(ref(n));
-      }
-    }
-  });
-
-  test("globs", () => {
-    expect(globToRegExp("*.so", false).test("libc.so")).toBe(true);
-    expect(globToRegExp("*.so", false).test("libc.so.6")).toBe(false);
-    expect(globToRegExp("lib?", false).test("libc")).toBe(true);
-    expect(globToRegExp("[!a]b", false).test("ab")).toBe(false);
-    expect(globToRegExp("usr/*/x", true).test("/usr/lib/x")).toBe(true);
-    expect(globToRegExp("usr/*/x", true).test("/usr/lib/y/x")).toBe(false);
-    expect(globToRegExp("usr/**/x", true).test("/usr/lib/y/x")).toBe(true);
-    expect(globToRegExp("/usr/*", true).test("/opt/usr/a")).toBe(false);
-  });
-});
 
 describe("VisibleTree", () => {
   test("a filter counted from the unfiltered view (taking off what it hides) shows the same rows", () => {

@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { initialState, reduce } from "../../../src/ui/state/explorer-state.js";
+import { initialState } from "../../../src/ui/state/explorer-state.js";
+import { reduce } from "../../../src/ui/state/reducer.js";
 import { hexLine, isBinary, textLines } from "../../../src/ui/viewer/file-view.js";
 import { readCapped } from "../../../src/ui/viewer/read-capped.js";
 import { sampleModel } from "../fixture-model.js";

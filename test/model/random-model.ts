@@ -1,5 +1,5 @@
 import type { ImageModel } from "../../src/model/image-model.js";
-import { type E, modelOf } from "../model/helpers.js";
+import { type E, modelOf } from "./helpers.js";
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
