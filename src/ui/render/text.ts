@@ -1,50 +1,20 @@
 /** Plain-text helpers measured in terminal cells (not UTF-16 units), for fitting text into panes. */
+import stringWidth from "string-width";
 
-/** Cells a code point takes: 0 for combining marks, 2 for wide East Asian and emoji, else 1. */
-export function charWidth(cp: number): number {
-  if (cp < 0x300) return 1;
-  if (
-    (cp >= 0x300 && cp <= 0x36f) ||
-    (cp >= 0x200b && cp <= 0x200f) ||
-    (cp >= 0xfe00 && cp <= 0xfe0f) ||
-    (cp >= 0x20d0 && cp <= 0x20ff)
-  ) {
-    return 0;
-  }
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) {
-    return 2;
-  }
-  return 1;
+/** Graphemes (a base character and what combines with it, emoji sequences) for cutting text in cells. */
+const graphemes = new Intl.Segmenter();
+
+/** Cells a grapheme takes (string-width: East Asian width, emoji, combining marks). */
+function graphemeWidth(g: string): number {
+  return g.length === 1 && g.charCodeAt(0) < 0x300 ? 1 : stringWidth(g);
 }
 
+/** Cells `s` takes in a terminal. Plain ASCII (most paths) is counted here without string-width. */
 export function displayWidth(s: string): number {
-  let w = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x300) {
-      w++;
-      continue;
-    }
-    const cp = s.codePointAt(i)!;
-    if (cp > 0xffff) i++;
-    w += charWidth(cp);
+    if (s.charCodeAt(i) >= 0x300) return i + stringWidth(s.slice(i));
   }
-  return w;
+  return s.length;
 }
 
 /**
@@ -79,11 +49,11 @@ export function truncateStart(s: string, width: number, ellipsis = "…"): strin
   if (displayWidth(s) <= width) return s;
   const room = width - displayWidth(ellipsis);
   if (room < 0) return takeCells(s, width);
-  const chars = Array.from(s);
+  const chars = Array.from(graphemes.segment(s), (x) => x.segment);
   let w = 0;
   let i = chars.length;
   while (i > 0) {
-    const cw = charWidth(chars[i - 1]!.codePointAt(0)!);
+    const cw = graphemeWidth(chars[i - 1]!);
     if (w + cw > room) break;
     w += cw;
     i--;
@@ -151,8 +121,8 @@ export function wrap(s: string, width: number, maxLines = Number.POSITIVE_INFINI
 function takeCells(s: string, cells: number): string {
   let w = 0;
   let out = "";
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!);
+  for (const { segment: ch } of graphemes.segment(s)) {
+    const cw = graphemeWidth(ch);
     if (w + cw > cells) break;
     w += cw;
     out += ch;

@@ -8,6 +8,7 @@
  * Built for a million paths per keystroke: one pass in id order (parents first) with interned
  * names; typing more of a substring only re-tests the previous direct matches.
  */
+import picomatch from "picomatch";
 import { type PathTable, ROOT } from "../../model/path-table.js";
 
 export type FilterKind = "substring" | "glob";
@@ -16,37 +17,39 @@ export function filterKind(text: string): FilterKind {
   return /[*?[]/.test(text) ? "glob" : "substring";
 }
 
-/** Glob to RegExp. `path`: match the whole path, anchored at a segment start and at the end. */
-export function globToRegExp(glob: string, path: boolean): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        re += ".*";
-        i++;
-      } else {
-        re += "[^/]*";
-      }
-    } else if (c === "?") {
-      re += "[^/]";
-    } else if (c === "[") {
-      const close = glob.indexOf("]", i + 2);
-      if (close < 0) {
-        re += "\\[";
-        continue;
-      }
-      let body = glob.slice(i + 1, close);
-      const negate = body.startsWith("!") || body.startsWith("^");
-      if (negate) body = body.slice(1);
-      re += `[${negate ? "^" : ""}${body.replace(/[\\\]]/g, "\\$&")}]`;
-      i = close;
-    } else {
-      re += c.replace(/[.+^${}()|\\]/g, "\\$&");
-    }
+/** find(1)-like globs: `*` matches dotfiles, a leading "!" and braces are literal. */
+const GLOB_OPTIONS: picomatch.PicomatchOptions = {
+  dot: true,
+  nonegate: true,
+  nobrace: true,
+  noextglob: true,
+};
+
+/** picomatch negates a class with "^"; "[!…]" (as in find and sh) means the same. */
+const picomatchGlob = (glob: string) => glob.replace(/\[!/g, "[^");
+
+/** A glob without "/" as a RegExp for one name. */
+function nameGlob(glob: string): RegExp {
+  return picomatch.makeRe(picomatchGlob(glob), GLOB_OPTIONS);
+}
+
+/**
+ * A glob with "/" as a RegExp for a path relative to the root ("usr/lib/x"): anchored at the root
+ * when the glob starts with "/", else at any segment start; always at the end.
+ */
+function pathGlob(glob: string): RegExp {
+  const g = picomatchGlob(glob);
+  return picomatch.makeRe(g.startsWith("/") ? g.slice(1) : `**/${g}`, GLOB_OPTIONS);
+}
+
+/** Glob as a test: of a name (`path` false), or of an absolute path ("/usr/lib/x"). */
+export function globMatcher(glob: string, path: boolean): (text: string) => boolean {
+  if (!path) {
+    const re = nameGlob(glob);
+    return (name) => re.test(name);
   }
-  if (!path) return new RegExp(`^${re}$`);
-  return new RegExp(`${glob.startsWith("/") ? "^" : "(?:^|/)"}${re}$`);
+  const re = pathGlob(glob);
+  return (p) => re.test(p.startsWith("/") ? p.slice(1) : p);
 }
 
 interface NameHits {
@@ -86,7 +89,7 @@ export class PathFilter {
     } else {
       const direct =
         filterKind(text) === "glob"
-          ? globPathMatches(paths, parents, globToRegExp(text, true))
+          ? globPathMatches(paths, parents, pathGlob(text))
           : slashSubstringMatches(paths, parents, text);
       for (let i = 0; i < direct.length; i++) mask[direct[i]!] = 1;
       inheritMatches(mask, parents, n);
@@ -111,7 +114,7 @@ export class PathFilter {
     const { nameCount } = paths.columns();
     const out: number[] = [];
     if (filterKind(text) === "glob") {
-      const re = globToRegExp(text, false);
+      const re = nameGlob(text);
       for (let id = 1; id < nameCount; id++) if (re.test(paths.nameById(id))) out.push(id);
     } else {
       // A name holding the new text holds every substring of it: narrow from the best such result.
@@ -174,12 +177,14 @@ function slashSubstringMatches(paths: PathTable, parents: Int32Array, text: stri
   return Int32Array.from(out);
 }
 
+/** Nodes whose path relative to the root ("usr/lib/x") `re` matches. */
 function globPathMatches(paths: PathTable, parents: Int32Array, re: RegExp): Int32Array {
   const dirPath: string[] = new Array(paths.size);
   dirPath[ROOT] = "";
   const out: number[] = [];
   for (let node = 1; node < paths.size; node++) {
-    const p = `${dirPath[parents[node]!] ?? ""}/${paths.name(node)}`;
+    const parent = parents[node]!;
+    const p = parent === ROOT ? paths.name(node) : `${dirPath[parent] ?? ""}/${paths.name(node)}`;
     if (re.test(p)) out.push(node);
     if (paths.firstChild(node) !== -1) dirPath[node] = p;
   }

@@ -19,6 +19,16 @@ describe("text", () => {
     expect(displayWidth("e\u0301")).toBe(1);
   });
 
+  test("emoji take two cells, sequences of them too (the old hand-written table missed these)", () => {
+    expect(displayWidth("🚀")).toBe(2);
+    expect(displayWidth("✅ ok")).toBe(5);
+    expect(displayWidth("👨‍👩‍👧")).toBe(2);
+    expect(displayWidth("👍🏽")).toBe(2);
+    expect(truncate("🚀🚀🚀", 5)).toBe("🚀🚀…");
+    expect(truncateStart("a🚀b🚀", 4)).toBe("…b🚀");
+    expect(fitCells("👨‍👩‍👧x", 4)).toBe("👨‍👩‍👧x ");
+  });
+
   test("truncate and fit", () => {
     expect(truncate("abcdef", 4)).toBe("abc…");
     expect(truncate("abc", 4)).toBe("abc");

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { globToRegExp, PathFilter } from "../../../src/ui/tree/path-filter.js";
+import { globMatcher, PathFilter } from "../../../src/ui/tree/path-filter.js";
+import { modelOf, node } from "../../model/helpers.js";
 import { randomModel } from "../../model/random-model.js";
 import { FILTERS, refMatches } from "./reference.js";
 
@@ -24,13 +25,32 @@ describe("PathFilter.mask", () => {
   });
 
   test("globs", () => {
-    expect(globToRegExp("*.so", false).test("libc.so")).toBe(true);
-    expect(globToRegExp("*.so", false).test("libc.so.6")).toBe(false);
-    expect(globToRegExp("lib?", false).test("libc")).toBe(true);
-    expect(globToRegExp("[!a]b", false).test("ab")).toBe(false);
-    expect(globToRegExp("usr/*/x", true).test("/usr/lib/x")).toBe(true);
-    expect(globToRegExp("usr/*/x", true).test("/usr/lib/y/x")).toBe(false);
-    expect(globToRegExp("usr/**/x", true).test("/usr/lib/y/x")).toBe(true);
-    expect(globToRegExp("/usr/*", true).test("/opt/usr/a")).toBe(false);
+    expect(globMatcher("*.so", false)("libc.so")).toBe(true);
+    expect(globMatcher("*.so", false)("libc.so.6")).toBe(false);
+    expect(globMatcher("lib?", false)("libc")).toBe(true);
+    expect(globMatcher("[!a]b", false)("ab")).toBe(false);
+    expect(globMatcher("usr/*/x", true)("/usr/lib/x")).toBe(true);
+    expect(globMatcher("usr/*/x", true)("/usr/lib/y/x")).toBe(false);
+    expect(globMatcher("usr/**/x", true)("/usr/lib/y/x")).toBe(true);
+    expect(globMatcher("/usr/*", true)("/opt/usr/a")).toBe(false);
+  });
+
+  test("** matches no directory at all too (the hand-written matcher did not)", () => {
+    expect(globMatcher("usr/**/x", true)("/usr/x")).toBe(true);
+    expect(globMatcher("usr/**/x", true)("/opt/usr/x")).toBe(true);
+    expect(globMatcher("/usr/**/x", true)("/opt/usr/x")).toBe(false);
+    expect(globMatcher("[!a]b", false)("bb")).toBe(true);
+    expect(globMatcher("*", false)(".bashrc")).toBe(true);
+    expect(globMatcher("!x*", false)("!xy")).toBe(true);
+  });
+
+  test("the mask of a path glob holds /usr/x for usr/**/x", () => {
+    const m = modelOf([
+      [{ name: "usr/x", content: "x" }, { name: "usr/lib/y/x", content: "y" }, { name: "opt/x" }],
+    ]);
+    const mask = new PathFilter(m.paths).mask("usr/**/x")!;
+    expect(mask[node(m, "usr/x")]).toBe(1);
+    expect(mask[node(m, "usr/lib/y/x")]).toBe(1);
+    expect(mask[node(m, "opt/x")]).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { type ImageModel, NodeStatus } from "../../../src/model/image-model.js";
 import { ROOT } from "../../../src/model/path-table.js";
 import type { LayerTree } from "../../../src/ui/tree/layer-tree.js";
-import { globToRegExp } from "../../../src/ui/tree/path-filter.js";
+import { globMatcher } from "../../../src/ui/tree/path-filter.js";
 import type { TreeQuery } from "../../../src/ui/tree/tree-query.js";
 
 export function childrenOf(m: ImageModel, n: number): number[] {
@@ -39,11 +39,11 @@ export function refMatches(m: ImageModel, text: string): (n: number) => boolean 
   };
   if (!glob) return (n) => m.paths.path(n).includes(text);
   if (!text.includes("/")) {
-    const re = globToRegExp(text, false);
-    return (n) => chain(n).some((x) => re.test(m.paths.name(x)));
+    const match = globMatcher(text, false);
+    return (n) => chain(n).some((x) => match(m.paths.name(x)));
   }
-  const re = globToRegExp(text, true);
-  return (n) => chain(n).some((x) => re.test(m.paths.path(x)));
+  const match = globMatcher(text, true);
+  return (n) => chain(n).some((x) => match(m.paths.path(x)));
 }
 
 /** The shown rows the slow way: a depth-first walk with every rule applied node by node. */
