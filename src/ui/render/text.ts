@@ -1,20 +1,50 @@
 /** Plain-text helpers measured in terminal cells (not UTF-16 units), for fitting text into panes. */
+import { eastAsianWidth } from "get-east-asian-width";
 import stringWidth from "string-width";
+
+/**
+ * Characters that join with their neighbours into one cell or two (combining marks, joiners,
+ * variation selectors, flags) or may show as emoji: text holding one is measured grapheme by
+ * grapheme with string-width. Other text (box drawing, arrows, CJK…) is measured a code point at
+ * a time with get-east-asian-width, and ASCII without either.
+ */
+const CLUSTERING =
+  /[\p{M}\p{Extended_Pictographic}\p{Regional_Indicator}\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f]/u;
 
 /** Graphemes (a base character and what combines with it, emoji sequences) for cutting text in cells. */
 const graphemes = new Intl.Segmenter();
 
-/** Cells a grapheme takes (string-width: East Asian width, emoji, combining marks). */
-function graphemeWidth(g: string): number {
-  return g.length === 1 && g.charCodeAt(0) < 0x300 ? 1 : stringWidth(g);
+/** Cells of `s` from its first non-Latin character on. */
+function wideWidth(s: string): number {
+  if (CLUSTERING.test(s)) return stringWidth(s);
+  let w = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    w += cp < 0x300 ? 1 : eastAsianWidth(cp);
+  }
+  return w;
 }
 
-/** Cells `s` takes in a terminal. Plain ASCII (most paths) is counted here without string-width. */
+/** Cells `s` takes in a terminal. */
 export function displayWidth(s: string): number {
   for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x300) return i + stringWidth(s.slice(i));
+    if (s.charCodeAt(i) >= 0x300) return i + wideWidth(s.slice(i));
   }
   return s.length;
+}
+
+/** The units `s` is cut in (graphemes where characters join, else code points), with their cells. */
+function cells(s: string): { text: string; width: number }[] {
+  if (CLUSTERING.test(s)) {
+    return Array.from(graphemes.segment(s), ({ segment }) => ({
+      text: segment,
+      width: stringWidth(segment),
+    }));
+  }
+  return Array.from(s, (ch) => {
+    const cp = ch.codePointAt(0)!;
+    return { text: ch, width: cp < 0x300 ? 1 : eastAsianWidth(cp) };
+  });
 }
 
 /**
@@ -49,16 +79,22 @@ export function truncateStart(s: string, width: number, ellipsis = "…"): strin
   if (displayWidth(s) <= width) return s;
   const room = width - displayWidth(ellipsis);
   if (room < 0) return takeCells(s, width);
-  const chars = Array.from(graphemes.segment(s), (x) => x.segment);
+  const parts = cells(s);
   let w = 0;
-  let i = chars.length;
+  let i = parts.length;
   while (i > 0) {
-    const cw = graphemeWidth(chars[i - 1]!);
+    const cw = parts[i - 1]!.width;
     if (w + cw > room) break;
     w += cw;
     i--;
   }
-  return ellipsis + chars.slice(i).join("");
+  return (
+    ellipsis +
+    parts
+      .slice(i)
+      .map((p) => p.text)
+      .join("")
+  );
 }
 
 export function padEnd(s: string, width: number): string {
@@ -118,14 +154,14 @@ export function wrap(s: string, width: number, maxLines = Number.POSITIVE_INFINI
   return lines;
 }
 
-function takeCells(s: string, cells: number): string {
+function takeCells(s: string, room: number): string {
   let w = 0;
   let out = "";
-  for (const { segment: ch } of graphemes.segment(s)) {
-    const cw = graphemeWidth(ch);
-    if (w + cw > cells) break;
-    w += cw;
-    out += ch;
+  if (isNarrowAscii(s)) return s.slice(0, Math.max(0, room));
+  for (const { text, width } of cells(s)) {
+    if (w + width > room) break;
+    w += width;
+    out += text;
   }
   return out;
 }

@@ -1,15 +1,15 @@
 import { afterEach, beforeAll, expect, test } from "vitest";
-import { ImageModel } from "../../src/model/image-model.js";
-import { readImage } from "../../src/sources/archive.js";
-import { rowFacts, treeRowLine } from "../../src/ui/panes/tree-rows.js";
-import { lineText, stripAnsi } from "../../src/ui/render/theme.js";
-import { initialState } from "../../src/ui/state/explorer-state.js";
-import { treeOf } from "../../src/ui/state/geometry.js";
-import { outlineOf } from "../../src/ui/state/load-events.js";
-import { reduce } from "../../src/ui/state/reducer.js";
-import { describeReal, realFixture } from "../real-fixtures.js";
-import { expectGolden } from "./golden.js";
-import { type Explorer, eventsFor, renderExplorer } from "./render-explorer.js";
+import { ImageModel } from "../../../src/model/image-model.js";
+import { readImage } from "../../../src/sources/archive.js";
+import { rowFacts, treeRowLine } from "../../../src/ui/panes/tree-rows.js";
+import { lineText, stripAnsi } from "../../../src/ui/render/theme.js";
+import { initialState } from "../../../src/ui/state/explorer-state.js";
+import { treeOf } from "../../../src/ui/state/geometry.js";
+import { outlineOf } from "../../../src/ui/state/load-events.js";
+import { reduce } from "../../../src/ui/state/reducer.js";
+import { describeReal, realFixture } from "../../real-fixtures.js";
+import { expectGolden } from "../golden.js";
+import { type Explorer, eventsFor, renderExplorer } from "../render-explorer.js";
 
 const FIXTURE = realFixture("test-docker-image.tar");
 

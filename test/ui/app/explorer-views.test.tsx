@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { afterEach, describe, expect, test } from "vitest";
-import type { ExplorerSession } from "../../src/ui/session/explorer-session.js";
-import { modelOf, node } from "../model/helpers.js";
-import { type Explorer, eventsFor, renderExplorer, treeColumn, waitFor } from "./render-explorer.js";
+import type { ExplorerSession } from "../../../src/ui/session/explorer-session.js";
+import { modelOf, node } from "../../model/helpers.js";
+import { type Explorer, eventsFor, renderExplorer, treeColumn, waitFor } from "../render-explorer.js";
 
 let open: Explorer | null = null;
 afterEach(() => {

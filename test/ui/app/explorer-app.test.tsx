@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "vitest";
-import { outlineOf } from "../../src/ui/state/load-events.js";
-import { sampleModel } from "./fixture-model.js";
-import { expectGolden } from "./golden.js";
-import { ctrl, type Explorer, eventsFor, renderExplorer, treeColumn } from "./render-explorer.js";
+import { outlineOf } from "../../../src/ui/state/load-events.js";
+import { sampleModel } from "../fixture-model.js";
+import { expectGolden } from "../golden.js";
+import { ctrl, type Explorer, eventsFor, renderExplorer, treeColumn } from "../render-explorer.js";
 
 let open: Explorer | null = null;
 afterEach(() => {
