@@ -4,12 +4,12 @@ import stringWidth from "string-width";
 
 /**
  * Characters that join with their neighbours into one cell or two (combining marks, joiners,
- * variation selectors, flags) or may show as emoji: text holding one is measured grapheme by
+
+ * variation selectors (marks too), flags) or may show as emoji: text holding one is measured grapheme by
  * grapheme with string-width. Other text (box drawing, arrows, CJK…) is measured a code point at
  * a time with get-east-asian-width, and ASCII without either.
  */
-const CLUSTERING =
-  /[\p{M}\p{Extended_Pictographic}\p{Regional_Indicator}\u200b-\u200f\u2060-\u2064\ufe00-\ufe0f]/u;
+const CLUSTERING = /[\p{M}\p{Extended_Pictographic}\p{Regional_Indicator}\u200b-\u200f\u2060-\u2064]/u;
 
 /** Graphemes (a base character and what combines with it, emoji sequences) for cutting text in cells. */
 const graphemes = new Intl.Segmenter();

@@ -71,21 +71,32 @@ function mount(element: ReactElement) {
   return { sink, stdin };
 }
 
+/** Writes three frames, one per render, and records the stdout its hooks see. */
+function FramesApp({ seen }: { seen: { stdout: unknown }[] }) {
+  const write = useFrameWrite();
+  const { stdout } = useStdout();
+  const [n, setN] = useState(1);
+  seen.push({ stdout });
+  useLayoutEffect(() => {
+    write(`FRAME ${n}\n\u001b[1mline two\u001b[0m`);
+    if (n < 3) setN(n + 1);
+  }, [n, write]);
+  return null;
+}
+
+/** Records keys as useKeys reports them and as Ink's useInput does. */
+function KeysApp({ got, raw }: { got: { input: string; key: KeyFlags }[]; raw: Key[] }) {
+  useKeys((input, key) => got.push({ input, key }));
+  useInput((_input, key) => {
+    raw.push(key);
+  });
+  return null;
+}
+
 describe("Ink in debug mode, as the adapter uses it", () => {
   test("a frame written with useFrameWrite reaches the sink exactly; Ink adds nothing but empty output", async () => {
     const seen: { stdout: unknown }[] = [];
-    function App() {
-      const write = useFrameWrite();
-      const { stdout } = useStdout();
-      const [n, setN] = useState(1);
-      seen.push({ stdout });
-      useLayoutEffect(() => {
-        write(`FRAME ${n}\n\u001b[1mline two\u001b[0m`);
-        if (n < 3) setN(n + 1);
-      }, [n, write]);
-      return null;
-    }
-    const { sink } = mount(<App />);
+    const { sink } = mount(<FramesApp seen={seen} />);
     await until(() => sink.writes.some((w) => w.startsWith("FRAME 3")), "the third frame");
     const frames = sink.writes.filter((w) => w !== "" && w !== "\n");
     expect(frames).toEqual([1, 2, 3].map((n) => `FRAME ${n}\n\u001b[1mline two\u001b[0m`));
@@ -98,14 +109,7 @@ describe("Ink in debug mode, as the adapter uses it", () => {
   test("useKeys reports keys as KeyFlags; Ink's key object carries every flag KeyFlags has", async () => {
     const got: { input: string; key: KeyFlags }[] = [];
     const raw: Key[] = [];
-    function App() {
-      useKeys((input, key) => got.push({ input, key }));
-      useInput((_input, key) => {
-        raw.push(key);
-      });
-      return null;
-    }
-    const { stdin } = mount(<App />);
+    const { stdin } = mount(<KeysApp got={got} raw={raw} />);
     await until(() => stdin.listenerCount("readable") > 0, "input subscription");
     expect(stdin.isRaw).toBe(true);
     for (const k of ["\u001b[A", "\t", "\u001b[6~", "x", "\r"]) {
