@@ -15,12 +15,10 @@ import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import { render } from "ink";
 import { createElement } from "react";
-import { ExplorerApp } from "../src/ui/explorer-app.js";
-import { dropLayerTrees, layerTreeOf, treeStateOf } from "../src/ui/layer-tree.js";
-import { adviceReady } from "../src/ui/lazy-analysis.js";
-import { outlineOf } from "../src/ui/load-events.js";
-import type { Subscribe } from "../src/ui/use-load-events.js";
-import { dropViews } from "../src/ui/visible-tree.js";
+import { ExplorerApp } from "../src/ui/app/explorer-app.js";
+import type { Subscribe } from "../src/ui/app/use-load-events.js";
+import type { ExplorerSession } from "../src/ui/session/explorer-session.js";
+import { outlineOf } from "../src/ui/state/load-events.js";
 import { syntheticModel } from "./ui-synthetic.js";
 
 const COLUMNS = 120;
@@ -76,7 +74,25 @@ const subscribe: Subscribe = (emit) => {
   emit({ kind: "ready", model });
 };
 const readyStart = performance.now();
-const ink = render(createElement(ExplorerApp, { subscribe, noColor: false }), {
+let session: ExplorerSession | null = null;
+const onSession = (s: ExplorerSession) => {
+  session = s;
+};
+/** The image's session, once the explorer made it. */
+const opened = (): ExplorerSession => {
+  if (!session) throw new Error("the explorer has no session yet");
+  return session;
+};
+/** Forget the steps between layers and every view, then build the tree as of `layer` (a cold start). */
+const coldAt = (layer: number) => {
+  const s = opened();
+  s.trees.dropSteps();
+  s.views.clear();
+  s.trees.at(layer);
+  // Moving there may have computed (and kept) steps on the way: a cold tree has none.
+  s.trees.dropSteps();
+};
+const ink = render(createElement(ExplorerApp, { subscribe, noColor: false, onSession }), {
   stdout: stdout as unknown as NodeJS.WriteStream,
   stdin: stdin as unknown as NodeJS.ReadStream,
   debug: true,
@@ -108,8 +124,7 @@ async function press(key: string): Promise<number> {
 async function waitForPreparedSteps(): Promise<number> {
   const start = performance.now();
   for (;;) {
-    const state = treeStateOf(model);
-    const missing = state ? state.missingStepsNear(0, model.layerCount).length : -1;
+    const missing = opened().trees.merged.missingStepsNear(0, model.layerCount).length;
     if (missing === 0 || performance.now() - start > 5000) return performance.now() - start;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -150,15 +165,11 @@ await measure("layer change, revisit", [...repeat("]", 9), ...repeat("[", 9), ..
 // Cold: the steps forgotten, keys back to back, so every layer change computes its step first —
 // not a state the explorer is in after opening; what a step costs when computed on demand (one
 // over its budget, or the rare case of a change made while idle time prepares a neighbour).
-dropLayerTrees(model);
-dropViews(model);
-layerTreeOf(model, model.layerCount - 1); // the layer on screen stays built
+coldAt(model.layerCount - 1); // the layer on screen stays built
 await measure("layer change, cold step (not yet prepared)", repeat("[", 9));
 // At a human pace (a key every 250 ms) the neighbours are prepared in idle time: from a cold
 // start, the first key computes its step (as in the row above), the next ones find theirs ready.
-dropLayerTrees(model);
-dropViews(model);
-layerTreeOf(model, 0);
+coldAt(0);
 await press("]");
 await measure("layer change, 250 ms apart, after a cold one", repeat("]", 8), 250);
 // Filter: type a path fragment, erase it, type another.
@@ -174,7 +185,8 @@ await measure("toggle changes-only view", repeat("c", 20));
 // The advisor runs in idle slices after the image opens; by now it is done.
 const adviceWaitMs = await (async () => {
   const t = performance.now();
-  while (!adviceReady(model) && performance.now() - t < 10_000) await new Promise((r) => setTimeout(r, 20));
+  while (opened().analysis.adviceIfReady() === null && performance.now() - t < 10_000)
+    await new Promise((r) => setTimeout(r, 20));
   return performance.now() - t;
 })();
 await measure("advice overlay open / close (A)", repeat("A", 20));

@@ -138,7 +138,8 @@ export function diffLayers(model: ImageModel, from: number, to: number, opts: Di
   for (let n = 1; n < touched.length; n++) if (touched[n]) collector.compare(sa, n, sb, n);
   const refs = model.layers.map((l) => layerRef(model, l.index));
   const between = refs.slice(lo + 1, hi + 1);
-  return collector.finish(contentAt(model, from), contentAt(model, to), {
+  const content = contentByLayer(model);
+  return collector.finish(contentAt(content, from), contentAt(content, to), {
     shared: refs
       .slice(0, lo + 1)
       .map((r) => ({ diffId: r.diffId ?? "", a: r.index, b: r.index, size: r.size })),
@@ -148,31 +149,30 @@ export function diffLayers(model: ImageModel, from: number, to: number, opts: Di
   });
 }
 
-const contentByLayer = new WeakMap<ImageModel, Float64Array>();
-
-/** Regular-file bytes visible as of `layer` (-1: none); every layer's figure from one pass, kept per model. */
-export function contentAt(model: ImageModel, layer: number): number {
-  let content = contentByLayer.get(model);
-  if (!content) {
-    // A file version counts from its layer until the layer that hides it: add there, take off here.
-    const vs = model.versions;
-    const change = new Float64Array(model.layerCount + 1);
-    for (let v = 0; v < vs.count; v++) {
-      if (model.stack.type(v) !== EntryType.File) continue;
-      const size = model.stack.size(v);
-      change[vs.layer[v]!]! += size;
-      const h = vs.hiddenAt[v]!;
-      if (h !== NOT_HIDDEN && h < model.layerCount) change[h]! -= size;
-    }
-    content = new Float64Array(model.layerCount);
-    let total = 0;
-    for (let L = 0; L < model.layerCount; L++) {
-      total += change[L]!;
-      content[L] = total;
-    }
-    contentByLayer.set(model, content);
+/** Regular-file bytes visible as of each layer, from one pass over the versions (callers keep it per image). */
+export function contentByLayer(model: ImageModel): Float64Array {
+  // A file version counts from its layer until the layer that hides it: add there, take off here.
+  const vs = model.versions;
+  const change = new Float64Array(model.layerCount + 1);
+  for (let v = 0; v < vs.count; v++) {
+    if (model.stack.type(v) !== EntryType.File) continue;
+    const size = model.stack.size(v);
+    change[vs.layer[v]!]! += size;
+    const h = vs.hiddenAt[v]!;
+    if (h !== NOT_HIDDEN && h < model.layerCount) change[h]! -= size;
   }
-  return layer < 0 ? 0 : content[Math.min(layer, model.layerCount - 1)]!;
+  const content = new Float64Array(model.layerCount);
+  let total = 0;
+  for (let L = 0; L < model.layerCount; L++) {
+    total += change[L]!;
+    content[L] = total;
+  }
+  return content;
+}
+
+/** Regular-file bytes visible as of `layer` (-1: none), from contentByLayer's figures. */
+export function contentAt(content: Float64Array, layer: number): number {
+  return layer < 0 || content.length === 0 ? 0 : content[Math.min(layer, content.length - 1)]!;
 }
 
 function layerRef(model: ImageModel, index: number): LayerRef {
@@ -376,7 +376,13 @@ function touchedBetween(model: ImageModel, lo: number, hi: number): Uint8Array {
 const STEP_NODES = 65_536;
 
 /** diffLayers for the explorer, compact and resumable (a pause every few thousand paths). */
-export function* compactRangeDiffSteps(model: ImageModel, from: number, to: number): Steps<CompactRangeDiff> {
+export function* compactRangeDiffSteps(
+  model: ImageModel,
+  from: number,
+  to: number,
+  /** contentByLayer(model), when the caller keeps it (the explorer's session does). */
+  content?: Float64Array,
+): Steps<CompactRangeDiff> {
   const touched = touchedBetween(model, Math.min(from, to), Math.max(from, to));
   yield;
   const rank = model.treeOrder();
@@ -401,6 +407,7 @@ export function* compactRangeDiffSteps(model: ImageModel, from: number, to: numb
     codes[count++] = code;
   }
   yield;
+  const byLayer = content ?? contentByLayer(model);
   // Tree order: (rank, index) pairs packed as rank × 2^k + index, exact in a double for any image.
   const scale = 2 ** Math.max(1, Math.ceil(Math.log2(count + 1)));
   const keys = new Float64Array(count);
@@ -419,8 +426,8 @@ export function* compactRangeDiffSteps(model: ImageModel, from: number, to: numb
       changed: 0,
       addedBytes: 0,
       removedBytes: 0,
-      sizeA: contentAt(model, from),
-      sizeB: contentAt(model, to),
+      sizeA: contentAt(byLayer, from),
+      sizeB: contentAt(byLayer, to),
       delta: 0,
     },
   };

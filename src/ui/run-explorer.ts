@@ -2,14 +2,15 @@
  * The explorer's entry point, and the only module the CLI imports from src/ui. Ink and React are
  * loaded only when the explorer actually starts, so report mode never pays for them.
  */
-import { FrameWriter } from "./frame-writer.js";
-import type { OpenContent } from "./read-capped.js";
-import { TerminalSession } from "./terminal-session.js";
-import type { Subscribe } from "./use-load-events.js";
 
-export type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
-export type { OpenContent } from "./read-capped.js";
-export type { Subscribe } from "./use-load-events.js";
+import type { Subscribe } from "./app/use-load-events.js";
+import { FrameWriter } from "./terminal/frame-writer.js";
+import { TerminalSession } from "./terminal/terminal-session.js";
+import type { OpenContent } from "./viewer/read-capped.js";
+
+export type { Subscribe } from "./app/use-load-events.js";
+export type { ImageOutline, LayerProgress, LoadEvent } from "./state/load-events.js";
+export type { OpenContent } from "./viewer/read-capped.js";
 
 export interface ExplorerOptions {
   stdin: NodeJS.ReadStream;
@@ -55,7 +56,7 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
   process.on("exit", restore);
   try {
     session.enter();
-    const { mountExplorer } = await import("./mount-explorer.js");
+    const { mountExplorer } = await import("./terminal/mount-explorer.js");
     const ink = mountExplorer({
       stdin,
       screen,

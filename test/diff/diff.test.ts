@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contentAt, diffImages, diffLayers } from "../../src/model/diff.js";
+import { contentAt, contentByLayer, diffImages, diffLayers } from "../../src/model/diff.js";
 import { ImageModel } from "../../src/model/image-model.js";
 import { PathTable } from "../../src/model/path-table.js";
 import { type E, layerOf, modelOf } from "../model/helpers.js";
@@ -187,7 +187,8 @@ describe("diffLayers (the explorer's range view)", () => {
       const d = diffLayers(m, from, to);
       expect(d.totals.sizeB - d.totals.sizeA).toBe(d.entries.reduce((s, e) => s + e.delta, 0));
     }
-    expect([contentAt(m, -1), contentAt(m, 0), contentAt(m, 1), contentAt(m, 2)]).toEqual([0, 30, 40, 27]);
+    const c = contentByLayer(m);
+    expect([contentAt(c, -1), contentAt(c, 0), contentAt(c, 1), contentAt(c, 2)]).toEqual([0, 30, 40, 27]);
   });
 
   it("refuses layers that do not exist", () => {

@@ -8,11 +8,12 @@
  */
 import { render } from "ink-testing-library";
 import type { ImageModel } from "../../src/model/image-model.js";
-import { ExplorerApp, exitCodeOf } from "../../src/ui/explorer-app.js";
-import { type LoadEvent, outlineOf } from "../../src/ui/load-events.js";
-import type { OpenContent } from "../../src/ui/read-capped.js";
-import { stripAnsi } from "../../src/ui/theme.js";
-import type { Subscribe } from "../../src/ui/use-load-events.js";
+import { ExplorerApp, exitCodeOf } from "../../src/ui/app/explorer-app.js";
+import type { Subscribe } from "../../src/ui/app/use-load-events.js";
+import { stripAnsi } from "../../src/ui/render/theme.js";
+import type { ExplorerSession } from "../../src/ui/session/explorer-session.js";
+import { type LoadEvent, outlineOf } from "../../src/ui/state/load-events.js";
+import type { OpenContent } from "../../src/ui/viewer/read-capped.js";
 
 export const KEYS = {
   up: "\u001b[A",
@@ -92,6 +93,8 @@ export async function renderExplorer(opts: {
   openContent?: OpenContent;
   /** Returned by the subscription: called when the explorer stops listening (the user quit). */
   onCancel?: () => void;
+  /** Called when the explorer makes the image's session. */
+  onSession?: (session: ExplorerSession) => void;
 }): Promise<Explorer> {
   let emitRef: ((e: LoadEvent) => void) | null = null;
   const subscribe: Subscribe = (emit) => {
@@ -109,6 +112,7 @@ export async function renderExplorer(opts: {
       noColor={opts.noColor ?? true}
       openContent={opts.openContent}
       onQuit={(s) => exitResolve(exitCodeOf(s))}
+      onSession={opts.onSession}
     />,
   );
   const stdout = inst.stdout as unknown as NodeJS.EventEmitter & { columns: number; rows: number };

@@ -1,0 +1,149 @@
+/**
+ * Everything the explorer shows is a function of ExplorerState, and every key press, resize, load
+ * event and finished background job is an Action applied by `reduce` (reducer.ts). The tree is
+ * never stored here: the cursor is a node id and a row, and rows are computed from the image's
+ * session on demand (tree/visible-tree.ts).
+ */
+import type { Finding } from "../../model/advice/index.js";
+import type { CompactRangeDiff } from "../../model/diff.js";
+import type { ImageModel } from "../../model/image-model.js";
+import type { KeyFlags } from "../keymap/key-flags.js";
+import type { Command } from "../keymap/keymap.js";
+import type { ExplorerSession } from "../session/explorer-session.js";
+import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tree/tree-query.js";
+import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
+
+export type Pane = "layers" | "tree";
+
+/** The advice overlay: which finding is selected and the first one on screen. */
+export interface AdviceView {
+  selected: number;
+  top: number;
+}
+
+/** One file opened in the viewer; its bytes arrive asynchronously (request ties the answer to it). */
+export interface FileViewer {
+  request: number;
+  node: number;
+  layer: number;
+  path: string;
+  status: "loading" | "ready" | "error";
+  data: Uint8Array | null;
+  /** Text lines, or null for a hex dump of `data`. */
+  lines: string[] | null;
+  truncated: boolean;
+  error: string | null;
+  top: number;
+}
+
+export interface ExplorerState {
+  columns: number;
+  rows: number;
+  focus: Pane;
+  outline: ImageOutline | null;
+  /** The image, once read (the same as `session.model`). */
+  model: ImageModel | null;
+  /**
+   * What belongs to the open image: its merged tree, views and background jobs. Made when the
+   * image is ready; the reducer and the panes reach it only through here.
+   */
+  session: ExplorerSession | null;
+  /** The advisor's findings, once its background job finished (null until then). */
+  findings: readonly Finding[] | null;
+  /** The range diff compareFrom → layer, once computed (null while it is, or not comparing). */
+  rangeDiff: CompactRangeDiff | null;
+  /** Per layer, while the tree is indexed. */
+  progress: readonly (LayerProgress | null)[];
+  error: string | null;
+  /** The selected layer, -1 before any is known. */
+  layer: number;
+  /** First row of the layers list on screen. */
+  layerTop: number;
+  showHistory: boolean;
+  changesOnly: boolean;
+  hide: HideFlags;
+  sort: SortOrder;
+  /** null: shown when the tree pane is wide enough. */
+  attributes: boolean | null;
+  filter: string;
+  filterEditing: boolean;
+  expansion: Expansion;
+  /** Node under the cursor (-1: none) and its row; the row is the fallback when the node goes. */
+  cursor: number;
+  cursorRow: number;
+  treeTop: number;
+  /** Position in the largest-files list of the last jump, -1 when not jumping. */
+  largestRank: number;
+  help: boolean;
+  helpTop: number;
+  /** The advice overlay, open or null. */
+  advice: AdviceView | null;
+  viewer: FileViewer | null;
+  /** Requests made so far, to number the next one. */
+  viewerRequests: number;
+  /** Range view: the layer to compare from (-1: none); the selected layer is compared to it. */
+  compareFrom: number;
+  /** First row of the range diff on screen. */
+  diffTop: number;
+  /** A one-line message for the status line until the next key. */
+  notice: string | null;
+  quit: boolean;
+}
+
+export type Action =
+  | { type: "command"; command: Command }
+  | { type: "filter-input"; text: string }
+  | { type: "filter-backspace" }
+  | { type: "filter-done" }
+  | { type: "resize"; columns: number; rows: number }
+  | { type: "load"; event: LoadEvent }
+  /** The image is ready and its session prepared (the steps between its layers, for big images). */
+  | { type: "opened"; session: ExplorerSession }
+  /** The advisor finished in idle time. */
+  | { type: "advice-ready"; findings: readonly Finding[] }
+  /** A range diff finished in idle time (kept if it is still the pair compared). */
+  | { type: "range-diff-ready"; diff: CompactRangeDiff }
+  | { type: "viewer-loaded"; request: number; data: Uint8Array; truncated: boolean }
+  | { type: "viewer-failed"; request: number; message: string }
+  /** Ctrl+C: quits from anywhere, the viewer and overlays included. */
+  | { type: "quit" }
+  /** A key as the terminal reported it; resolved against the state it arrives in (key-input.ts). */
+  | { type: "key"; input: string; key: Partial<KeyFlags> };
+
+export function initialState(columns = 80, rows = 24): ExplorerState {
+  return {
+    columns,
+    rows,
+    focus: "layers",
+    outline: null,
+    model: null,
+    session: null,
+    findings: null,
+    rangeDiff: null,
+    progress: [],
+    error: null,
+    layer: -1,
+    layerTop: 0,
+    showHistory: true,
+    changesOnly: false,
+    hide: SHOW_ALL,
+    sort: "name",
+    attributes: null,
+    filter: "",
+    filterEditing: false,
+    expansion: { defaultExpanded: true, toggled: new Set() },
+    cursor: -1,
+    cursorRow: 0,
+    treeTop: 0,
+    largestRank: -1,
+    help: false,
+    helpTop: 0,
+    advice: null,
+    viewer: null,
+    viewerRequests: 0,
+    compareFrom: -1,
+    diffTop: 0,
+    notice: null,
+    quit: false,
+  };
+}

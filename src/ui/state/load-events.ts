@@ -1,0 +1,67 @@
+import type { ImageModel } from "../../model/image-model.js";
+
+/** What the layers pane can show before the tree is indexed: the config and manifest alone. */
+export interface ImageOutline {
+  reference: string | null;
+  /** What the user named: archive path, "-", or a daemon reference. */
+  source: string;
+  layers: { index: number; command: string; digest: string | null; blobSize: number | null }[];
+  /** Oldest first, empty-layer entries (ENV, CMD, …) included. */
+  history: { command: string; emptyLayer: boolean; layerIndex: number | null }[];
+}
+
+/** What the CLI tells the explorer while it reads the image, in this order: image, progress…, ready | error. */
+export type LoadEvent =
+  | ({ kind: "image" } & ImageOutline)
+  | {
+      kind: "progress";
+      layer: number;
+      bytesRead: number;
+      totalBytes: number | null;
+      entries: number;
+      /** When it was measured (ms since the epoch), for rates; absent in tests that do not care. */
+      at?: number;
+    }
+  | { kind: "ready"; model: ImageModel }
+  | { kind: "error"; message: string };
+
+export interface LayerProgress {
+  bytesRead: number;
+  totalBytes: number | null;
+  entries: number;
+  /** First and latest measurement times, when the events carry them: the rate is bytes over their span. */
+  startedAt?: number;
+  at?: number;
+}
+
+/** Bytes per second and seconds left of one layer's read, once there is a span to measure over. */
+export function progressRate(
+  p: LayerProgress,
+): { bytesPerSecond: number; secondsLeft: number | null } | null {
+  if (p.startedAt === undefined || p.at === undefined || p.at - p.startedAt < 200 || p.bytesRead === 0)
+    return null;
+  const bytesPerSecond = (p.bytesRead * 1000) / (p.at - p.startedAt);
+  const secondsLeft =
+    p.totalBytes !== null && p.totalBytes >= p.bytesRead
+      ? (p.totalBytes - p.bytesRead) / bytesPerSecond
+      : null;
+  return { bytesPerSecond, secondsLeft };
+}
+
+export function outlineOf(model: ImageModel): ImageOutline {
+  return {
+    reference: model.input.reference,
+    source: model.input.source,
+    layers: model.layers.map((l) => ({
+      index: l.index,
+      command: l.command,
+      digest: l.digest,
+      blobSize: model.input.readLayers[l.index]?.descriptor.blobSize ?? null,
+    })),
+    history: model.history.map((h) => ({
+      command: h.command,
+      emptyLayer: h.emptyLayer,
+      layerIndex: h.layerIndex,
+    })),
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, test } from "vitest";
+import { globMatcher, PathFilter } from "../../../src/ui/tree/path-filter.js";
+import { modelOf, node } from "../../model/helpers.js";
+import { randomModel } from "../../model/random-model.js";
+import { FILTERS, refMatches } from "./reference.js";
+
+describe("PathFilter.mask", () => {
+  test("matches paths (or an ancestor) by substring or glob, also when narrowing while typing", () => {
+    for (let seed = 1; seed <= 10; seed++) {
+      const m = randomModel(seed);
+      const filter = new PathFilter(m.paths);
+      // Typed one character at a time, then erased, to exercise the narrowing cache.
+      const sequence = ["l", "li", "lib", "li", "l", "", ...FILTERS];
+      for (const f of sequence) {
+        const mask = filter.mask(f);
+        const ref = refMatches(m, f);
+        if (f === "") {
+          expect(mask).toBeNull();
+          continue;
+        }
+        for (let n = 1; n < m.paths.size; n++)
+          expect(mask![n] === 1, `${f} on ${m.paths.path(n)}`).toBe(ref(n));
+      }
+    }
+  });
+
+  test("globs", () => {
+    expect(globMatcher("*.so", false)("libc.so")).toBe(true);
+    expect(globMatcher("*.so", false)("libc.so.6")).toBe(false);
+    expect(globMatcher("lib?", false)("libc")).toBe(true);
+    expect(globMatcher("[!a]b", false)("ab")).toBe(false);
+    expect(globMatcher("usr/*/x", true)("/usr/lib/x")).toBe(true);
+    expect(globMatcher("usr/*/x", true)("/usr/lib/y/x")).toBe(false);
+    expect(globMatcher("usr/**/x", true)("/usr/lib/y/x")).toBe(true);
+    expect(globMatcher("/usr/*", true)("/opt/usr/a")).toBe(false);
+  });
+
+  test("** matches no directory at all too (the hand-written matcher did not)", () => {
+    expect(globMatcher("usr/**/x", true)("/usr/x")).toBe(true);
+    expect(globMatcher("usr/**/x", true)("/opt/usr/x")).toBe(true);
+    expect(globMatcher("/usr/**/x", true)("/opt/usr/x")).toBe(false);
+    expect(globMatcher("[!a]b", false)("bb")).toBe(true);
+    expect(globMatcher("*", false)(".bashrc")).toBe(true);
+    expect(globMatcher("!x*", false)("!xy")).toBe(true);
+  });
+
+  test("the mask of a path glob holds /usr/x for usr/**/x", () => {
+    const m = modelOf([
+      [{ name: "usr/x", content: "x" }, { name: "usr/lib/y/x", content: "y" }, { name: "opt/x" }],
+    ]);
+    const mask = new PathFilter(m.paths).mask("usr/**/x")!;
+    expect(mask[node(m, "usr/x")]).toBe(1);
+    expect(mask[node(m, "usr/lib/y/x")]).toBe(1);
+    expect(mask[node(m, "opt/x")]).toBe(0);
+  });
+});
