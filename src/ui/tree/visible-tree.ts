@@ -9,7 +9,6 @@
 import { ROOT } from "../../model/path-table.js";
 import type { LayerTree } from "./layer-tree.js";
 import type { TreeQuery, VisibleRow } from "./tree-query.js";
-import type { ViewCache } from "./view-cache.js";
 import type { ViewCounts } from "./view-counts.js";
 
 export type { Expansion, HideFlags, SortOrder, TreeQuery, VisibleRow } from "./tree-query.js";
@@ -23,11 +22,16 @@ interface Frame {
 }
 
 /** A view of the counts in one sort order and expansion; cheap to make. */
+/** Where a view gets counts again when its own were given back to the pool (the session's ViewCache). */
+export interface CountsSource {
+  countsOf(q: TreeQuery): ViewCounts;
+}
+
 export class VisibleTree {
   constructor(
     private counts: ViewCounts,
     readonly query: TreeQuery,
-    private readonly views: ViewCache,
+    private readonly views: CountsSource,
   ) {}
 
   get layerTree(): LayerTree {
