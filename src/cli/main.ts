@@ -102,12 +102,19 @@ async function explore(args: CliArgs, io: CliIo): Promise<number> {
   return code;
 }
 
+/** A read that takes longer than this shows the tree of the layers read so far, then every so often. */
+const PARTIAL_AFTER_MS = 1000;
+const PARTIAL_EVERY_MS = 2000;
+
 /**
  * What the explorer gets from the CLI: the load events of the image (cancelled when the user quits
  * first: the reader stops at its next chunk) and the bytes of a file as of a layer, read from the
  * same source once the model is built. The UI never imports src/sources.
  */
-export function explorerLoader(args: CliArgs) {
+export function explorerLoader(
+  args: CliArgs,
+  partials: { afterMs: number; everyMs: number } = { afterMs: PARTIAL_AFTER_MS, everyMs: PARTIAL_EVERY_MS },
+) {
   const target = args.target!;
   let diagnostics: Diagnostic[] = [];
   const notices: Diagnostic[] = [];
@@ -115,6 +122,7 @@ export function explorerLoader(args: CliArgs) {
   let content: Promise<ImageContent> | null = null;
   const subscribe: Subscribe = (emit) => {
     const reading = new AbortController();
+    let partialAfter = Date.now() + partials.afterMs;
     openImage(target, {
       ...openOptions(args),
       // stderr belongs to the screen while the explorer runs: notices are printed when it exits.
@@ -122,6 +130,15 @@ export function explorerLoader(args: CliArgs) {
       signal: reading.signal,
       onImage: (info) => emit(previewEvent(info)),
       onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
+      onPartial: (layersRead, snapshot) => {
+        // The tree fills in as layers finish, on a slow read only, and never at more than a fifth
+        // of the reader's time: a snapshot costs a pass over the entries read so far.
+        const now = Date.now();
+        if (now < partialAfter) return;
+        const partial = ImageModel.build(snapshot());
+        emit({ kind: "partial", model: partial, layersRead });
+        partialAfter = Date.now() + Math.max(partials.everyMs, 4 * (Date.now() - now));
+      },
     })
       .then((data) => {
         diagnostics = data.diagnostics;

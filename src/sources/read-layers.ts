@@ -1,9 +1,11 @@
 import type { Diagnostic } from "../model/diagnostics.js";
-import type { PathTable } from "../model/path-table.js";
+import { LayerContentsBuilder } from "../model/layer-contents.js";
+import { PathTable } from "../model/path-table.js";
+import { Remapper } from "../model/remap.js";
 import type { ArchiveStore } from "./archive-store.js";
 import type { ImagePlan, PlannedLayer } from "./image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "./layer-blob.js";
-import type { LayerDescriptor, ReadLayer, ReadOptions } from "./types.js";
+import type { ImageData, ImageInfo, LayerDescriptor, ReadLayer, ReadOptions } from "./types.js";
 
 /** Entry problems turned into diagnostics per layer; the rest stay in LayerContents.problems. */
 const MAX_ENTRY_DIAGNOSTICS = 20;
@@ -122,6 +124,25 @@ export async function readPlannedLayers(
     const layer = finishLayer(planned, result, store.label, diagnostics);
     out.push(layer);
     opts.onLayer?.(layer);
+    if (out.length < plan.layers.length) {
+      const read = out.slice();
+      opts.onPartial?.(read.length, () => partialImage(plan.info, read, paths));
+    }
   }
   return out;
+}
+
+/**
+ * The first layers of an image as an image of its own, in a path table of its own (the reader's
+ * goes on growing): the layers after them are empty. For showing the tree while the rest is read.
+ */
+export function partialImage(info: ImageInfo, read: readonly ReadLayer[], paths: PathTable): ImageData {
+  const fresh = new PathTable();
+  const remap = new Remapper(paths, fresh);
+  const readLayers = info.layers.map((descriptor, i): ReadLayer => {
+    const r = read[i];
+    if (r !== undefined) return { ...r, contents: r.contents && remap.contents(r.contents) };
+    return { descriptor, contents: new LayerContentsBuilder(fresh, 16).finish(), error: null };
+  });
+  return { ...info, readLayers, paths: fresh, diagnostics: [] };
 }

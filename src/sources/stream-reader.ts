@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
+import { Remapper } from "../model/remap.js";
 import type { ArchiveStore } from "./archive-store.js";
 import { type ImagePlan, planImage } from "./image-plan.js";
 import {
@@ -208,46 +209,6 @@ async function readMember(
   }
   const layer = await reader.end();
   entries.set(path, { kind: "file", size, bytes: first, complete, layer });
-}
-
-/** Copies layer contents from one path table to another (when the speculative table holds extra paths). */
-export class Remapper {
-  private map: Int32Array;
-
-  constructor(
-    private readonly from: PathTable,
-    private readonly to: PathTable,
-  ) {
-    this.map = new Int32Array(from.size).fill(-1);
-    this.map[0] = 0;
-  }
-
-  node(n: number): number {
-    const known = this.map[n]!;
-    if (known !== -1) return known;
-    const chain: number[] = [];
-    let x = n;
-    while (this.map[x] === -1) {
-      chain.push(x);
-      x = this.from.parent(x);
-    }
-    let parent = this.map[x]!;
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const c = chain[i]!;
-      parent = this.to.internChild(parent, this.from.name(c));
-      this.map[c] = parent;
-    }
-    return parent;
-  }
-
-  contents(c: LayerContents): LayerContents {
-    return {
-      ...c,
-      node: c.node.map((n) => this.node(n)),
-      whiteouts: c.whiteouts.map((n) => this.node(n)),
-      opaqueDirs: c.opaqueDirs.map((n) => this.node(n)),
-    };
-  }
 }
 
 function outerError(

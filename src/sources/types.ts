@@ -100,5 +100,11 @@ export interface ReadOptions {
   onProgress?: (p: ReadProgress) => void;
   /** Called as each layer finishes (not necessarily in order for a one-pass stream). */
   onLayer?: (layer: ReadLayer) => void;
+  /**
+   * Called each time the layers read so far, from the bottom, grow while others are still being
+   * read (archives and registries read in order; one-pass streams never call it). `snapshot` makes
+   * an image of its own from them — the layers not read yet empty — only when called.
+   */
+  onPartial?: (layersRead: number, snapshot: () => ImageData) => void;
   signal?: AbortSignal;
 }

@@ -38,6 +38,40 @@ describe("what the CLI gives the explorer", () => {
     expect(preview.history.some((h) => h.emptyLayer)).toBe(true);
   });
 
+  test("on a slow read, the layers read so far come as images of their own before the whole", async () => {
+    const loader = explorerLoader(parseArgs([demoArchive]), { afterMs: 0, everyMs: 0 });
+    const events: LoadEvent[] = [];
+    loader.subscribe((e) => events.push(e));
+    await expect.poll(() => events.at(-1)?.kind, { timeout: 10_000 }).toBe("ready");
+    const { model } = events.at(-1) as Extract<LoadEvent, { kind: "ready" }>;
+    const partials = events.filter((e): e is Extract<LoadEvent, { kind: "partial" }> => e.kind === "partial");
+    // The first as soon as a layer is in; later ones no more often than 4× what a snapshot costs.
+    const counts = partials.map((p) => p.layersRead);
+    expect(counts[0]).toBe(1);
+    expect(counts.every((n, i) => n < model.layerCount && (i === 0 || n > counts[i - 1]!))).toBe(true);
+    const visible = (m: typeof model, layer: number) => {
+      const out: string[] = [];
+      for (let n = 1; n < m.paths.size; n++) if (m.visibleAt(n, layer) >= 0) out.push(m.paths.path(n));
+      return out.sort();
+    };
+    for (const p of partials) {
+      expect(p.model.layerCount).toBe(model.layerCount);
+      const top = p.layersRead - 1;
+      // As of its last layer read, a partial image is the whole image as of that layer.
+      expect(visible(p.model, top)).toEqual(visible(model, top));
+      // The layers not read yet add nothing.
+      expect(visible(p.model, model.layerCount - 1)).toEqual(visible(model, top));
+    }
+  });
+
+  test("a fast read sends no partial image", async () => {
+    const loader = explorerLoader(parseArgs([demoArchive]));
+    const events: LoadEvent[] = [];
+    loader.subscribe((e) => events.push(e));
+    await expect.poll(() => events.at(-1)?.kind, { timeout: 10_000 }).toBe("ready");
+    expect(events.filter((e) => e.kind === "partial")).toEqual([]);
+  });
+
   test("cancelling (the user quit while reading) stops the read: no ready, no error", async () => {
     const loader = explorerLoader(parseArgs([demoArchive]));
     const events: LoadEvent[] = [];

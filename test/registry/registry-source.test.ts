@@ -96,6 +96,29 @@ suite(title, () => {
     expect(fromRegistry.transfer.layers.every((l) => l === "stream")).toBe(true);
   });
 
+  it("hands out the layers read so far as images of their own while the rest downloads", async () => {
+    await plain.push(images.refs.dockerArchive!, "fx/docker:1");
+    const snapshots: { layersRead: number; model: ImageModel }[] = [];
+    const data = await readRegistryImage(`${plain.host}/fx/docker:1`, {
+      ...isolated(home()),
+      onPartial: (layersRead, snapshot) =>
+        snapshots.push({ layersRead, model: ImageModel.build(snapshot()) }),
+    });
+    const full = ImageModel.build(data);
+    expect(snapshots.map((p) => p.layersRead)).toEqual(
+      Array.from({ length: full.layerCount - 1 }, (_, i) => i + 1),
+    );
+    const visible = (m: ImageModel, layer: number) => {
+      const out: string[] = [];
+      for (let n = 1; n < m.paths.size; n++) if (m.visibleAt(n, layer) >= 0) out.push(m.paths.path(n));
+      return out.sort();
+    };
+    for (const p of snapshots) {
+      expect(visible(p.model, p.layersRead - 1)).toEqual(visible(full, p.layersRead - 1));
+      expect(visible(p.model, full.layerCount - 1)).toEqual(visible(full, p.layersRead - 1));
+    }
+  });
+
   it("calls onImage with the layer list before any layer byte is fetched", async () => {
     const proxy = await startFaultProxy(plain);
     try {

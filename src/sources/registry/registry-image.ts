@@ -1,13 +1,13 @@
 import { type Diagnostic, UserError } from "../../model/diagnostics.js";
 import type { LayerContents } from "../../model/layer-contents.js";
 import { PathTable } from "../../model/path-table.js";
+import { Remapper } from "../../model/remap.js";
 import { MAX_JSON_BYTES } from "../archive-store.js";
 import type { PlannedLayer } from "../image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "../layer-blob.js";
 import type { LayerIndexCache } from "../layer-index-cache.js";
 import { listLayerFromToc, tocFormatOf } from "../layer-toc.js";
-import { finishLayer, layerLabel, readBlob } from "../read-layers.js";
-import { Remapper } from "../stream-reader.js";
+import { finishLayer, layerLabel, partialImage, readBlob } from "../read-layers.js";
 import type {
   ImageData,
   ImageInfo,
@@ -384,6 +384,13 @@ async function readEachLayer(
       }
       byDigest.set(d.digest, result);
       out.push(result);
+      if (out.length < descriptors.length && opts.onPartial) {
+        const read = out.map((r, k): ReadLayer => {
+          const planned: PlannedLayer = { descriptor: info.layers[k]!, path: null, missing: r.missing };
+          return finishLayer(planned, r.missing === null ? r : null, client.label, []);
+        });
+        opts.onPartial(read.length, () => partialImage(info, read, paths));
+      }
     }
   } finally {
     for (const t of tasks.values()) await t.prefetch.cancel();

@@ -54,7 +54,7 @@ export function ExplorerApp({
   const { session } = state;
   useNeighbourSteps(session, state.layer);
   useViewWarmUp(session, state.layer);
-  useAdvisor(session, state.findings === null, state.advice !== null, dispatch);
+  useAdvisor(session, state.findings === null && state.layersRead === null, state.advice !== null, dispatch);
   const rangeFrom = comparing(state) ? state.compareFrom : -1;
   useRangeDiff(session, rangeFrom, state.layer, state.rangeDiff === null, dispatch);
   useFileContent(state.viewer?.status === "loading" ? state.viewer : null, openContent, dispatch);

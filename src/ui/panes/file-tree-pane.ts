@@ -13,6 +13,10 @@ import { attributesHeader, hiddenReasonText, rowFacts, treeRowLine } from "./tre
 function titleExtra(s: ExplorerState): string {
   if (s.layer < 0) return "";
   const parts = [s.changesOnly ? `changes of layer ${s.layer}` : `as of layer ${s.layer}`];
+  if (s.layersRead !== null) {
+    const count = s.outline?.layers.length ?? s.layersRead;
+    parts.unshift(`layers 0–${s.layersRead - 1} of ${count} read, the rest still loading`);
+  }
   parts.push(`by ${s.sort}`);
   const hidden = (
     [

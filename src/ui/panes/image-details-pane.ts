@@ -19,8 +19,9 @@ export function imageDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
   const body: Line[] = [];
   const name = s.outline?.reference ?? s.outline?.source ?? "";
   body.push(labelled("Reference", [{ text: sanitize(name) || "—" }]));
-  if (!s.model) {
-    body.push([{ text: s.error ? "Could not read the image" : "Reading layers…", style: STYLES.muted }]);
+  if (!s.model || s.layersRead !== null) {
+    const reading = s.layersRead === null ? "Reading layers…" : `Reading layers… (${s.layersRead} read)`;
+    body.push([{ text: s.error ? "Could not read the image" : reading, style: STYLES.muted }]);
   } else {
     const waste = s.model.waste();
     body.push(labelled("Total", [{ text: `${formatBytes(waste.totalLayerBytes)} in layers` }]));

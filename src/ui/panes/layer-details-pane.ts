@@ -19,7 +19,7 @@ export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
   const layer = s.layer;
   const lines = [titleLine(layer >= 0 ? `Layer ${layer}` : "Layer", "", w, false, color)];
   if (layer < 0) return lines;
-  const summary = s.model?.layers[layer];
+  const summary = s.layersRead !== null && layer >= s.layersRead ? undefined : s.model?.layers[layer];
   const outline = s.outline?.layers[layer];
   const facts: Line[] = [];
   facts.push(labelled("Digest", [{ text: summary?.digest ?? outline?.digest ?? "—" }]));

@@ -7,7 +7,7 @@ import type { Rect } from "../state/pane-layout.js";
 import { titleLine } from "./pane.js";
 
 function sizeCell(s: ExplorerState, layer: number): { text: string; style?: Style } {
-  const l = s.model?.layers[layer];
+  const l = s.layersRead !== null && layer >= s.layersRead ? undefined : s.model?.layers[layer];
   if (l) return l.error ? { text: "error", style: STYLES.error } : { text: formatBytes(l.size) };
   const p = s.progress[layer];
   if (p?.totalBytes)

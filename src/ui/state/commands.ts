@@ -329,11 +329,13 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       }
       return settleTree({ ...s, filter: "", filterEditing: false });
     case Command.Advice:
-      if (!s.session) return { ...s, notice: "The advice is ready once the image is read" };
+      if (!s.session || s.layersRead !== null)
+        return { ...s, notice: "The advice is ready once the image is read" };
       return { ...withFindings(s), advice: { selected: 0, top: 0 } };
     case Command.ViewFile:
       return openViewer(s);
     case Command.CompareMark:
+      if (s.layersRead !== null) return { ...s, notice: "Layers can be compared once the image is read" };
       return compareMark(s);
     case Command.PrevLayer:
       return selectLayer(s, s.layer - 1);

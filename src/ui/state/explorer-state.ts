@@ -54,6 +54,11 @@ export interface ExplorerState {
   rangeDiff: CompactRangeDiff | null;
   /** Per layer, while the tree is indexed. */
   progress: readonly (LayerProgress | null)[];
+  /**
+   * While the image is still being read but its first layers are in: how many. The session's model
+   * is then those layers as an image (the rest empty); null once every layer is read.
+   */
+  layersRead: number | null;
   error: string | null;
   /** The selected layer, -1 before any is known. */
   layer: number;
@@ -120,6 +125,7 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     session: null,
     findings: null,
     rangeDiff: null,
+    layersRead: null,
     progress: [],
     error: null,
     layer: -1,

@@ -10,7 +10,7 @@ export interface ImageOutline {
   history: { command: string; emptyLayer: boolean; layerIndex: number | null }[];
 }
 
-/** What the CLI tells the explorer while it reads the image, in this order: image, progress…, ready | error. */
+/** What the CLI tells the explorer while it reads the image, in this order: image, progress and partial…, ready | error. */
 export type LoadEvent =
   | ({ kind: "image" } & ImageOutline)
   | {
@@ -22,6 +22,8 @@ export type LoadEvent =
       /** When it was measured (ms since the epoch), for rates; absent in tests that do not care. */
       at?: number;
     }
+  /** The layers read so far (the first `layersRead`) as an image whose other layers are empty. */
+  | { kind: "partial"; model: ImageModel; layersRead: number }
   | { kind: "ready"; model: ImageModel }
   | { kind: "error"; message: string };
 

@@ -50,6 +50,9 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
       };
       return { ...s, progress };
     }
+    case "partial":
+      if (s.session && s.layersRead === null) return s; // the whole image is already open
+      return opened(s, new ExplorerSession(e.model), e.layersRead);
     case "ready":
       // Without a session prepared by the app (tests, small tools): open one now.
       return opened(s, new ExplorerSession(e.model));
@@ -58,23 +61,45 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
   }
 }
 
-/** The image is ready: its session becomes the state's, the tree is shown. */
-function opened(s: ExplorerState, session: ExplorerSession): ExplorerState {
+/**
+ * The image is ready (or, with `layersRead`, its first layers are): its session becomes the
+ * state's, the tree is shown. Replacing the tree of a partly read image keeps the cursor and the
+ * folded directories where they were, by path.
+ */
+function opened(s: ExplorerState, session: ExplorerSession, layersRead: number | null = null): ExplorerState {
   const n = session.model.layerCount;
   const layer = s.layer < 0 || s.layer >= n ? n - 1 : s.layer;
+  const before = s.model;
+  const carry = (node: number) =>
+    before === null || node < 0 ? -1 : session.model.paths.lookup(pathSegments(before.paths.path(node)));
+  const toggled = new Set<number>();
+  if (before !== null) {
+    for (const node of s.expansion.toggled) {
+      const moved = carry(node);
+      if (moved >= 0) toggled.add(moved);
+    }
+  }
+  const cursor = carry(s.cursor);
   const next = {
     ...s,
     model: session.model,
     session,
     findings: null,
     rangeDiff: null,
-    outline: outlineOf(session.model),
+    layersRead,
+    // A partly read image's outline is the whole image's (the preview): only the layers read are known.
+    outline: layersRead === null || s.outline === null ? outlineOf(session.model) : s.outline,
     layer,
-    cursor: -1,
-    cursorRow: 0,
-    treeTop: 0,
+    expansion: before === null ? s.expansion : { ...s.expansion, toggled },
+    cursor,
+    cursorRow: cursor >= 0 ? s.cursorRow : 0,
+    treeTop: cursor >= 0 ? s.treeTop : 0,
   };
   return settleTree(settleLayers(next));
+}
+
+function pathSegments(path: string): string[] {
+  return path.split("/").filter((x) => x !== "");
 }
 
 function reduceAction(s: ExplorerState, a: Action): ExplorerState {
@@ -111,7 +136,7 @@ function reduceAction(s: ExplorerState, a: Action): ExplorerState {
     case "opened":
       return opened(s, a.session);
     case "advice-ready":
-      return s.session && s.findings === null ? { ...s, findings: a.findings } : s;
+      return s.session && s.findings === null && s.layersRead === null ? { ...s, findings: a.findings } : s;
     case "range-diff-ready": {
       const d = a.diff;
       if (!comparing(s) || d.from !== s.compareFrom || d.to !== s.layer) return s;
