@@ -5,6 +5,14 @@ import { setFlagsFromString } from "node:v8";
 // the background and the process waits for that at exit, ~50 ms of a 250 ms registry reopen (bench/registry).
 setFlagsFromString("--liftoff-only");
 const { main } = await import("../dist/cli/main.js");
+const { outputFailure } = await import("../dist/cli/io.js");
+
+// Output that cannot be written ends the process at once, without a stack trace (see outputFailure).
+process.stdout.on("error", (e) => {
+  const { code, line } = outputFailure(e);
+  if (line !== null) process.stderr.write(`${line}\n`);
+  process.exit(code);
+});
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
