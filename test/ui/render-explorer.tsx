@@ -128,6 +128,13 @@ export async function renderExplorer(opts: {
   };
   await resize(opts.columns ?? 120, opts.rows ?? 40);
   await waitFor(() => inst.stdin.listenerCount("readable") > 0, "input subscription");
+  // A ready image opens its session in an idle slice (after its layer steps): wait for the tree.
+  if (opts.events?.some((e) => e.kind === "ready")) {
+    await waitFor(() => {
+      const f = inst.lastFrame() ?? "";
+      return !f.includes("Indexing the file tree") && !f.includes("Reading the image");
+    }, "the tree");
+  }
   await tick();
   const write = async (data: string) => {
     inst.stdin.write(data);
