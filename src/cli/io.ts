@@ -1,5 +1,6 @@
 /** What main and every command share: the process streams, exit codes, opening the image the arguments name. */
 import type { Diagnostic } from "../model/diagnostics.js";
+import type { ImageContent } from "../sources/content.js";
 import { LayerIndexCache } from "../sources/layer-index-cache.js";
 import { type OpenOptions, openImage } from "../sources/resolve.js";
 import type { ImageData } from "../sources/types.js";
@@ -90,4 +91,22 @@ export function outputFailure(e: unknown): { code: number; line: string | null }
     code: EXIT.failed,
     line: `layerview: cannot write the output: ${why}${err?.code ? ` (${err.code})` : ""}; the output is incomplete`,
   };
+}
+
+/**
+ * The image's files for `cat` and `extract`: pull progress and the read's errors on stderr (the
+ * errors also returned: a command that read a damaged image says so in its exit status).
+ */
+export async function openContent(
+  args: CliArgs,
+  io: CliIo,
+): Promise<{ content: ImageContent; errors: Diagnostic[] }> {
+  const { ImageContent } = await import("../sources/content.js");
+  const content = await ImageContent.open(args.target!, {
+    ...openOptions(args, io),
+    onPull: (m) => io.stderr.write(`${m}\n`),
+  });
+  const errors = (content.data ? content.data.diagnostics : []).filter((d) => d.severity === "error");
+  printDiagnostics(io, errors);
+  return { content, errors };
 }

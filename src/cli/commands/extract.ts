@@ -1,19 +1,12 @@
 import { formatBytes } from "../../model/format-bytes.js";
-import { ImageContent } from "../../sources/content.js";
 import { extractPath } from "../../sources/extract.js";
 import type { CliArgs } from "../args.js";
-import { type CliIo, EXIT, openOptions, printDiagnostics } from "../io.js";
+import { type CliIo, EXIT, openContent } from "../io.js";
 
 /** `layerview extract IMAGE PATH DEST`: one summary line on stderr; stdout stays empty. */
 export async function runExtract(args: CliArgs, io: CliIo): Promise<number> {
   const [path, dest] = args.operands as [string, string];
-  const content = await ImageContent.open(args.target!, {
-    ...openOptions(args, io),
-    onPull: (m) => io.stderr.write(`${m}\n`),
-  });
-  const diagnostics = content.data ? content.data.diagnostics : [];
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  printDiagnostics(io, errors);
+  const { content, errors } = await openContent(args, io);
   const s = await extractPath(content, path, dest, {
     layer: args.layer,
     force: args.force,

@@ -6,7 +6,7 @@ export interface SecretMatch {
   strong: boolean;
 }
 
-const SSH_PUBLIC_NAMES = new Set([
+const SSH_PUBLIC_NAMES: ReadonlySet<string> = new Set([
   "known_hosts",
   "known_hosts.old",
   "authorized_keys",
@@ -15,7 +15,7 @@ const SSH_PUBLIC_NAMES = new Set([
   "environment",
   "rc",
 ]);
-const PRIVATE_KEY_NAMES = new Set([
+const PRIVATE_KEY_NAMES: ReadonlySet<string> = new Set([
   "id_rsa",
   "id_dsa",
   "id_ecdsa",
@@ -36,7 +36,7 @@ const CREDENTIAL_NAMES: Record<string, string> = {
   "credentials.json": "a credentials file",
   "application_default_credentials.json": "cloud application-default credentials",
 };
-const ENV_TEMPLATES = new Set(["example", "sample", "template", "dist", "defaults", "default", "schema"]);
+const ENV_TEMPLATES: ReadonlySet<string> = new Set(["example", "sample", "template", "dist", "defaults", "default", "schema"]);
 const GENERIC_EXTENSIONS: Record<string, string> = {
   ".pem": "a PEM file (may hold a private key)",
   ".key": "a key file",
@@ -50,7 +50,7 @@ const CERT_PLACES =
   /(^|\/)(certs?|ca-certificates|certificates|ssl\/certs|pki\/ca-trust|share\/doc|share\/keyrings)(\/|$)/;
 
 /** Directories whose files may all be secrets. */
-export const SECRET_DIRS = new Set([".ssh", ".docker", ".kube"]);
+export const SECRET_DIRS: ReadonlySet<string> = new Set([".ssh", ".docker", ".kube"]);
 
 /** Whether a file of this name (in any directory) may hold a secret: worth the full check. */
 export function mayBeSecretName(name: string): boolean {
