@@ -380,8 +380,8 @@ export function* compactRangeDiffSteps(
   model: ImageModel,
   from: number,
   to: number,
-  /** contentByLayer(model), when the caller keeps it (the explorer's session does). */
-  content?: Float64Array,
+  /** contentByLayer(model), when the caller keeps it (the explorer's session does); asked for in the last step. */
+  content?: () => Float64Array,
 ): Steps<CompactRangeDiff> {
   const touched = touchedBetween(model, Math.min(from, to), Math.max(from, to));
   yield;
@@ -407,7 +407,7 @@ export function* compactRangeDiffSteps(
     codes[count++] = code;
   }
   yield;
-  const byLayer = content ?? contentByLayer(model);
+  const byLayer = content ? content() : contentByLayer(model);
   // Tree order: (rank, index) pairs packed as rank × 2^k + index, exact in a double for any image.
   const scale = 2 ** Math.max(1, Math.ceil(Math.log2(count + 1)));
   const keys = new Float64Array(count);

@@ -35,8 +35,12 @@ export class AnalysisJobs {
     if (this.rangeDiffIfReady(from, to)) return true;
     let job = this.diffing;
     if (!job || job.from !== from || job.to !== to) {
-      this.content ??= contentByLayer(this.model);
-      job = { from, to, steps: compactRangeDiffSteps(this.model, from, to, this.content) };
+      // Made once per image, in the diff's last step (a pass over every version: not on a key).
+      const content = () => {
+        this.content ??= contentByLayer(this.model);
+        return this.content;
+      };
+      job = { from, to, steps: compactRangeDiffSteps(this.model, from, to, content) };
       this.diffing = job;
     }
     const done = runFor(job.steps, ms);
