@@ -36,7 +36,15 @@ const CREDENTIAL_NAMES: Record<string, string> = {
   "credentials.json": "a credentials file",
   "application_default_credentials.json": "cloud application-default credentials",
 };
-const ENV_TEMPLATES: ReadonlySet<string> = new Set(["example", "sample", "template", "dist", "defaults", "default", "schema"]);
+const ENV_TEMPLATES: ReadonlySet<string> = new Set([
+  "example",
+  "sample",
+  "template",
+  "dist",
+  "defaults",
+  "default",
+  "schema",
+]);
 const GENERIC_EXTENSIONS: Record<string, string> = {
   ".pem": "a PEM file (may hold a private key)",
   ".key": "a key file",
