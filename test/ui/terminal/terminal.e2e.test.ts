@@ -110,7 +110,8 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     const shell = tmux("display", "-p", "-t", s, "#{pane_pid}").trim();
     let node = "";
     for (let i = 0; i < 50 && !/^\d+$/.test(node); i++) {
-      node = spawnSync("pgrep", ["-P", shell, "node"], { encoding: "utf8" }).stdout.trim();
+      // By its arguments: Node 24 names its main thread "MainThread", so the command name may not be node.
+      node = spawnSync("pgrep", ["-P", shell, "-f", "bin/layerview.js"], { encoding: "utf8" }).stdout.trim();
       if (!/^\d+$/.test(node)) await sleep(100);
     }
     expect(node, "the layerview process").toMatch(/^\d+$/);
