@@ -60,8 +60,13 @@ console.log(
 console.log(`| decoder | median of ${runs} | MB/s out | ratio to zstd -dc |\n|---|---|---|---|`);
 console.log(`| zstd -dc (floor) | ${f.toFixed(0)} ms | ${((mb * 1000) / f).toFixed(0)} | 1.00× |`);
 const paths = [["fzstd", () => createZstdDecompress({ force: "fzstd" })]];
-if (typeof zlib.createZstdDecompress === "function")
+if (typeof zlib.createZstdDecompress === "function") {
   paths.push(["node:zlib", () => createZstdDecompress({ force: "node:zlib", chunkSize: 256 * 1024 })]);
+  paths.push([
+    "node:zlib per frame",
+    () => createZstdDecompress({ force: "node:zlib per frame", chunkSize: 256 * 1024 }),
+  ]);
+}
 for (const [name, make] of paths) {
   const times = [];
   for (let i = 0; i < runs; i++) {

@@ -59,7 +59,7 @@ const isSkippable = (magic: number) => magic >>> 4 === 0x184d2a5;
  */
 class FrameByFrame extends Transform {
   /** Header bytes being collected (frame magic, frame header, block header, skippable size). */
-  private head = Buffer.alloc(0);
+  private head: Buffer = Buffer.alloc(0);
   private need = 4;
   private state: "magic" | "frameHeader" | "block" | "blockBody" | "checksum" | "skip" = "magic";
   /** Bytes of the current part still to pass (block body, checksum) or to drop (skippable). */
@@ -91,23 +91,42 @@ class FrameByFrame extends Transform {
     );
   }
 
+  /**
+   * The chunk being read and where its bytes of the current frame start (-1: not in a frame): a
+   * frame's bytes go to its decompressor a whole chunk-span at a time, not block by block.
+   */
+  private chunk: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private spanStart = -1;
+
   private async consume(chunk: Buffer): Promise<void> {
-    let pos = 0;
-    while (pos < chunk.length) {
+    this.chunk = chunk;
+    this.pos = 0;
+    this.spanStart = this.frame !== null ? 0 : -1;
+    while (this.pos < chunk.length) {
       if (this.frameError) throw this.frameError;
       if (this.state === "blockBody" || this.state === "checksum" || this.state === "skip") {
-        const n = Math.min(this.left, chunk.length - pos);
-        if (this.state !== "skip") await this.toFrame(chunk.subarray(pos, pos + n));
-        pos += n;
+        const n = Math.min(this.left, chunk.length - this.pos);
+        this.pos += n;
         this.left -= n;
         if (this.left === 0) await this.partDone();
         continue;
       }
-      const n = Math.min(this.need - this.head.length, chunk.length - pos);
-      this.head = Buffer.concat([this.head, chunk.subarray(pos, pos + n)]);
-      pos += n;
+      if (this.state === "block" && this.head.length === 0 && chunk.length - this.pos >= 3) {
+        // The common case, a block header whole in this chunk: no copy.
+        this.head = chunk.subarray(this.pos, this.pos + 3);
+        this.pos += 3;
+        await this.onHeader();
+        continue;
+      }
+      const n = Math.min(this.need - this.head.length, chunk.length - this.pos);
+      this.head = Buffer.concat([this.head, chunk.subarray(this.pos, this.pos + n)]);
+      this.pos += n;
       if (this.head.length === this.need) await this.onHeader();
     }
+    if (this.spanStart >= 0 && this.spanStart < chunk.length)
+      await this.toFrame(chunk.subarray(this.spanStart));
+    this.spanStart = -1;
   }
 
   private async onHeader(): Promise<void> {
@@ -146,7 +165,8 @@ class FrameByFrame extends Transform {
       }
       case "frameHeader":
         this.frame = this.startFrame();
-        await this.toFrame(h);
+        await this.toFrame(h); // collected, possibly across chunks: the frame's bytes start after it
+        this.spanStart = this.pos;
         this.head = Buffer.alloc(0);
         this.need = 3;
         this.state = "block";
@@ -157,7 +177,6 @@ class FrameByFrame extends Transform {
         const type = (v >> 1) & 3;
         if (type === 3) throw corruptError("reserved block type");
         this.left = type === 1 ? 1 : v >>> 3;
-        await this.toFrame(h);
         this.head = Buffer.alloc(0);
         this.state = "blockBody";
         if (this.left === 0) await this.partDone();
@@ -180,7 +199,11 @@ class FrameByFrame extends Transform {
       this.left = 4;
       return;
     }
-    if (this.state !== "skip") await this.finishFrame();
+    if (this.state !== "skip") {
+      if (this.spanStart >= 0) await this.toFrame(this.chunk.subarray(this.spanStart, this.pos));
+      this.spanStart = -1;
+      await this.finishFrame();
+    }
     this.state = "magic";
     this.need = 4;
     this.head = Buffer.alloc(0);
