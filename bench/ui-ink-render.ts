@@ -24,7 +24,7 @@ import { outlineOf } from "../src/ui/state/load-events.js";
 import { reduce } from "../src/ui/state/reducer.js";
 import { FrameWriter } from "../src/ui/terminal/frame-writer.js";
 import { renderToFrameSink, useKeys } from "../src/ui/terminal/ink-adapter.js";
-import { syntheticModel } from "./ui-synthetic.js";
+import { FakeStdin, syntheticModel } from "./ui-synthetic.js";
 
 const COLUMNS = 120;
 const ROWS = 40;
@@ -61,26 +61,6 @@ class FakeTerminal extends EventEmitter {
   clearLine() {
     return true;
   }
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  write(data: string) {
-    this.data = data;
-    this.emit("readable");
-  }
-  read() {
-    const d = this.data;
-    this.data = null;
-    return d;
-  }
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
 }
 
 /** The explorer with Ink laying out the frame: the same state and panes, one <Text> per line. */

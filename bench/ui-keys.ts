@@ -19,7 +19,7 @@ import { ExplorerApp } from "../src/ui/app/explorer-app.js";
 import type { Subscribe } from "../src/ui/app/use-load-events.js";
 import type { ExplorerSession } from "../src/ui/session/explorer-session.js";
 import { outlineOf } from "../src/ui/state/load-events.js";
-import { syntheticModel } from "./ui-synthetic.js";
+import { FakeStdin, syntheticModel } from "./ui-synthetic.js";
 
 const COLUMNS = 120;
 const ROWS = 40;
@@ -39,26 +39,6 @@ class FakeStdout extends EventEmitter {
     this.last = data;
     return true;
   };
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  write(data: string) {
-    this.data = data;
-    this.emit("readable");
-  }
-  read() {
-    const d = this.data;
-    this.data = null;
-    return d;
-  }
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
 }
 
 const quick = process.argv.includes("--quick");

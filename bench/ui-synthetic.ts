@@ -3,6 +3,7 @@
  * with overwrites, whiteouts of files and whole directories, an opaque directory per layer, and
  * symlinks — built in memory, no archive involved.
  */
+import { EventEmitter } from "node:events";
 import { ImageModel } from "../src/model/image-model.js";
 import { EntryType, LayerContentsBuilder } from "../src/model/layer-contents.js";
 import { PathTable } from "../src/model/path-table.js";
@@ -122,4 +123,25 @@ export function syntheticModel(opts: SyntheticOptions = {}): ImageModel {
     })),
     paths,
   });
+}
+
+/** A terminal's stdin for Ink that the benches type into: one chunk per `write`, read once. */
+export class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write(data: string) {
+    this.data = data;
+    this.emit("readable");
+  }
+  read() {
+    const d = this.data;
+    this.data = null;
+    return d;
+  }
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
 }

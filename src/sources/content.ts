@@ -271,11 +271,15 @@ export async function readFileContent(
 
 function refuseStdin(arg: string, opts: OpenOptions): void {
   if ((arg === "-" || arg.startsWith("-:")) && opts.source !== "docker" && opts.source !== "podman") {
-    throw new UserError(
-      "reading files needs an image that can be read twice; standard input cannot",
-      "save the archive to a file first (docker save IMAGE -o image.tar), or name the daemon image",
-    );
+    throw stdinRefused();
   }
+}
+
+function stdinRefused(): UserError {
+  return new UserError(
+    "reading files needs an image that can be read twice; standard input cannot",
+    "save the archive to a file first (docker save IMAGE -o image.tar), or name the daemon image",
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -311,12 +315,7 @@ async function blobSourceFor(
     });
   }
   const { path, image, st } = await locate(resolved.path);
-  if (st === null) {
-    throw new UserError(
-      "reading files needs an image that can be read twice; standard input cannot",
-      "save the archive to a file first (docker save IMAGE -o image.tar), or name the daemon image",
-    );
-  }
+  if (st === null) throw stdinRefused();
   if (image !== null) selection.image = image;
   if (st.isDirectory()) {
     const store = new DirStore(path, path);

@@ -124,7 +124,7 @@ export async function readPlannedLayers(
     const layer = finishLayer(planned, result, store.label, diagnostics);
     out.push(layer);
     opts.onLayer?.(layer);
-    if (out.length < plan.layers.length) {
+    if (opts.onPartial && out.length < plan.layers.length) {
       const read = out.slice();
       opts.onPartial?.(read.length, () => partialImage(plan.info, read, paths));
     }

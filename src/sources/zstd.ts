@@ -6,6 +6,7 @@
 import { Transform, type TransformCallback } from "node:stream";
 import * as zlib from "node:zlib";
 import { Decompress } from "fzstd";
+import { settled } from "./stream-io.js";
 
 type NativeZstd = {
   createZstdDecompress?: (options?: { chunkSize?: number }) => Transform;
@@ -226,17 +227,7 @@ class FrameByFrame extends Transform {
   private async toFrame(bytes: Buffer): Promise<void> {
     const d = this.frame;
     if (d === null || bytes.length === 0) return;
-    if (!d.write(bytes)) {
-      await new Promise<void>((resolve) => {
-        const go = () => {
-          d.off("drain", go);
-          d.off("close", go);
-          resolve();
-        };
-        d.on("drain", go);
-        d.on("close", go);
-      });
-    }
+    if (!d.write(bytes)) await settled(d, "drain");
     if (this.frameError) throw this.frameError;
   }
 
@@ -297,7 +288,8 @@ class FzstdTransform extends Transform {
 /** fzstd's errors carry codes; "unexpected EOF" (code 5) is a truncated stream. */
 function corrupt(e: unknown): Error {
   const err = e as Error & { code?: number };
-  const out = new Error(err.code === 5 ? "zstd stream truncated: unexpected end of data" : err.message);
-  (out as NodeJS.ErrnoException).code = err.code === 5 ? "ZSTD_TRUNCATED" : "ZSTD_CORRUPT";
+  if (err.code !== 5) return corruptError(err.message);
+  const out = new Error("zstd stream truncated: unexpected end of data") as NodeJS.ErrnoException;
+  out.code = "ZSTD_TRUNCATED";
   return out;
 }

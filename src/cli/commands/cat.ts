@@ -7,11 +7,7 @@ export async function runCat(args: CliArgs, io: CliIo): Promise<number> {
   const [path] = args.operands as [string];
   const { content, errors } = await openContent(args, io);
   const stream = await content.readFile(path, { layer: args.layer, followSymlinks: !args.noFollow });
-  try {
-    await pipeline(stream, io.stdout, { end: false });
-  } catch (e) {
-    // The reader went away (cat … | head): stop quietly, as cat does.
-    if ((e as NodeJS.ErrnoException).code !== "EPIPE") throw e;
-  }
+  // A reader that goes away (cat … | head) ends the process in bin/layerview.js, as for every command.
+  await pipeline(stream, io.stdout, { end: false });
   return errors.length > 0 ? EXIT.partial : EXIT.ok;
 }

@@ -3,6 +3,7 @@ import { formatBytes, formatCount } from "../render/format.js";
 import { sanitize, wrap } from "../render/text.js";
 import { type Line, paintLine, STYLES, statusLook } from "../render/theme.js";
 import type { ExplorerState } from "../state/explorer-state.js";
+import { readLayerSummary } from "../state/geometry.js";
 import type { Rect } from "../state/pane-layout.js";
 import { titleLine } from "./pane.js";
 
@@ -19,7 +20,7 @@ export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
   const layer = s.layer;
   const lines = [titleLine(layer >= 0 ? `Layer ${layer}` : "Layer", "", w, false, color)];
   if (layer < 0) return lines;
-  const summary = s.layersRead !== null && layer >= s.layersRead ? undefined : s.model?.layers[layer];
+  const summary = readLayerSummary(s, layer);
   const outline = s.outline?.layers[layer];
   const facts: Line[] = [];
   facts.push(labelled("Digest", [{ text: summary?.digest ?? outline?.digest ?? "—" }]));

@@ -2,12 +2,12 @@ import { formatBytes } from "../render/format.js";
 import { padStart, sanitize } from "../render/text.js";
 import { type Line, paintLine, STYLES, type Style } from "../render/theme.js";
 import type { ExplorerState } from "../state/explorer-state.js";
-import { layersBodyHeight, listRowsOf } from "../state/geometry.js";
+import { layersBodyHeight, listRowsOf, readLayerSummary } from "../state/geometry.js";
 import type { Rect } from "../state/pane-layout.js";
 import { titleLine } from "./pane.js";
 
 function sizeCell(s: ExplorerState, layer: number): { text: string; style?: Style } {
-  const l = s.layersRead !== null && layer >= s.layersRead ? undefined : s.model?.layers[layer];
+  const l = readLayerSummary(s, layer);
   if (l) return l.error ? { text: "error", style: STYLES.error } : { text: formatBytes(l.size) };
   const p = s.progress[layer];
   if (p?.totalBytes)

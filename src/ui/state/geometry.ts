@@ -28,6 +28,11 @@ export function layersBodyHeight(s: ExplorerState, layout = layoutOf(s)): number
   return Math.max(1, layout.layers.height - 1);
 }
 
+/** The layer's summary, once the layer is read (a partly read image's later layers are not). */
+export function readLayerSummary(s: ExplorerState, layer: number) {
+  return s.layersRead !== null && layer >= s.layersRead ? undefined : s.model?.layers[layer];
+}
+
 export function layerCount(s: ExplorerState): number {
   return s.model?.layerCount ?? s.outline?.layers.length ?? 0;
 }
