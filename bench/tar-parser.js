@@ -106,7 +106,7 @@ const check = await Promise.all(
     const paths = new PathTable();
     const out = [];
     for (const t of tars) out.push(await f(t, paths));
-    return out.map((c) => [c.count, c.hashHi.reduce((a, b) => (a + b) % 2 ** 32, 0)].join(":")).join(",");
+    return out.map((c) => [c.count, c.hash.reduce((a, b) => (a + b) % 2 ** 32, 0)].join(":")).join(",");
   }),
 );
 if (check[0] !== check[1]) throw new Error(`the parsers disagree: ${check[0]} vs ${check[1]}`);

@@ -39,8 +39,7 @@ export function syntheticModel(opts: SyntheticOptions = {}): ImageModel {
   const file = (b: LayerContentsBuilder, name: string, size: number, hash: number, mode = 0o644) =>
     b.add(
       { name, type: EntryType.File, mode, uid: 0, gid: 0, size, mtime: 0, linkName: null },
-      hash,
-      hash ^ 0x5a5a,
+      syntheticDigest(hash),
     );
   const dir = (b: LayerContentsBuilder, name: string) =>
     b.add({ name, type: EntryType.Dir, mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0, linkName: null });
@@ -144,4 +143,12 @@ export class FakeStdin extends EventEmitter {
   pause() {}
   ref() {}
   unref() {}
+}
+
+/** A stand-in content hash: equal numbers give equal digests (the bench's duplicates), others differ. */
+function syntheticDigest(n: number): Uint8Array {
+  const b = new Uint8Array(16);
+  new DataView(b.buffer).setUint32(0, n >>> 0);
+  new DataView(b.buffer).setUint32(4, (n ^ 0x5a5a) >>> 0);
+  return b;
 }

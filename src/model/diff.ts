@@ -7,7 +7,7 @@
  * turned into something else (added and removed directories show through their contents).
  */
 import type { ImageModel } from "./image-model.js";
-import { ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
+import { contentKey, ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
 import { type PathTable, ROOT } from "./path-table.js";
 import { NOT_HIDDEN } from "./stack.js";
 import type { Steps } from "./steps.js";
@@ -461,5 +461,5 @@ function hashOf(model: ImageModel, v: number): string {
   const L = model.versions.layer[v]!;
   const e = model.versions.entry[v]!;
   const c = model.stack.layers[L]!;
-  return `${c.hashHi[e]}:${c.hashLo[e]}`;
+  return contentKey(c, e);
 }

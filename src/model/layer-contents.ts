@@ -84,6 +84,58 @@ export function parseEntryName(raw: string): ParsedName {
   return { kind: "whiteout", segments: dir };
 }
 
+/** 32-bit words of content hash kept per entry (128 bits). */
+export const HASH_WORDS = 4;
+
+/** A file's SHA-256 (at least its first 16 bytes): latin1 ("binary") string or bytes. */
+export type ContentDigest = string | Uint8Array;
+
+function latin1Word(d: string, at: number): number {
+  return (
+    ((d.charCodeAt(at) << 24) |
+      (d.charCodeAt(at + 1) << 16) |
+      (d.charCodeAt(at + 2) << 8) |
+      d.charCodeAt(at + 3)) >>>
+    0
+  );
+}
+
+function byteWord(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
+}
+
+/** True when entry `e` of `c` carries a content hash (a regular file whose data was read). */
+export function hasContentHash(c: LayerContents, e: number): boolean {
+  const h = c.hash;
+  const at = e * HASH_WORDS;
+  return (h[at]! | h[at + 1]! | h[at + 2]! | h[at + 3]!) !== 0;
+}
+
+/** Same size and same 128-bit content hash: the two entries hold identical bytes. */
+export function sameContent(a: LayerContents, ea: number, b: LayerContents, eb: number): boolean {
+  if (a.size[ea] !== b.size[eb]) return false;
+  const ha = a.hash;
+  const hb = b.hash;
+  const x = ea * HASH_WORDS;
+  const y = eb * HASH_WORDS;
+  return ha[x] === hb[y] && ha[x + 1] === hb[y + 1] && ha[x + 2] === hb[y + 2] && ha[x + 3] === hb[y + 3];
+}
+
+/** The content hash of entry `e` as a string key (32 hex digits), for maps and grouping. */
+export function contentKey(c: LayerContents, e: number): string {
+  let s = "";
+  for (let k = 0; k < HASH_WORDS; k++) s += c.hash[e * HASH_WORDS + k]!.toString(16).padStart(8, "0");
+  return s;
+}
+
+/** The content hash of entry `e` as 16 bytes (the first half of the file's SHA-256). */
+export function contentDigestBytes(c: LayerContents, e: number): Uint8Array {
+  const out = new Uint8Array(HASH_WORDS * 4);
+  const view = new DataView(out.buffer);
+  for (let k = 0; k < HASH_WORDS; k++) view.setUint32(4 * k, c.hash[e * HASH_WORDS + k]!);
+  return out;
+}
+
 /** The files of one layer blob, stored column-wise. Indices are entry numbers within the layer. */
 export interface LayerContents {
   readonly count: number;
@@ -94,9 +146,12 @@ export interface LayerContents {
   readonly gid: Uint32Array;
   readonly size: Float64Array;
   readonly mtime: Float64Array;
-  /** 64-bit content hash of regular files as two halves; 0/0 for everything else. */
-  readonly hashHi: Uint32Array;
-  readonly hashLo: Uint32Array;
+  /**
+   * Content hash of regular files: the first 128 bits of the file's SHA-256, HASH_WORDS words per
+   * entry (entry e at e * HASH_WORDS); all zero for everything else. 128 bits so that "identical
+   * content" cannot be forged by a crafted image, as a birthday search on 64 bits could.
+   */
+  readonly hash: Uint32Array;
   /**
    * Where each entry's data starts in the uncompressed layer tar; kept only for layers a source can
    * read byte ranges of (an uncompressed registry blob), so one file is fetched without the rest.
@@ -131,8 +186,7 @@ export class LayerContentsBuilder {
   private gid: Uint32Array;
   private size: Float64Array;
   private mtime: Float64Array;
-  private hashHi: Uint32Array;
-  private hashLo: Uint32Array;
+  private hash: Uint32Array;
   private dropped: Uint8Array;
   private dataOffset: Float64Array | null;
   private readonly links = new Map<number, string>();
@@ -160,8 +214,7 @@ export class LayerContentsBuilder {
     this.gid = new Uint32Array(this.cap);
     this.size = new Float64Array(this.cap);
     this.mtime = new Float64Array(this.cap);
-    this.hashHi = new Uint32Array(this.cap);
-    this.hashLo = new Uint32Array(this.cap);
+    this.hash = new Uint32Array(this.cap * HASH_WORDS);
     this.dropped = new Uint8Array(this.cap);
     this.dataOffset = options.dataOffsets ? new Float64Array(this.cap) : null;
     this.buildId = paths.newBuildId();
@@ -172,10 +225,11 @@ export class LayerContentsBuilder {
   }
 
   /**
-   * Record one tar entry; call after its data was read so the content hash is known. `dataOffset` is
-   * where its data starts in the layer tar (kept only when the builder was asked to).
+   * Record one tar entry; call after its data was read so the content hash is known: `digest` holds the
+   * SHA-256 of a regular file's data (its first 16 bytes are kept), as a latin1 string or bytes.
+   * `dataOffset` is where its data starts in the layer tar (kept only when the builder was asked to).
    */
-  add(h: TarEntryHeader, hashHi = 0, hashLo = 0, dataOffset = 0): void {
+  add(h: TarEntryHeader, digest: ContentDigest | null = null, dataOffset = 0): void {
     this.tarEntries++;
     if (h.type === EntryType.File) this.tarFileBytes += h.size;
     const name = h.name;
@@ -189,7 +243,7 @@ export class LayerContentsBuilder {
     ) {
       const base = name.slice(slash + 1, end);
       if (base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
-        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), hashHi, hashLo, dataOffset);
+        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), digest, dataOffset);
         return;
       }
     }
@@ -215,16 +269,10 @@ export class LayerContentsBuilder {
       this.lastDirRaw = name.slice(0, slash);
       this.lastDirNode = this.paths.parent(node);
     }
-    this.addEntry(h, node, hashHi, hashLo, dataOffset);
+    this.addEntry(h, node, digest, dataOffset);
   }
 
-  private addEntry(
-    h: TarEntryHeader,
-    node: number,
-    hashHi: number,
-    hashLo: number,
-    dataOffset: number,
-  ): void {
+  private addEntry(h: TarEntryHeader, node: number, digest: ContentDigest | null, dataOffset: number): void {
     let type = h.type;
     let linkTarget: string | null = null;
     if (type === EntryType.Hardlink) {
@@ -274,8 +322,14 @@ export class LayerContentsBuilder {
     this.gid[i] = h.gid;
     this.size[i] = type === EntryType.File ? h.size : 0;
     this.mtime[i] = h.mtime;
-    this.hashHi[i] = type === EntryType.File ? hashHi : 0;
-    this.hashLo[i] = type === EntryType.File ? hashLo : 0;
+    const at = i * HASH_WORDS;
+    if (type === EntryType.File && digest !== null) {
+      if (typeof digest === "string") {
+        for (let k = 0; k < HASH_WORDS; k++) this.hash[at + k] = latin1Word(digest, 4 * k);
+      } else {
+        for (let k = 0; k < HASH_WORDS; k++) this.hash[at + k] = byteWord(digest, 4 * k);
+      }
+    } else this.hash.fill(0, at, at + HASH_WORDS);
     if (this.dataOffset !== null) this.dataOffset[i] = type === EntryType.File ? dataOffset : 0;
     if (linkTarget !== null) this.links.set(i, linkTarget);
   }
@@ -310,8 +364,7 @@ export class LayerContentsBuilder {
       gid: pick(this.gid),
       size: pick(this.size),
       mtime: pick(this.mtime),
-      hashHi: pick(this.hashHi),
-      hashLo: pick(this.hashLo),
+      hash: this.pickHash(keep),
       ...(this.dataOffset !== null ? { dataOffset: pick(this.dataOffset) } : {}),
       links,
       whiteouts: Int32Array.from(this.whiteouts),
@@ -321,6 +374,16 @@ export class LayerContentsBuilder {
       tarFileBytes: this.tarFileBytes,
       problems: this.problems,
     };
+  }
+
+  private pickHash(keep: readonly number[]): Uint32Array {
+    const count = keep.length;
+    if (this.droppedCount === 0) return this.hash.slice(0, count * HASH_WORDS);
+    const out = new Uint32Array(count * HASH_WORDS);
+    for (let j = 0; j < count; j++) {
+      out.set(this.hash.subarray(keep[j]! * HASH_WORDS, (keep[j]! + 1) * HASH_WORDS), j * HASH_WORDS);
+    }
+    return out;
   }
 
   private grow(): void {
@@ -337,8 +400,9 @@ export class LayerContentsBuilder {
     this.gid = g(this.gid);
     this.size = g(this.size);
     this.mtime = g(this.mtime);
-    this.hashHi = g(this.hashHi);
-    this.hashLo = g(this.hashLo);
+    const hash = new Uint32Array(cap * HASH_WORDS);
+    hash.set(this.hash);
+    this.hash = hash;
     this.dropped = g(this.dropped);
     if (this.dataOffset !== null) this.dataOffset = g(this.dataOffset);
     this.cap = cap;

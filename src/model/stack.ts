@@ -1,4 +1,4 @@
-import { EntryType, type LayerContents } from "./layer-contents.js";
+import { EntryType, type LayerContents, sameContent } from "./layer-contents.js";
 import { type PathTable, ROOT } from "./path-table.js";
 
 /** How a version of a path came to be in its layer, relative to what the layers below showed. */
@@ -95,8 +95,7 @@ const EMPTY_CONTENTS: LayerContents = {
   gid: new Uint32Array(0),
   size: new Float64Array(0),
   mtime: new Float64Array(0),
-  hashHi: new Uint32Array(0),
-  hashLo: new Uint32Array(0),
+  hash: new Uint32Array(0),
   links: new Map(),
   whiteouts: new Int32Array(0),
   opaqueDirs: new Int32Array(0),
@@ -165,7 +164,7 @@ export class LayerStack {
     if (ea < 0 || eb < 0) return false;
     const la = this.layers[this.versions.layer[a]!]!;
     const lb = this.layers[this.versions.layer[b]!]!;
-    return la.size[ea] === lb.size[eb] && la.hashHi[ea] === lb.hashHi[eb] && la.hashLo[ea] === lb.hashLo[eb];
+    return sameContent(la, ea, lb, eb);
   }
   isDir(v: number): boolean {
     return this.type(v) === EntryType.Dir;
@@ -242,9 +241,7 @@ export class LayerStack {
     if (type === EntryType.File) {
       const be = this.versions.entry[before]!;
       const bl = this.layers[this.versions.layer[before]!]!;
-      const same =
-        bl.size[be] === c.size[e] && bl.hashHi[be] === c.hashHi[e] && bl.hashLo[be] === c.hashLo[e];
-      return same ? ChangeKind.Same : ChangeKind.Modified;
+      return sameContent(bl, be, c, e) ? ChangeKind.Same : ChangeKind.Modified;
     }
     if (type === EntryType.Symlink || type === EntryType.Hardlink) {
       return this.link(before) === c.links.get(e) ? ChangeKind.Same : ChangeKind.Modified;

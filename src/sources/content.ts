@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
-import { EntryType, parseEntryName } from "../model/layer-contents.js";
+import { contentDigestBytes, EntryType, hasContentHash, parseEntryName } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
 import { locate } from "./archive.js";
@@ -218,9 +218,8 @@ export class ImageContent {
     const vs = this.model.versions;
     const e = vs.entry[version]!;
     const contents = this.model.stack.layers[vs.layer[version]!];
-    const hi = contents?.hashHi[e] ?? 0;
-    const lo = contents?.hashLo[e] ?? 0;
-    if (e < 0 || (hi === 0 && lo === 0)) return data;
+    if (e < 0 || contents === undefined || !hasContentHash(contents, e)) return data;
+    const expected = contentDigestBytes(contents, e);
     const changed = () => this.changedSince(version);
     return (async function* () {
       const hash = createHash("sha256");
@@ -229,7 +228,7 @@ export class ImageContent {
         yield chunk;
       }
       const d = hash.digest();
-      if (d.readUInt32BE(0) !== hi || d.readUInt32BE(4) !== lo) throw changed();
+      if (!d.subarray(0, expected.length).equals(expected)) throw changed();
     })();
   }
 

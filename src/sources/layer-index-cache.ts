@@ -12,7 +12,8 @@
  *     u32 × 12 counts: entries, path nodes (root excluded), whiteouts, opaque dirs, links, problems,
  *                      skipped kinds, strings, string bytes, compression, listedBy string, reserved
  *     f64 × 4: tarEntries, fileBytes, tarFileBytes, blobBytes
- *     f64[entries] size, mtime, [data offset when flagged]; i32[entries] node, uid, gid, hashHi, hashLo;
+ *     f64[entries] size, mtime, [data offset when flagged]; i32[entries] node, uid, gid;
+ *     u32[entries × 4] content hash (128 bits);
  *     i32[nodes] parent, name (a node's parent comes before it; local node 0 is the root);
  *     i32[whiteouts], i32[opaque dirs] (local nodes); i32[links] entry, string;
  *     i32[problems × 3] severity, entry string, message string; i32[skipped × 3] typeflag, count, first;
@@ -36,19 +37,25 @@ import {
 import { endianness, homedir as osHomedir } from "node:os";
 import { join, posix, win32 } from "node:path";
 import { UserError } from "../model/diagnostics.js";
-import { type EntryProblem, EntryType, type LayerContents, parseEntryName } from "../model/layer-contents.js";
+import {
+  type EntryProblem,
+  EntryType,
+  HASH_WORDS,
+  type LayerContents,
+  parseEntryName,
+} from "../model/layer-contents.js";
 import { type PathTable, ROOT } from "../model/path-table.js";
 import type { SkippedEntries } from "./layer-tar.js";
 import type { Compression } from "./types.js";
 
-export const LAYER_INDEX_FORMAT_VERSION = 1;
+export const LAYER_INDEX_FORMAT_VERSION = 2;
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 
 const MAGIC = Buffer.from("LVLAYIDX", "latin1");
 const HEADER_BYTES = 96;
 const COUNTS = 12;
 const FIXED_BYTES = COUNTS * 4 + 4 * 8;
-const BYTES_PER_ENTRY = 8 + 8 + 4 * 5 + 2 + 1;
+const BYTES_PER_ENTRY = 8 + 8 + 4 * 3 + 4 * HASH_WORDS + 2 + 1;
 const FLAG_UTF16 = 1;
 const FLAG_OFFSETS = 2;
 // Node Buffers and typed arrays top out here on 64-bit hosts; anything larger is not ours.
@@ -442,8 +449,7 @@ export function encodeEntry(
   at += n * 4;
   u32(c.uid.subarray(0, n));
   u32(c.gid.subarray(0, n));
-  u32(c.hashHi.subarray(0, n));
-  u32(c.hashLo.subarray(0, n));
+  u32(c.hash.subarray(0, n * HASH_WORDS));
   i32(nodeParent);
   i32(nodeName);
   i32(Array.from(c.whiteouts, (x) => local[x]!));
@@ -552,8 +558,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   const localNode = take(Int32Array, 4, n!);
   const uid = take(Uint32Array, 4, n!).slice();
   const gid = take(Uint32Array, 4, n!).slice();
-  const hashHi = take(Uint32Array, 4, n!).slice();
-  const hashLo = take(Uint32Array, 4, n!).slice();
+  const hash = take(Uint32Array, 4, n! * HASH_WORDS).slice();
   const nodeParent = take(Int32Array, 4, nodeCount!);
   const nodeName = take(Int32Array, 4, nodeCount!);
   const whiteoutsLocal = take(Int32Array, 4, nWhiteouts!);
@@ -665,8 +670,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
     gid,
     size,
     mtime,
-    hashHi,
-    hashLo,
+    hash,
     ...(dataOffset !== undefined ? { dataOffset } : {}),
     links,
     whiteouts: Int32Array.from(whiteoutsLocal, (x) => global[x]!),

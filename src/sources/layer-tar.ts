@@ -53,7 +53,7 @@ export interface SkippedEntries {
 
 /**
  * A push parser for one layer tar: feed it the uncompressed bytes chunk by chunk; it hands every
- * entry to the builder after the entry's data went by, with a 64-bit content hash for regular files.
+ * entry to the builder after the entry's data went by, with a 128-bit content hash (SHA-256, first half) for regular files.
  * No per-entry objects or streams: one reused header, data hashed straight from the chunks.
  */
 export class LayerTarParser {
@@ -237,8 +237,7 @@ export class LayerTarParser {
     this.state = this.pad > 0 ? State.Padding : State.Header;
     switch (this.pending) {
       case Pending.Entry:
-        if (digest === null) this.builder.add(this.header, 0, 0, this.dataStart);
-        else this.builder.add(this.header, word(digest, 0), word(digest, 4), this.dataStart);
+        this.builder.add(this.header, digest, this.dataStart);
         return;
       case Pending.Pax:
         this.pax = parsePax(this.takeMeta());
@@ -270,15 +269,6 @@ export class LayerTarParser {
 }
 
 /** Big-endian uint32 from a latin1 digest string. */
-function word(d: string, at: number): number {
-  return (
-    ((d.charCodeAt(at) << 24) |
-      (d.charCodeAt(at + 1) << 16) |
-      (d.charCodeAt(at + 2) << 8) |
-      d.charCodeAt(at + 3)) >>>
-    0
-  );
-}
 
 function numberOr0(n: number): number {
   return Number.isNaN(n) ? 0 : n;

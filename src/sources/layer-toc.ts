@@ -22,10 +22,10 @@ import { inflate, PieceReader, type TocCompression } from "./toc/inflate.js";
 import { listZstdChunked, ZSTD_CHECKSUM_KEYS, ZSTD_POSITION_KEYS } from "./toc/zstd-chunked.js";
 
 export {
-  hashHalvesFromSha256Hex,
   LayerToc,
   MAX_TOC_BYTES,
   MAX_TOC_ENTRIES,
+  sha256HexBytes,
   type TocFormat,
 } from "./toc/entries.js";
 export { TocError } from "./toc/errors.js";

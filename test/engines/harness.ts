@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import Docker from "dockerode";
 import { describe, it } from "vitest";
-import { EntryType } from "../../src/model/layer-contents.js";
+import { contentKey, EntryType } from "../../src/model/layer-contents.js";
 import type { Engine } from "../../src/sources/endpoint.js";
 import type { ImageData } from "../../src/sources/types.js";
 
@@ -135,7 +135,7 @@ export function layerListing(data: ImageData, layer: number) {
       gid: contents.gid[i]!,
       size: contents.size[i]!,
       link: contents.links.get(i) ?? null,
-      hash: `${contents.hashHi[i]}:${contents.hashLo[i]}`,
+      hash: contentKey(contents, i),
     });
   }
   return {

@@ -40,8 +40,7 @@ export function layerOf(paths: PathTable, entries: E[]): LayerContents {
         mtime: 0,
         linkName: e.link ?? null,
       },
-      digest.readUInt32BE(0),
-      digest.readUInt32BE(4),
+      digest,
     );
   }
   return b.finish();

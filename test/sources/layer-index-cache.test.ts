@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/model/diagnostics.js";
 import {
+  contentKey,
   EntryType,
   type LayerContents,
   LayerContentsBuilder,
@@ -54,26 +55,39 @@ const h = (name: string, type: EntryType, extra: Partial<TarEntryHeader> = {}): 
   ...extra,
 });
 
+/** A 128-bit content hash given as its four big-endian words. */
+function words(...w: number[]): Uint8Array {
+  const b = Buffer.alloc(16);
+  for (const [i, x] of w.entries()) b.writeUInt32BE(x >>> 0, 4 * i);
+  return b;
+}
+
 /** A layer with every kind of thing a reader records: all entry types, links, markers, problems. */
 function sampleLayer(paths: PathTable, variant = ""): CachedLayer {
   const b = new LayerContentsBuilder(paths);
   b.add(h("./", EntryType.Dir, { mode: 0o1777 }));
   b.add(h("./.wh..wh..opq", EntryType.File));
   b.add(h("etc/", EntryType.Dir));
-  b.add(h("etc/passwd", EntryType.File, { size: 1234, mtime: 1_600_000_000.5 }), 0xdeadbeef, 0x12345678);
-  b.add(h(`etc/hosts${variant}`, EntryType.File, { size: 2 ** 40 + 3, uid: 0xffffffff }), 1, 2);
+  b.add(
+    h("etc/passwd", EntryType.File, { size: 1234, mtime: 1_600_000_000.5 }),
+    words(0xdeadbeef, 0x12345678, 0xcafef00d, 0x0badc0de),
+  );
+  b.add(
+    h(`etc/hosts${variant}`, EntryType.File, { size: 2 ** 40 + 3, uid: 0xffffffff }),
+    words(1, 2, 101, 202),
+  );
   b.add(h("etc/localtime", EntryType.Symlink, { linkName: "../usr/share/zoneinfo/UTC" }));
-  b.add(h("usr/bin/python3.11", EntryType.File, { size: 10, mode: 0o4755 }), 7, 8);
+  b.add(h("usr/bin/python3.11", EntryType.File, { size: 10, mode: 0o4755 }), words(7, 8, 107, 208));
   b.add(h("usr/bin/python3", EntryType.Hardlink, { linkName: "./usr/bin/python3.11" }));
   b.add(h("dev/null", EntryType.CharDevice));
   b.add(h("dev/sda", EntryType.BlockDevice));
   b.add(h("run/fifo", EntryType.Fifo));
   b.add(h("var/lib/apt/lists/.wh.partial", EntryType.File));
   b.add(h("var/cache/.wh..wh..opq", EntryType.File));
-  b.add(h("home/ünïcødé/日本語/🦀.txt", EntryType.File, { size: 5 }), 3, 4);
+  b.add(h("home/ünïcødé/日本語/🦀.txt", EntryType.File, { size: 5 }), words(3, 4, 103, 204));
   // A name with a lone surrogate (no tar would decode to one, but a source could): kept exactly.
   b.add(h("tmp/odd-\ud800-name", EntryType.File, { size: 1 }));
-  b.add(h("etc/passwd", EntryType.File, { size: 99 }), 9, 9);
+  b.add(h("etc/passwd", EntryType.File, { size: 99 }), words(9, 9, 109, 209));
   b.add(h("../escape", EntryType.File));
   b.add(h("bad/hardlink", EntryType.Hardlink, { linkName: "../../x" }));
   return {
@@ -101,7 +115,7 @@ function summary(layer: CachedLayer, paths: PathTable) {
       gid: c.gid[i],
       size: c.size[i],
       mtime: c.mtime[i],
-      hash: [c.hashHi[i], c.hashLo[i]],
+      hash: contentKey(c, i),
       link: c.links.get(i) ?? null,
     });
   }
@@ -123,7 +137,7 @@ function summary(layer: CachedLayer, paths: PathTable) {
 }
 
 const columnTypes = (c: LayerContents) =>
-  [c.node, c.type, c.mode, c.uid, c.gid, c.size, c.mtime, c.hashHi, c.hashLo, c.whiteouts, c.opaqueDirs].map(
+  [c.node, c.type, c.mode, c.uid, c.gid, c.size, c.mtime, c.hash, c.whiteouts, c.opaqueDirs].map(
     (a) => a.constructor.name,
   );
 
@@ -198,9 +212,9 @@ describe("LayerIndexCache round trip", () => {
   it("keeps the data offsets of an uncompressed layer, and stores none for a layer without them", async () => {
     const paths = new PathTable();
     const b = new LayerContentsBuilder(paths, 16, { dataOffsets: true });
-    b.add(h("etc/", EntryType.Dir), 0, 0, 512);
-    b.add(h("etc/passwd", EntryType.File, { size: 1234 }), 1, 2, 1024);
-    b.add(h("big", EntryType.File, { size: 2 ** 33 }), 3, 4, 2 ** 40 + 512);
+    b.add(h("etc/", EntryType.Dir), null, 512);
+    b.add(h("etc/passwd", EntryType.File, { size: 1234 }), words(1, 2, 5, 6), 1024);
+    b.add(h("big", EntryType.File, { size: 2 ** 33 }), words(3, 4, 5, 6), 2 ** 40 + 512);
     const layer: CachedLayer = {
       contents: b.finish(),
       compression: "none",
@@ -311,7 +325,8 @@ describe("LayerIndexCache damaged entries", () => {
     const n = original.readUInt32LE(HEADER);
     const nodes = original.readUInt32LE(HEADER + 4);
     const nodeColumn = FIXED + n * 16;
-    const parentColumn = nodeColumn + n * 20;
+    // node, uid, gid (4 bytes each), then the 128-bit content hash (16 bytes).
+    const parentColumn = nodeColumn + n * 28;
     // Control: a forged file with nothing changed is still a hit.
     forge(file, () => {});
     expect(await cache.get(A, new PathTable())).not.toBeNull();

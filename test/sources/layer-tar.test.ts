@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { LayerContentsBuilder } from "../../src/model/layer-contents.js";
+import {
+  contentKey,
+  HASH_WORDS,
+  type LayerContents,
+  LayerContentsBuilder,
+  sameContent,
+} from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
 import { LayerBlobReader } from "../../src/sources/layer-blob.js";
 import { LayerTarParser } from "../../src/sources/layer-tar.js";
@@ -40,11 +46,9 @@ describe("the layer tar parser", () => {
       const whole = parse(tar);
       const chunked = parse(tar, sizes);
       expect(chunked.lines).toEqual(whole.lines);
-      expect(Array.from(chunked.contents.hashHi)).toEqual(Array.from(whole.contents.hashHi));
-      expect(Array.from(chunked.contents.hashLo)).toEqual(Array.from(whole.contents.hashLo));
+      expect(Array.from(chunked.contents.hash)).toEqual(Array.from(whole.contents.hash));
       const i = Array.from(chunked.contents.node).indexOf(chunked.paths.lookup(["big.bin"]));
-      expect(chunked.contents.hashHi[i]).toBe(sha256(big).readUInt32BE(0));
-      expect(chunked.contents.hashLo[i]).toBe(sha256(big).readUInt32BE(4));
+      expect(hashWords(chunked.contents, i)).toEqual(sha256Words(sha256(big)));
     },
   );
 
@@ -78,10 +82,7 @@ describe("the layer tar parser", () => {
         const offset = c.dataOffset![e]!;
         expect(offset % 512, path).toBe(0);
         const data = tar.subarray(offset, offset + c.size[e]!);
-        expect([sha256(data).readUInt32BE(0), sha256(data).readUInt32BE(4)], path).toEqual([
-          c.hashHi[e],
-          c.hashLo[e],
-        ]);
+        expect(sha256Words(sha256(data)), path).toEqual(hashWords(c, e));
       }
       expect(c.count).toBe(5);
     }
@@ -93,11 +94,28 @@ describe("the layer tar parser", () => {
     const { contents, paths } = parse(makeLayerTar([{ file: "empty" }, { dir: "d" }]));
     const e = Array.from(contents.node).indexOf(paths.lookup(["empty"]));
     const d = Array.from(contents.node).indexOf(paths.lookup(["d"]));
-    expect([contents.hashHi[e], contents.hashLo[e]]).toEqual([
-      sha256("").readUInt32BE(0),
-      sha256("").readUInt32BE(4),
+    expect(hashWords(contents, e)).toEqual(sha256Words(sha256("")));
+    expect(hashWords(contents, d)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("keeps 128 bits of the content hash: files that differ only past the first 64 bits differ", () => {
+    const tar = makeLayerTar([
+      { file: "a", content: "one" },
+      { file: "b", content: "two" },
     ]);
-    expect([contents.hashHi[d], contents.hashLo[d]]).toEqual([0, 0]);
+    const { contents, paths } = parse(tar);
+    const a = Array.from(contents.node).indexOf(paths.lookup(["a"]));
+    const b = Array.from(contents.node).indexOf(paths.lookup(["b"]));
+    // Forge b's first 64 bits to a's, as a birthday search on a truncated digest could.
+    const forged = { ...contents, hash: contents.hash.slice() };
+    forged.hash[b * HASH_WORDS] = forged.hash[a * HASH_WORDS]!;
+    forged.hash[b * HASH_WORDS + 1] = forged.hash[a * HASH_WORDS + 1]!;
+    expect(forged.size[a]).toBe(forged.size[b]);
+    expect(sameContent(forged, a, forged, b)).toBe(false);
+    expect(contentKey(forged, a)).not.toBe(contentKey(forged, b));
+    forged.hash.copyWithin(b * HASH_WORDS, a * HASH_WORDS, (a + 1) * HASH_WORDS);
+    expect(sameContent(forged, a, forged, b)).toBe(true);
+    expect(contentKey(forged, a)).toBe(sha256("one").subarray(0, 16).toString("hex"));
   });
 
   it("applies pax records (path, linkpath, size, uid, gid, fractional mtime) and ignores global ones", () => {
@@ -239,3 +257,11 @@ describe("the layer blob reader", () => {
     expect((await read(Buffer.concat([a, b]))).lines).toEqual(["/a file 1"]);
   });
 });
+
+function hashWords(c: LayerContents, e: number): number[] {
+  return Array.from(c.hash.subarray(e * HASH_WORDS, (e + 1) * HASH_WORDS));
+}
+
+function sha256Words(d: Buffer): number[] {
+  return [0, 4, 8, 12].map((at) => d.readUInt32BE(at));
+}

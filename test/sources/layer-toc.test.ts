@@ -2,14 +2,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EntryType } from "../../src/model/layer-contents.js";
+import { contentKey, EntryType } from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
 import {
   fileChunks,
-  hashHalvesFromSha256Hex,
   listLayerFromToc,
   type RangeReader,
   readFileFromChunks,
+  sha256HexBytes,
   TocError,
   type TocLayerInfo,
   type TocListing,
@@ -88,17 +88,16 @@ async function expectSameAsStreamed(
     const key = paths.path(c.node[i]!).slice(1);
     const bytes = files.get(key);
     expect(bytes, key).toBeDefined();
-    const [hi, lo] = hashHalvesFromSha256Hex(sha256hex(bytes!));
-    expect([c.hashHi[i], c.hashLo[i]], key).toEqual([hi, lo]);
-    if (streamed.contents.hashHi[i] !== hi || streamed.contents.hashLo[i] !== lo) streamedIsSha256 = false;
+    const want = sha256hex(bytes!).slice(0, 32);
+    expect(contentKey(c, i), key).toBe(want);
+    if (contentKey(streamed.contents, i) !== want) streamedIsSha256 = false;
     const chunks = fileChunks(listing.toc, key);
     expect(chunks, key).not.toBeNull();
     const got = await readAll(readFileFromChunks(chunks!, read));
     expect(got.equals(bytes!), `cat ${key}`).toBe(true);
   }
   if (streamedIsSha256) {
-    expect([...streamed.contents.hashHi]).toEqual([...c.hashHi]);
-    expect([...streamed.contents.hashLo]).toEqual([...c.hashLo]);
+    expect([...streamed.contents.hash]).toEqual([...c.hash]);
   }
   return { ...listing, paths };
 }
@@ -140,12 +139,12 @@ const RICH: RawTarEntry[] = [
   { name: "./tail-link", typeflag: "2", linkName: "big.bin" },
 ];
 
-describe("hashHalvesFromSha256Hex", () => {
-  it("takes the first 64 bits big-endian, with or without the sha256: prefix", () => {
+describe("sha256HexBytes", () => {
+  it("reads the 32 bytes, with or without the sha256: prefix", () => {
     const empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    expect(hashHalvesFromSha256Hex(empty)).toEqual([0xe3b0c442, 0x98fc1c14]);
-    expect(hashHalvesFromSha256Hex(`sha256:${empty.toUpperCase()}`)).toEqual([0xe3b0c442, 0x98fc1c14]);
-    expect(() => hashHalvesFromSha256Hex("abc")).toThrow(TocError);
+    expect(Buffer.from(sha256HexBytes(empty)).toString("hex")).toBe(empty);
+    expect(Buffer.from(sha256HexBytes(`sha256:${empty.toUpperCase()}`)).toString("hex")).toBe(empty);
+    expect(() => sha256HexBytes("abc")).toThrow(TocError);
   });
 });
 

@@ -1,5 +1,6 @@
 /** Identical visible files: bucketed by 53 bits of their content hash, then compared by size and full hash. */
 import type { ImageModel } from "../image-model.js";
+import { contentKey, HASH_WORDS } from "../layer-contents.js";
 import type { Steps } from "../steps.js";
 import { STEP_WORK } from "./context.js";
 
@@ -85,8 +86,8 @@ function bucketKeys(model: ImageModel, versions: readonly number[]): { keys: Flo
     const v = versions[i]!;
     const c = layers[layer[v]!]!;
     const e = entry[v]!;
-    const lo = c.hashLo[e]! & 0x1fffff;
-    keys[i] = c.hashHi[e]! * 2097152 + lo;
+    const lo = c.hash[e * HASH_WORDS + 1]! & 0x1fffff;
+    keys[i] = c.hash[e * HASH_WORDS]! * 2097152 + lo;
     low[i] = lo;
   }
   return { keys, low };
@@ -96,5 +97,5 @@ function layerHash(model: ImageModel, v: number): string {
   const L = model.versions.layer[v]!;
   const e = model.versions.entry[v]!;
   const c = model.stack.layers[L]!;
-  return `${c.hashHi[e]}:${c.hashLo[e]}`;
+  return contentKey(c, e);
 }

@@ -34,11 +34,11 @@ const RFC3339 = /^(\d{4,})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([
 /** sha256 of no bytes: the content hash of every empty regular file. */
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/** The first 64 bits of a SHA-256 given in hex, as big-endian halves (the layer model's content hash). */
-export function hashHalvesFromSha256Hex(hex: string): [number, number] {
+/** A SHA-256 given in hex (`sha256:` optional) as its 32 bytes (the layer model keeps the first 16). */
+export function sha256HexBytes(hex: string): Uint8Array {
   const h = hex.startsWith("sha256:") ? hex.slice(7) : hex;
   if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new TocError(`'${hex.slice(0, 80)}' is not a SHA-256 digest`);
-  return [Number.parseInt(h.slice(0, 8), 16) >>> 0, Number.parseInt(h.slice(8, 16), 16) >>> 0];
+  return Buffer.from(h, "hex");
 }
 
 /** RFC 3339 time (as Go writes it) to seconds; the fraction is kept as written, like a pax mtime. */
@@ -371,8 +371,7 @@ export function readTocEntries(json: Buffer, ctx: ReadEntriesContext): ReadEntri
       const type = toHeader(e, "", h);
       if (type !== EntryType.File) builder.add(h);
       else {
-        const d = digestBytes.subarray(file * 32, file * 32 + 8);
-        builder.add(h, word(d, 0), word(d, 4));
+        builder.add(h, digestBytes.subarray(file * 32, file * 32 + 32));
         file++;
       }
     }
@@ -409,10 +408,6 @@ function toHeader(e: EntryJson, where: string, h: TarEntryHeader): EntryType {
   h.linkName =
     type === EntryType.Symlink || type === EntryType.Hardlink ? ((link as string | undefined) ?? "") : null;
   return type;
-}
-
-function word(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 interface RawChunks {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { EntryType, type LayerContentsBuilder } from "../../model/layer-contents.js";
 import { checksumOk, headerName, isZeroBlock, padding, parseNumeric } from "../tar-format.js";
-import { hashHalvesFromSha256Hex, type LayerToc, readTocEntries, type TocLimits } from "./entries.js";
+import { type LayerToc, readTocEntries, sha256HexBytes, type TocLimits } from "./entries.js";
 import { TocError } from "./errors.js";
 import { type Fetcher, once } from "./fetch.js";
 import { inflate, PieceReader } from "./inflate.js";
@@ -153,7 +153,6 @@ export async function listEstargz(a: EstargzArgs): Promise<LayerToc> {
       size: json.length,
       digest: actual.slice(7),
     };
-    const [hi, lo] = hashHalvesFromSha256Hex(actual);
     a.builder.add(
       {
         name: headerName(head, 0),
@@ -165,8 +164,7 @@ export async function listEstargz(a: EstargzArgs): Promise<LayerToc> {
         mtime: numberOr0(parseNumeric(head, 136, 12)),
         linkName: null,
       },
-      hi,
-      lo,
+      sha256HexBytes(actual),
     );
   }
   return toc;
