@@ -45,6 +45,10 @@ for node in "${nodes[@]}"; do
       const r = JSON.parse(s);
       if (!(r.layers.length > 0)) throw new Error("no layers");
     });'
+  # Worker threads from the installed package (forced: the example is below the size that starts them).
+  [ "$(LAYERVIEW_THREADS=2 run --json "$PWD/test/fixtures/example/layerview-demo.tar" | sha256sum)" = \
+    "$(LAYERVIEW_THREADS=0 run --json "$PWD/test/fixtures/example/layerview-demo.tar" | sha256sum)" ] ||
+    { echo "[pack] $v: --json read with worker threads differs from one thread" >&2; exit 1; }
   if [ -f "$zstd_image" ]; then
     run --json "$PWD/$zstd_image" | "$node" -e '
       let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
@@ -62,5 +66,5 @@ for node in "${nodes[@]}"; do
   set -e
   [ "$code" -eq 4 ] && grep -q '^Result: FAIL' <<<"$out" ||
     { echo "[pack] $v: --ci exited $code: $out" >&2; exit 1; }
-  echo "[pack] $v: --version, --json (example, zstd) and --ci work from the installed package"
+  echo "[pack] $v: --version, --json (example, worker threads, zstd) and --ci work from the installed package"
 done

@@ -1,5 +1,5 @@
 /** What main and every command share: the process streams, exit codes, opening the image the arguments name. */
-import type { Diagnostic } from "../model/diagnostics.js";
+import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { ImageContent } from "../sources/content.js";
 import { LayerIndexCache } from "../sources/layer-index-cache.js";
 import { type OpenOptions, openImage } from "../sources/resolve.js";
@@ -30,8 +30,24 @@ export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOpti
     creds: args.creds,
     insecureRegistries: args.insecureRegistries,
     cache: args.noCache ? null : LayerIndexCache.open(),
+    threads: threadsFromEnv(process.env.LAYERVIEW_THREADS),
     onNotice: io ? (line) => io.stderr.write(`layerview: ${line}\n`) : undefined,
   };
+}
+
+/**
+ * `LAYERVIEW_THREADS`: how many worker threads read an archive's layers (0: none, all in the main
+ * thread); unset: one per core, for images big enough to gain from them.
+ */
+export function threadsFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d{1,3}$/.test(value) || Number(value) > 256) {
+    throw new UserError(
+      `LAYERVIEW_THREADS=${JSON.stringify(value.slice(0, 40))} is not a number of threads`,
+      "set it to 0 (read layers in one thread) up to 256, or unset it (one per core)",
+    );
+  }
+  return Number(value);
 }
 
 /**

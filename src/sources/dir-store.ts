@@ -50,6 +50,13 @@ export class DirStore implements ArchiveStore {
     return readFile(real);
   }
 
+  /** The blob file holding `path` (links followed), whole, or null. */
+  locate(path: string): { file: string; start: number; length: number } | null {
+    const real = this.realFile(path);
+    const size = real === null ? undefined : statSync(real, { throwIfNoEntry: false })?.size;
+    return real === null || size === undefined ? null : { file: real, start: 0, length: size };
+  }
+
   open(path: string): ReadStream {
     const real = this.realFile(path);
     if (real === null) throw new Error(`no such file in the layout: ${path}`);

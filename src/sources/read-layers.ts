@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { LayerContentsBuilder } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
@@ -5,7 +6,10 @@ import { Remapper } from "../model/remap.js";
 import type { ArchiveStore } from "./archive-store.js";
 import type { ImagePlan, PlannedLayer } from "./image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "./layer-blob.js";
+import { decodeEntry } from "./layer-index-cache.js";
 import type { ImageData, ImageInfo, LayerDescriptor, ReadLayer, ReadOptions } from "./types.js";
+import type { FileRange } from "./workers/layer-job.js";
+import { type LayerJobResult, LayerWorkerPool, layerWorkerScript } from "./workers/layer-pool.js";
 
 /** Entry problems turned into diagnostics per layer; the rest stay in LayerContents.problems. */
 const MAX_ENTRY_DIAGNOSTICS = 20;
@@ -15,6 +19,54 @@ export interface SeekableStore extends ArchiveStore {
   /** Canonical path of the member holding `path`'s data (links followed), or null. */
   resolve(path: string): string | null;
   open(path: string): AsyncIterable<unknown>;
+  /** The file and byte range holding `path`'s data (links followed), for a worker thread to read. */
+  locate(path: string): FileRange | null;
+}
+
+/**
+ * Below this many blob bytes to read, worker threads are not started unless asked for: starting
+ * one costs more than reading a small image in this thread (bench/run.js shows both).
+ */
+const WORKER_MIN_BYTES = 16 * 1024 * 1024;
+/** A worker result's digest field: in-memory hand-overs name no blob. */
+const NO_DIGEST = Buffer.alloc(32);
+
+/** How many worker threads read this plan's layers: 0 to read them here, in order. */
+function workerThreads(plan: ImagePlan, store: SeekableStore, keys: string[], opts: ReadOptions): number {
+  if (keys.length < 2 && opts.threads === undefined) return 0;
+  const wanted = opts.threads ?? availableParallelism();
+  if (wanted < 1) return 0;
+  if (opts.threads === undefined) {
+    let bytes = 0;
+    for (const k of keys) bytes += store.size(k) ?? 0;
+    if (bytes < WORKER_MIN_BYTES) return 0;
+  }
+  if (layerWorkerScript() === null || plan.layers.length === 0) return 0;
+  return Math.min(wanted, keys.length);
+}
+
+/** A worker's result as the in-thread reader's, interned into `paths`; null to read it here instead. */
+function fromWorker(r: LayerJobResult, paths: PathTable): LayerBlobResult | null {
+  if (r.type === "failed") return null;
+  if (r.encoded === null) {
+    return {
+      contents: null,
+      compression: r.compression,
+      error: r.error,
+      skipped: r.skipped,
+      blobBytes: r.blobBytes,
+    };
+  }
+  const buf = Buffer.from(r.encoded.buffer, r.encoded.byteOffset, r.encoded.byteLength);
+  const layer = decodeEntry(buf, NO_DIGEST, paths);
+  if (layer === null) return null;
+  return {
+    contents: layer.contents,
+    compression: layer.compression,
+    error: null,
+    skipped: layer.skipped,
+    blobBytes: layer.blobBytes,
+  };
 }
 
 export function layerLabel(d: LayerDescriptor): string {
@@ -96,38 +148,65 @@ export async function readPlannedLayers(
 ): Promise<ReadLayer[]> {
   const done = new Map<string, LayerBlobResult>();
   const out: ReadLayer[] = [];
-  for (const planned of plan.layers) {
-    opts.signal?.throwIfAborted();
+  const keyOf = (planned: PlannedLayer) =>
+    planned.missing === null && planned.path !== null ? store.resolve(planned.path) : null;
+  const progressOf = (planned: PlannedLayer) => {
+    const onProgress = opts.onProgress;
     const d = planned.descriptor;
-    const key = planned.missing === null && planned.path !== null ? store.resolve(planned.path) : null;
-    let result: LayerBlobResult | null = null;
-    if (key !== null) {
-      result = done.get(key) ?? null;
-      if (result === null) {
-        const onProgress = opts.onProgress;
-        const reader = new LayerBlobReader(paths, {
-          onProgress: onProgress
-            ? (bytesRead, entries) =>
-                onProgress({
-                  layer: d.index,
-                  blob: planned.path!,
-                  bytesRead,
-                  totalBytes: d.blobSize,
-                  entries,
-                })
-            : undefined,
-        });
-        result = await readBlob(store.open(key), reader, opts.signal);
-        done.set(key, result);
+    return onProgress
+      ? (bytesRead: number, entries: number) =>
+          onProgress({ layer: d.index, blob: planned.path!, bytesRead, totalBytes: d.blobSize, entries })
+      : undefined;
+  };
+
+  // Layers are independent until they are stacked: worker threads read them side by side (each
+  // into a path table of its own), and this thread interns each result in image order.
+  const keys = [...new Set(plan.layers.map(keyOf).filter((k): k is string => k !== null))];
+  const threads = workerThreads(plan, store, keys, opts);
+  const script = threads > 0 ? layerWorkerScript() : null;
+  const pool = script !== null ? new LayerWorkerPool(script, threads) : null;
+  const jobs = new Map<string, Promise<LayerJobResult>>();
+  const stop = () => void pool?.close();
+  if (pool !== null) {
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    for (const planned of plan.layers) {
+      const key = keyOf(planned);
+      if (key === null || jobs.has(key)) continue;
+      const range = store.locate(key);
+      if (range !== null) jobs.set(key, pool.read(range, false, progressOf(planned)));
+    }
+  }
+  try {
+    for (const planned of plan.layers) {
+      opts.signal?.throwIfAborted();
+      const key = keyOf(planned);
+      let result: LayerBlobResult | null = null;
+      if (key !== null) {
+        result = done.get(key) ?? null;
+        const job = result === null ? jobs.get(key) : undefined;
+        if (job !== undefined) {
+          const r = await job;
+          opts.signal?.throwIfAborted();
+          result = fromWorker(r, paths);
+          if (result !== null) done.set(key, result);
+        }
+        if (result === null) {
+          const reader = new LayerBlobReader(paths, { onProgress: progressOf(planned) });
+          result = await readBlob(store.open(key), reader, opts.signal);
+          done.set(key, result);
+        }
+      }
+      const layer = finishLayer(planned, result, store.label, diagnostics);
+      out.push(layer);
+      opts.onLayer?.(layer);
+      if (opts.onPartial && out.length < plan.layers.length) {
+        const read = out.slice();
+        opts.onPartial?.(read.length, () => partialImage(plan.info, read, paths));
       }
     }
-    const layer = finishLayer(planned, result, store.label, diagnostics);
-    out.push(layer);
-    opts.onLayer?.(layer);
-    if (opts.onPartial && out.length < plan.layers.length) {
-      const read = out.slice();
-      opts.onPartial?.(read.length, () => partialImage(plan.info, read, paths));
-    }
+  } finally {
+    opts.signal?.removeEventListener("abort", stop);
+    await pool?.close();
   }
   return out;
 }

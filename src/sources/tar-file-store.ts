@@ -164,6 +164,13 @@ export class TarFileStore implements ArchiveStore {
     return buffer(this.open(r.path));
   }
 
+  /** Where one member's bytes are in the archive file (links followed), or null. */
+  locate(path: string): { file: string; start: number; length: number } | null {
+    const r = resolveLinks(this.entries, linkOf, path);
+    if (r === null || r.entry.kind !== "file") return null;
+    return { file: this.file, start: r.entry.offset, length: r.entry.size };
+  }
+
   /** A stream of one member's bytes (links followed); the caller checks `resolve` first. */
   open(path: string): Readable {
     const r = resolveLinks(this.entries, linkOf, path);

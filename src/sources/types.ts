@@ -107,4 +107,9 @@ export interface ReadOptions {
    */
   onPartial?: (layersRead: number, snapshot: () => ImageData) => void;
   signal?: AbortSignal;
+  /**
+   * Worker threads that read an archive's or OCI layout's layers side by side: 0 reads them in this
+   * thread. Default: one per core, for images of more than a few MB with more than one layer.
+   */
+  threads?: number;
 }
