@@ -22,7 +22,7 @@ function octal(n, width) {
 }
 
 /** One ustar header; names up to 255 bytes via the prefix field. */
-function header(name, { type = "0", size = 0, mode = 0o644, link = "" } = {}) {
+export function header(name, { type = "0", size = 0, mode = 0o644, link = "" } = {}) {
   const h = Buffer.alloc(BLOCK);
   let prefix = "";
   if (Buffer.byteLength(name) > 100) {
@@ -48,7 +48,7 @@ function header(name, { type = "0", size = 0, mode = 0o644, link = "" } = {}) {
   return h;
 }
 
-class TarWriter {
+export class TarWriter {
   constructor(path) {
     this.fd = openSync(path, "w");
     this.chunks = [];

@@ -15,7 +15,15 @@ export class PathTable {
   private count = 1;
 
   private readonly names: string[] = [""];
-  private readonly nameIds = new Map<string, number>([["", 0]]);
+  /**
+   * Open-addressing hash of basename -> name id (EMPTY when free), keyed by our own string hash:
+   * a JS Map of half a million fresh strings cost twice as much per lookup and grows in big copies
+   * (bench/intern.js).
+   */
+  private nameSlots: Int32Array;
+  private nameMask: number;
+  /** Each name's hash, so growing the name table does not hash every string again. */
+  private nameHash: Int32Array;
 
   // Open-addressing hash of (parent, nameId) -> node, in one Int32Array: [parent, nameId, node] per slot.
   private slots: Int32Array;
@@ -31,6 +39,12 @@ export class PathTable {
     const slotCount = nextPow2(cap * 2);
     this.slots = new Int32Array(slotCount * 3).fill(EMPTY);
     this.slotMask = slotCount - 1;
+    const nameSlots = nextPow2(cap);
+    this.nameSlots = new Int32Array(nameSlots).fill(EMPTY);
+    this.nameMask = nameSlots - 1;
+    this.nameHash = new Int32Array(nextPow2(cap / 2));
+    this.nameHash[0] = stringHash("");
+    this.nameSlots[this.nameHash[0]! & this.nameMask] = 0;
   }
 
   // Per-node scratch for "seen in the layer being built": the builder id and the entry index.
@@ -119,8 +133,8 @@ export class PathTable {
 
   /** The child of `parent` called `name`, or -1. */
   lookupChild(parent: number, name: string): number {
-    const nameId = this.nameIds.get(name);
-    if (nameId === undefined) return EMPTY;
+    const nameId = this.nameSlots[this.findName(name, stringHash(name))]!;
+    if (nameId === EMPTY) return EMPTY;
     return this.slots[this.findSlot(parent, nameId) + 2]!;
   }
 
@@ -135,12 +149,10 @@ export class PathTable {
   }
 
   internChild(parent: number, name: string): number {
-    let nameId = this.nameIds.get(name);
-    if (nameId === undefined) {
-      nameId = this.names.length;
-      this.names.push(name);
-      this.nameIds.set(name, nameId);
-    }
+    const h = stringHash(name);
+    const nameSlot = this.findName(name, h);
+    let nameId = this.nameSlots[nameSlot]!;
+    if (nameId === EMPTY) nameId = this.addName(name, h, nameSlot);
     const slot = this.findSlot(parent, nameId);
     const found = this.slots[slot + 2]!;
     if (found !== EMPTY) return found;
@@ -162,6 +174,42 @@ export class PathTable {
     let node = ROOT;
     for (const s of segments) node = this.internChild(node, s);
     return node;
+  }
+
+  private findName(name: string, h: number): number {
+    const names = this.names;
+    const slots = this.nameSlots;
+    const mask = this.nameMask;
+    let i = h & mask;
+    for (;;) {
+      const id = slots[i]!;
+      if (id === EMPTY || (this.nameHash[id] === h && names[id] === name)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private addName(name: string, h: number, slot: number): number {
+    const id = this.names.length;
+    this.names.push(name);
+    if (id >= this.nameHash.length) this.nameHash = growInt32(this.nameHash, this.nameHash.length * 2, 0);
+    this.nameHash[id] = h;
+    this.nameSlots[slot] = id;
+    // Past a 0.5 load factor, double: probes stay short.
+    if ((id + 1) * 2 > this.nameMask + 1) this.rehashNames();
+    return id;
+  }
+
+  private rehashNames(): void {
+    const size = (this.nameMask + 1) * 2;
+    const slots = new Int32Array(size).fill(EMPTY);
+    const mask = size - 1;
+    for (let id = 0; id < this.names.length; id++) {
+      let i = this.nameHash[id]! & mask;
+      while (slots[i] !== EMPTY) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.nameSlots = slots;
+    this.nameMask = mask;
   }
 
   private findSlot(parent: number, nameId: number): number {
@@ -195,6 +243,15 @@ export class PathTable {
       this.slots[to + 2] = old[at + 2]!;
     }
   }
+}
+
+/** FNV-1a over UTF-16 code units, then mixed: every bit of the result depends on every unit. */
+function stringHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return h ^ (h >>> 15);
 }
 
 function hash2(a: number, b: number): number {
