@@ -274,7 +274,9 @@ export function describeChange(c: HistoryChange): string {
     case "type":
       return `type ${ENTRY_TYPE_NAMES[c.from]} → ${ENTRY_TYPE_NAMES[c.to]}`;
     case "content":
-      return `content ${formatBytes(c.fromSize)} → ${formatBytes(c.toSize)}`;
+      return c.fromSize === c.toSize
+        ? `content (same size, ${formatBytes(c.toSize)})`
+        : `content ${formatBytes(c.fromSize)} → ${formatBytes(c.toSize)}`;
     case "mode":
       return `mode ${mode(c.from)} → ${mode(c.to)}`;
     case "owner":
