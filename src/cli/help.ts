@@ -39,7 +39,7 @@ const SECTION_HELP: Record<Section, { title: string[]; note?: string }> = {
   Subcommands: { title: ["Subcommands:"] },
 };
 
-const FOOTER = `Exit codes: 0 fine, 1 could not read the image (or do what cat/extract were asked),
+const FOOTER = `Exit codes: 0 fine, 1 could not read the image (or do what cat/extract/history were asked),
 2 bad usage, 3 read with problems, 4 a CI rule failed.`;
 
 const INDENT = "  ";

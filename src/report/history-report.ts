@@ -39,15 +39,13 @@ export function modeString(type: EntryType, mode: number): string {
       ? "d"
       : type === EntryType.Symlink
         ? "l"
-        : type === EntryType.Hardlink
-          ? "h"
-          : type === EntryType.CharDevice
-            ? "c"
-            : type === EntryType.BlockDevice
-              ? "b"
-              : type === EntryType.Fifo
-                ? "p"
-                : "-";
+        : type === EntryType.CharDevice
+          ? "c"
+          : type === EntryType.BlockDevice
+            ? "b"
+            : type === EntryType.Fifo
+              ? "p"
+              : "-";
   const rwx = (bits: number, special: boolean, ch: string) =>
     `${bits & 4 ? "r" : "-"}${bits & 2 ? "w" : "-"}${special ? (bits & 1 ? ch : ch.toUpperCase()) : bits & 1 ? "x" : "-"}`;
   return (
@@ -139,7 +137,7 @@ export function historyText(model: ImageModel, h: FileHistory, opts: HistoryText
   const now =
     top < 0
       ? "not in the final image"
-      : `in the final image as of layer ${model.versions.layer[top]}: ${ENTRY_TYPE_NAMES[model.stack.type(top)]}${
+      : `in the final image (from layer ${model.versions.layer[top]}): ${ENTRY_TYPE_NAMES[model.stack.type(top)]}${
           model.stack.type(top) === EntryType.File ? `, ${formatBytes(model.stack.size(top))}` : ""
         }`;
   out.push(`${clean(h.path)} in ${clean(name(model))}`);
