@@ -158,11 +158,9 @@ export function historyText(model: ImageModel, h: FileHistory, opts: HistoryText
     const mark = EVENT_MARK[e.kind];
     const size = e.version < 0 ? "" : e.type === EntryType.File ? formatBytes(e.size) : "—";
     const attrs = e.version < 0 ? "" : `${modeString(e.type, e.mode)}  ${padEnd(`${e.uid}:${e.gid}`, 11)}`;
+    // The description is the point of the line: never cut (the instruction above it is, to the width).
     const what = clean(describeEvent(e, (n) => model.paths.path(n)));
-    const room = width - 4 - SIZE - ATTRS - 2;
-    out.push(
-      `  ${mark} ${padStart(size, SIZE)}  ${padEnd(attrs, ATTRS)}${room >= 20 ? truncate(what, room) : what}`.trimEnd(),
-    );
+    out.push(`  ${mark} ${padStart(size, SIZE)}  ${padEnd(attrs, ATTRS)}${what}`.trimEnd());
   }
   return `${out.join("\n")}\n`;
 }
