@@ -31,7 +31,10 @@ export function eventAsOf(h: FileHistory, layer: number): number {
 /** The history key on a tree row (removed rows too): open the overlay on the event of the selected layer. */
 export function openFileHistory(s: ExplorerState): ExplorerState {
   const model = s.model;
-  if (!model || !s.session) return { ...s, notice: "The history is ready once the image is read" };
+  // A partly read image would tell only part of the story.
+  if (!model || !s.session || s.layersRead !== null) {
+    return { ...s, notice: "The history is ready once the image is read" };
+  }
   if (s.focus !== "tree" || comparing(s) || s.cursor < ROOT) {
     return { ...s, notice: "Select a path in the file tree to see its history" };
   }

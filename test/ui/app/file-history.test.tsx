@@ -117,6 +117,20 @@ describe("file history overlay", () => {
     expect(f).toMatch(/L3 +- +1 B .*removed: \/app\/cache was re-created empty \(opaque\)/);
   });
 
+  test("Enter on a version the tree's views hide clears them and shows it", async () => {
+    const { ex } = await explorer();
+    await ex.press("tab");
+    await cursorTo(ex, "/app/conf");
+    // Hide modified files: as of layer 3 /app/conf is unchanged (still listed), in layer 1 it is modified.
+    await ex.press({ text: "m" });
+    expect(ex.frame()).toContain("/app/conf · ");
+    await ex.press({ text: "H" }, "home", "down", "enter");
+    const f = ex.frame();
+    expect(f).toContain("Filters cleared · Layer 1: /app/conf");
+    expect(f).toMatch(/Files\s+as of layer 1/);
+    expect(treeColumn(f)).toMatch(/\/app\/conf · file .*modified/);
+  });
+
   test("from the layers pane it says where to press it", async () => {
     const { ex } = await explorer();
     await ex.press({ text: "H" });
