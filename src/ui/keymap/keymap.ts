@@ -223,7 +223,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.FileHistory,
     keys: [ch("H")],
-    description: "History of this path: every version across the layers (Enter shows its layer, v views it)",
+    description: "History: every version of this path across the layers",
     section: "File tree",
   },
 ];
