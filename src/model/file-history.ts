@@ -107,7 +107,7 @@ function attributesOf(model: ImageModel, v: number): VersionAttributes {
 }
 
 /** What differs between two versions of one path, in the order a person reads them. */
-export function versionChanges(before: VersionAttributes, after: VersionAttributes, sameContent: boolean) {
+function versionChanges(before: VersionAttributes, after: VersionAttributes, sameContent: boolean) {
   const out: HistoryChange[] = [];
   if (before.type !== after.type) out.push({ field: "type", from: before.type, to: after.type });
   else if (after.type === EntryType.File && !sameContent)
