@@ -4,7 +4,7 @@ import { parseByteSize } from "../report/byte-size.js";
 
 export type Mode = "auto" | "json" | "report";
 /** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */
-export type Command = "inspect" | "cat" | "extract" | "diff" | "cache";
+export type Command = "inspect" | "cat" | "extract" | "diff" | "history" | "cache";
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export type CiRuleFlags = Partial<
   Record<"lowestEfficiency" | "highestWastedBytes" | "highestUserWastedPercent", string>
@@ -14,7 +14,7 @@ export interface CliArgs {
   command: Command;
   /** IMAGE for inspect; the first operand of a subcommand. */
   target: string | null;
-  /** A subcommand's operands after IMAGE (cat: PATH; extract: PATH DEST; diff: B). */
+  /** A subcommand's operands after IMAGE (cat, history: PATH; extract: PATH DEST; diff: B). */
   operands: string[];
   mode: Mode;
   image?: string;
@@ -126,8 +126,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: ["print a JSON report (schema in the README)"],
     summary: "print the JSON report",
     only: {
-      applies: (a) => a.command === "inspect" || a.command === "diff",
-      where: "layerview IMAGE and diff",
+      applies: (a) => a.command === "inspect" || a.command === "diff" || a.command === "history",
+      where: "layerview IMAGE, diff and history",
     },
     set: (a) => {
       a.mode = "json";
@@ -409,6 +409,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "diff",
     operands: ["IMAGE_A", "IMAGE_B"],
     help: ["compare two images: paths added, removed, changed; shared layers"],
+  },
+  {
+    name: "history",
+    operands: ["IMAGE", "PATH"],
+    help: ["every version of PATH across the layers: added, changed, deleted, and how"],
   },
   {
     name: "cache",

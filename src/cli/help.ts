@@ -14,6 +14,7 @@ const HEADER = `Usage: layerview [options] IMAGE | ARCHIVE | -
        layerview cat [--layer N] IMAGE PATH
        layerview extract [--layer N] [--force] IMAGE PATH DEST
        layerview diff [--json] [--depth N] IMAGE_A IMAGE_B
+       layerview history [--json] IMAGE PATH
        layerview cache [show|clear|path]
 
 Explore a container image's layers: what each layer added, changed and deleted,
@@ -38,7 +39,7 @@ const SECTION_HELP: Record<Section, { title: string[]; note?: string }> = {
   Subcommands: { title: ["Subcommands:"] },
 };
 
-const FOOTER = `Exit codes: 0 fine, 1 could not read the image (or do what cat/extract were asked),
+const FOOTER = `Exit codes: 0 fine, 1 could not read the image (or do what cat/extract/history were asked),
 2 bad usage, 3 read with problems, 4 a CI rule failed.`;
 
 const INDENT = "  ";

@@ -66,6 +66,8 @@ async function runCommand(args: CliArgs, io: CliIo): Promise<number> {
       return (await import("./commands/extract.js")).runExtract(args, io);
     case "diff":
       return (await import("./commands/diff.js")).runDiff(args, io);
+    case "history":
+      return (await import("./commands/history.js")).runHistory(args, io);
     default:
       throw new Error(`unknown command ${args.command}`);
   }

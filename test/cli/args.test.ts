@@ -142,6 +142,12 @@ describe("parseArgs: what a command line means", () => {
       mode: "json",
       depth: 3,
     });
+    expect(parseArgs(["history", "--json", "img", "/etc/passwd"])).toMatchObject({
+      command: "history",
+      target: "img",
+      operands: ["/etc/passwd"],
+      mode: "json",
+    });
     expect(parseArgs(["cache"])).toMatchObject({ command: "cache", operands: ["show"], target: null });
     expect(parseArgs(["cache", "clear"]).operands).toEqual(["clear"]);
     expect(parseArgs(["./diff"])).toMatchObject({ command: "inspect", target: "./diff" });
@@ -171,6 +177,11 @@ describe("parseArgs: every bad command line is one clear line", () => {
     [["extract", "i", "p"], "layerview extract takes IMAGE PATH DEST, got i p — see layerview --help"],
     [["diff", "a"], "layerview diff takes IMAGE_A IMAGE_B, got a — see layerview --help"],
     [["cat"], "layerview cat takes IMAGE PATH, got nothing — see layerview --help"],
+    [["history", "img"], "layerview history takes IMAGE PATH, got img — see layerview --help"],
+    [
+      ["history", "--layer", "1", "i", "/a"],
+      "--layer applies to cat and extract only — see layerview --help",
+    ],
     [["cache", "drop"], "layerview cache takes show, clear or path, got drop — see layerview --help"],
     [["cache", "show", "x"], "layerview cache takes show, clear or path, got show x — see layerview --help"],
     [["--lowest-efficiency", "0.9", "x"], "--lowest-efficiency applies to --ci only — see layerview --help"],
@@ -190,7 +201,10 @@ describe("parseArgs: every bad command line is one clear line", () => {
       "--image applies to single-image commands (write ARCHIVE:name:tag for diff) only — see layerview --help",
     ],
     [["cat", "--report", "i", "/a"], "--report applies to layerview IMAGE only — see layerview --help"],
-    [["cat", "--json", "i", "/a"], "--json applies to layerview IMAGE and diff only — see layerview --help"],
+    [
+      ["cat", "--json", "i", "/a"],
+      "--json applies to layerview IMAGE, diff and history only — see layerview --help",
+    ],
     [["--ci", "--report", "x"], "--ci and --report do not go together — use --ci-format"],
   ])("%j", (argv, line) => {
     expect(errorOf(argv)).toBe(line);

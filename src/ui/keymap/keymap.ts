@@ -36,6 +36,7 @@ export const Command = {
   Advice: "advice",
   ViewFile: "view-file",
   CompareMark: "compare-mark",
+  FileHistory: "file-history",
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -217,6 +218,12 @@ export const KEYMAP: readonly Binding[] = [
     command: Command.ViewFile,
     keys: [ch("v"), ch("o")],
     description: "View the file as of this layer",
+    section: "File tree",
+  },
+  {
+    command: Command.FileHistory,
+    keys: [ch("H")],
+    description: "History: every version of this path across the layers",
     section: "File tree",
   },
 ];

@@ -9,6 +9,7 @@ import type { ExplorerState } from "../state/explorer-state.js";
 import { comparing, layoutOf } from "../state/geometry.js";
 import { MIN_COLUMNS, MIN_ROWS } from "../state/pane-layout.js";
 import { adviceLines } from "./advice-overlay.js";
+import { fileHistoryLines } from "./file-history-overlay.js";
 import { fileTreeLines } from "./file-tree-pane.js";
 import { fileViewerLines } from "./file-viewer-pane.js";
 import { helpLines } from "./help-overlay.js";
@@ -24,6 +25,7 @@ export function composeFrame(s: ExplorerState, color: boolean): string[] {
   const status = statusLine(s, s.columns, color);
   if (s.help) return [...fitLines(helpLines(s, color), s.columns, s.rows - 1), status];
   if (s.viewer) return [...fitLines(fileViewerLines(s, color), s.columns, s.rows - 1), status];
+  if (s.fileHistory) return [...fitLines(fileHistoryLines(s, color), s.columns, s.rows - 1), status];
   if (s.advice) return [...fitLines(adviceLines(s, color), s.columns, s.rows - 1), status];
   if (layout.kind === "too-small") {
     const msg = `Terminal too small: ${s.columns}×${s.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}. q quits.`;

@@ -16,6 +16,7 @@ const HINTS: readonly [Command, string][] = [
   [Command.ViewFile, "view"],
   [Command.CompareMark, "compare"],
   [Command.Advice, "advice"],
+  [Command.FileHistory, "history"],
 ];
 const LAST: [Command, string] = [Command.Quit, "quit"];
 

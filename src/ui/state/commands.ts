@@ -19,6 +19,7 @@ import {
   windowTop,
 } from "./cursor.js";
 import type { AdviceView, ExplorerState, FileViewer } from "./explorer-state.js";
+import { fileHistoryCommand, openFileHistory } from "./file-history-view.js";
 import {
   adviceListHeight,
   attributesShown,
@@ -310,6 +311,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
   const s = state.notice === null ? state : { ...state, notice: null };
   if (s.help) return helpCommand(s, c);
   if (s.viewer) return viewerCommand(s, s.viewer, c);
+  if (s.fileHistory) return fileHistoryCommand(s, s.fileHistory, c);
   if (s.advice) return adviceCommand(s, s.advice, c);
   const inDiff = diffCommand(s, c);
   if (inDiff) return inDiff;
@@ -334,6 +336,8 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       return { ...withFindings(s), advice: { selected: 0, top: 0 } };
     case Command.ViewFile:
       return openViewer(s);
+    case Command.FileHistory:
+      return openFileHistory(s);
     case Command.CompareMark:
       if (s.layersRead !== null) return { ...s, notice: "Layers can be compared once the image is read" };
       return compareMark(s);

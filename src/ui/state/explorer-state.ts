@@ -6,6 +6,7 @@
  */
 import type { Finding } from "../../model/advice/index.js";
 import type { CompactRangeDiff } from "../../model/diff.js";
+import type { FileHistory } from "../../model/file-history.js";
 import type { ImageModel } from "../../model/image-model.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
 import type { Command } from "../keymap/keymap.js";
@@ -17,6 +18,14 @@ export type Pane = "layers" | "tree";
 
 /** The advice overlay: which finding is selected and the first one on screen. */
 export interface AdviceView {
+  selected: number;
+  top: number;
+}
+
+/** The history overlay: one path's events across the layers, the selected one and the first on screen. */
+export interface FileHistoryView {
+  node: number;
+  history: FileHistory;
   selected: number;
   top: number;
 }
@@ -84,6 +93,8 @@ export interface ExplorerState {
   /** The advice overlay, open or null. */
   advice: AdviceView | null;
   viewer: FileViewer | null;
+  /** The history overlay of one path, open or null. */
+  fileHistory: FileHistoryView | null;
   /** Requests made so far, to number the next one. */
   viewerRequests: number;
   /** Range view: the layer to compare from (-1: none); the selected layer is compared to it. */
@@ -146,6 +157,7 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     helpTop: 0,
     advice: null,
     viewer: null,
+    fileHistory: null,
     viewerRequests: 0,
     compareFrom: -1,
     diffTop: 0,

@@ -46,6 +46,8 @@ describe("the tree fills in as layers finish", () => {
     expect(press(s, "A").notice).toBe("The advice is ready once the image is read");
     expect(press(s, "A").advice).toBeNull();
     expect(press(s, "x").notice).toBe("Layers can be compared once the image is read");
+    expect(press(s, "\tH").notice).toBe("The history is ready once the image is read");
+    expect(press(s, "\tH").fileHistory).toBeNull();
   });
 
   test("the whole image replaces it, the cursor and folded directories kept by path", () => {
