@@ -1,3 +1,4 @@
+import { type BaseAnnotations, type BaseImage, decideBase, type ExactBase } from "./base-image.js";
 import { computeDiveFigures, type DiveFigures } from "./dive.js";
 import {
   alignedHistory,
@@ -36,6 +37,10 @@ export interface ImageModelInput {
     error: string | null;
   }>;
   paths: PathTable;
+  /** OCI base-image annotations the source found on the manifest or index. */
+  baseAnnotations?: BaseAnnotations | null;
+  /** `--base`: the base image's DiffIDs, for the exact boundary. */
+  exactBase?: ExactBase | null;
 }
 
 export interface LayerSummary {
@@ -103,6 +108,8 @@ export class ImageModel {
   readonly layers: LayerSummary[];
   readonly history: HistoryItem[];
   readonly stack: LayerStack;
+  /** Which bottom layers came from the base image, and how that was decided (null: nothing says). */
+  readonly base: BaseImage | null;
   /** Versions of node n are nodeVersions[versionStart[n] .. versionStart[n+1]), oldest layer first. */
   private versionStart: Int32Array;
   private nodeVersions: Int32Array;
@@ -150,6 +157,18 @@ export class ImageModel {
         error: rl.error,
       };
     });
+    this.base = decideBase({
+      diffIds: this.layers.map((l) => l.diffId),
+      history: this.history,
+      labels: input.config.config?.Labels,
+      annotations: input.baseAnnotations ?? null,
+      exact: input.exactBase ?? null,
+    });
+  }
+
+  /** True for a layer the base image brought (false when the boundary is not known). */
+  isBaseLayer(layer: number): boolean {
+    return this.base?.layerCount != null && layer < this.base.layerCount;
   }
 
   static build(input: ImageModelInput): ImageModel {
