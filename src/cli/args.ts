@@ -47,6 +47,8 @@ export interface CliArgs {
   noFollow: boolean;
   /** diff: depth of the per-directory totals. */
   depth?: number;
+  /** --base IMAGE: the base image, for the exact base boundary. */
+  base?: string;
 }
 
 /** Where an option is listed in the help text and the README table. */
@@ -252,6 +254,24 @@ export const OPTIONS: readonly OptionSpec[] = [
       const n = parseByteSize(v);
       if (n === null) throw new UserError(`--large-file-size needs a size such as 10MB or 500KB, not '${v}'`);
       a.largeFileBytes = n;
+    },
+  },
+  {
+    flag: "--base",
+    value: "IMAGE",
+    section: "Options",
+    help: [
+      "the base image IMAGE was built FROM (any source): its layers are the",
+      "base's exactly (default: from the image's metadata, else a guess)",
+    ],
+    summary: "the base image (any source): which bottom layers are its, exactly",
+    only: {
+      applies: (a) => a.command === "inspect",
+      where: "layerview IMAGE (report, JSON, --ci, explorer)",
+    },
+    set: (a, v) => {
+      if (v.trim() === "") throw new UserError("--base needs an image, e.g. --base debian:bookworm-slim");
+      a.base = v;
     },
   },
   {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { ExactBase } from "../model/base-image.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import { UserError } from "../model/diagnostics.js";
 import { alignedHistory, NO_HISTORY_COMMAND } from "../model/history.js";
@@ -11,6 +12,7 @@ import { openImage } from "../sources/resolve.js";
 import type { ImageInfo } from "../sources/types.js";
 import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs } from "./args.js";
+import { baseWarnings, readExactBase } from "./base.js";
 import { USAGE } from "./help.js";
 import { type CliIo, EXIT, openOptions, openWithProgress, printDiagnostics } from "./io.js";
 
@@ -75,8 +77,9 @@ async function runCommand(args: CliArgs, io: CliIo): Promise<number> {
 
 async function report(args: CliArgs, io: CliIo): Promise<number> {
   const target = args.target!;
+  const exactBase = await readExactBase(args);
   const data = await openWithProgress(target, args, io);
-  const model = ImageModel.build(data);
+  const model = ImageModel.build({ ...data, exactBase });
   const diagnostics = data.diagnostics;
   if (args.mode === "json") {
     const adviceOptions = { largeFileBytes: args.largeFileBytes };
@@ -88,6 +91,7 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
     );
   }
   printDiagnostics(io, diagnostics);
+  for (const line of baseWarnings(model)) io.stderr.write(`layerview: ${line}\n`);
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
 }
 
@@ -125,6 +129,13 @@ export function explorerLoader(
   const subscribe: Subscribe = (emit) => {
     const reading = new AbortController();
     let partialAfter = Date.now() + partials.afterMs;
+    // --base is read alongside (its manifest only); the models built once it is in know the exact boundary.
+    let exactBase: ExactBase | null = null;
+    const baseRead = readExactBase(args, reading.signal).then((b) => {
+      exactBase = b;
+      return b;
+    });
+    baseRead.catch(() => {});
     openImage(target, {
       ...openOptions(args),
       // stderr belongs to the screen while the explorer runs: notices are printed when it exits.
@@ -137,14 +148,17 @@ export function explorerLoader(
         // of the reader's time: a snapshot costs a pass over the entries read so far.
         const now = Date.now();
         if (now < partialAfter) return;
-        const partial = ImageModel.build(snapshot());
+        const partial = ImageModel.build({ ...snapshot(), exactBase });
         emit({ kind: "partial", model: partial, layersRead });
         partialAfter = Date.now() + Math.max(partials.everyMs, 4 * (Date.now() - now));
       },
     })
-      .then((data) => {
+      .then(async (data) => {
+        const base = await baseRead;
         diagnostics = data.diagnostics;
-        model = ImageModel.build(data);
+        model = ImageModel.build({ ...data, exactBase: base });
+        for (const line of baseWarnings(model))
+          notices.push({ severity: "warning", message: line.replace(/^warning: /, "") });
         emit({ kind: "ready", model });
       })
       .catch((e: unknown) => {

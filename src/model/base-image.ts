@@ -99,9 +99,9 @@ function exactBase(diffIds: readonly (string | null)[], base: ExactBase): BaseIm
   if (n === 0) {
     reason = `the image shares no bottom layer with ${base.name} (built from another base, or another version of it)`;
   } else if (n < total) {
-    reason = `the bottom ${plural(n, "layer")} have ${base.name}'s DiffIDs, of its ${total} (built from another version of it?)`;
+    reason = `${bottom(n)} ${base.name}'s DiffIDs, of its ${total} (built from another version of it?)`;
   } else {
-    reason = `the bottom ${plural(n, "layer")} have ${base.name}'s DiffIDs`;
+    reason = `${bottom(n)} ${base.name}'s DiffIDs`;
   }
   return { layerCount: n, method: "exact", reason, name: base.name, digest: null };
 }
@@ -250,6 +250,6 @@ function formatGap(ms: number): string {
   return `${Math.round(hours / 24)} days`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+function bottom(n: number): string {
+  return n === 1 ? "the bottom layer has" : `the bottom ${n} layers have`;
 }

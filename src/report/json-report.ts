@@ -1,4 +1,5 @@
 import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/index.js";
+import { splitAtBase } from "../model/base-split.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { ImageModel } from "../model/image-model.js";
 import { HiddenReason } from "../model/stack.js";
@@ -53,6 +54,7 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
         ExposedPorts: cfg.ExposedPorts ?? null,
         Labels: cfg.Labels ?? null,
       },
+      base: baseJson(model),
     },
     layers: model.layers.map((l) => ({
       index: l.index,
@@ -73,6 +75,7 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
       modified: l.modified,
       removed: l.removed,
       error: l.error,
+      base: model.base?.layerCount == null ? null : model.isBaseLayer(l.index),
     })),
     history: model.history.map((h) => ({
       createdBy: h.createdBy,
@@ -113,6 +116,24 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
       message: d.message,
       layer: d.layer ?? null,
     })),
+  };
+}
+
+/** `image.base`: which bottom layers the base image brought, how that was decided, and their bytes. */
+function baseJson(model: ImageModel) {
+  const b = model.base;
+  if (b === null) return null;
+  const split = b.layerCount === null ? null : splitAtBase(model, b.layerCount);
+  return {
+    layerCount: b.layerCount,
+    method: b.method,
+    reason: b.reason,
+    name: b.name,
+    digest: b.digest,
+    layerBytes: split?.base.layerBytes ?? null,
+    wastedBytes: split?.base.wastedBytes ?? null,
+    ownLayerBytes: split?.own.layerBytes ?? null,
+    ownWastedBytes: split?.own.wastedBytes ?? null,
   };
 }
 

@@ -1,4 +1,5 @@
 import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/index.js";
+import { splitAtBase } from "../model/base-split.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { formatAdviceText } from "./advice-report.js";
@@ -28,12 +29,19 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
     .join("/");
   out.push(`Image      ${input.reference ?? "(untagged)"}${input.id ? `  ${shortDigest(input.id)}` : ""}`);
   out.push(`Source     ${input.source}${platform ? `  (${platform})` : ""}`);
+  const base = model.base;
+  if (base !== null) out.push(`Base       ${baseLine(model)}`);
   out.push("");
   out.push("Layers");
   const head = `${padStart("#", 4)}  ${padStart("SIZE", 9)}  ${padStart("FILES", 7)}  INSTRUCTION`;
   out.push(head);
   const instrWidth = width - head.length + "INSTRUCTION".length;
   for (const l of model.layers) {
+    if (base?.layerCount != null && base.layerCount > 0 && l.index === base.layerCount) {
+      out.push(
+        `      ── above: the base image${base.name ? ` ${base.name}` : ""} (${base.method}) · below: this image's own layers`,
+      );
+    }
     const cmd = l.error ? `(unreadable: ${l.error})` : l.command.replace(/\s+/g, " ");
     out.push(
       `${padStart(String(l.index), 4)}  ${padStart(formatBytes(l.size), 9)}  ${padStart(String(l.fileCount), 7)}  ${truncate(cmd, instrWidth)}`,
@@ -55,6 +63,19 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
       `efficiency ${formatPercent(dive.efficiency, 2)}, wasted ${formatBytes(dive.wastedBytes)}, user wasted ${formatPercent(dive.userWastedPercent)}`,
     ],
   ];
+  if (base?.layerCount != null) {
+    const split = splitAtBase(model, base.layerCount);
+    rows.push(
+      [
+        "Base image layers",
+        `${split.base.layers}, ${formatBytes(split.base.layerBytes)}, of which ${formatBytes(split.base.wastedBytes)} wasted`,
+      ],
+      [
+        "Own layers",
+        `${split.own.layers}, ${formatBytes(split.own.layerBytes)}, of which ${formatBytes(split.own.wastedBytes)} wasted`,
+      ],
+    );
+  }
   for (const [k, v] of rows) out.push(`  ${padEnd(k, 18)} ${v}`);
   out.push("");
   const shown = waste.topInefficiencies(top);
@@ -76,4 +97,19 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
   const advice = opts.advice ?? adviseImage(model, opts.adviceOptions);
   out.push(formatAdviceText(advice, { top, width }).trimEnd());
   return `${out.join("\n")}\n`;
+}
+
+/** "debian:12-slim — layers 0–2 (exact: …)": the base image, its layers, and how that was decided. */
+export function baseLine(model: ImageModel): string {
+  const b = model.base!;
+  const n = b.layerCount;
+  const layers =
+    n === null
+      ? "its layers unknown"
+      : n === 0
+        ? "no layer of it"
+        : n === 1
+          ? "layer 0"
+          : `layers 0–${n - 1}`;
+  return `${b.name ?? "(name unknown)"} — ${layers} (${b.method}: ${b.reason})`;
 }

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
+import type { BaseAnnotations } from "../model/base-image.js";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import { type ArchiveStore, blobPath, digestFromPath, normalizeArchivePath } from "./archive-store.js";
+import { baseAnnotationsOf } from "./base-annotations.js";
 import { familiarName, hasTagOrDigest, normalizeName, repoOf } from "./image-ref.js";
 import {
   formatPlatform,
@@ -58,6 +60,8 @@ interface Variant {
   configPath: string | null;
   configDigest: string | null;
   layers: LayerRef[];
+  /** org.opencontainers.image.base.* on the manifest or the index entry pointing at it. */
+  baseAnnotations?: BaseAnnotations | null;
   /** manifest.json's LayerSources (keyed by DiffID): foreign or Docker 25+ layer descriptors. */
   layerSources?: Record<string, unknown>;
 }
@@ -246,6 +250,7 @@ async function expandDescriptor(
     configPath: blobPath(value.config.digest),
     configDigest: value.config.digest,
     layers,
+    baseAnnotations: baseAnnotationsOf(stringRecord(value.annotations), annotations),
   });
 }
 
@@ -508,6 +513,7 @@ async function buildPlan(
     layers: layers.map((l) => l.descriptor),
     platform: platform ? formatPlatform(platform) : null,
     tags,
+    baseAnnotations: variant.baseAnnotations ?? null,
   };
   return { info, layers, diagnostics };
 }

@@ -1,3 +1,4 @@
+import type { BaseAnnotations } from "../model/base-image.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
 import type { PathTable } from "../model/path-table.js";
@@ -69,6 +70,8 @@ export interface ImageInfo {
   platform?: string | null;
   /** Every name the archive gives this image (RepoTags, index ref names), `reference` first. */
   tags?: string[];
+  /** org.opencontainers.image.base.* annotations on the manifest or its index entry, when there are any. */
+  baseAnnotations?: BaseAnnotations | null;
 }
 
 export interface ImageData extends ImageInfo {

@@ -7,6 +7,7 @@ import { evaluateCi } from "../../report/ci-evaluate.js";
 import { formatCiReport } from "../../report/ci-output.js";
 import { CiConfigError, type ParsedRulesFile, parseRulesFile, resolveRules } from "../../report/ci-rules.js";
 import type { CliArgs } from "../args.js";
+import { baseWarnings, readExactBase } from "../base.js";
 import { type CliIo, EXIT, openWithProgress, printDiagnostics } from "../io.js";
 
 /** Rules files looked for in the current directory, in this order (dive's own name last). */
@@ -40,8 +41,9 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
   }
   if (file) warnings.push(...file.parsed.warnings);
 
+  const exactBase = await readExactBase(args);
   const data = await openWithProgress(args.target!, args, io);
-  const model = ImageModel.build(data);
+  const model = ImageModel.build({ ...data, exactBase });
   const diagnostics = data.diagnostics;
   const result = evaluateCi(model, rules);
   const format = args.ciFormat ?? (args.mode === "json" ? "json" : "text");
@@ -58,6 +60,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
   );
   if (format !== "text") for (const w of warnings) io.stderr.write(`layerview: warning: ${w}\n`);
   printDiagnostics(io, diagnostics);
+  for (const line of baseWarnings(model)) io.stderr.write(`layerview: ${line}\n`);
   if (!result.pass) return EXIT.ciFailed;
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
 }

@@ -3,6 +3,7 @@ import type { LayerContents } from "../../model/layer-contents.js";
 import { PathTable } from "../../model/path-table.js";
 import { Remapper } from "../../model/remap.js";
 import { MAX_JSON_BYTES } from "../archive-store.js";
+import { baseAnnotationsOf } from "../base-annotations.js";
 import type { PlannedLayer } from "../image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "../layer-blob.js";
 import type { LayerIndexCache } from "../layer-index-cache.js";
@@ -109,8 +110,10 @@ export async function resolveRegistryImage(
     const top = await client.manifest(ref.manifestRef);
     let decoded = decodeManifest(top.bytes, top.mediaType, `${label}: the manifest of ${ref.manifestRef}`);
     let platform: string | null = null;
+    let indexEntry: Record<string, string> | undefined;
     if (decoded.kind === "index") {
       const entry = choosePlatform(decoded.manifests, opts.platform, `${ref.familiar}`);
+      indexEntry = entry.annotations;
       platform = entry.platform ? formatEntryPlatform(entry.platform) : null;
       const child = await client.manifest(entry.digest);
       decoded = decodeManifest(child.bytes, child.mediaType, `${label}: manifest ${short(entry.digest)}`);
@@ -162,6 +165,7 @@ export async function resolveRegistryImage(
       layers,
       platform: configPlatform ?? platform,
       tags: [ref.familiar],
+      baseAnnotations: baseAnnotationsOf(decoded.annotations, indexEntry),
     };
     return { ref, client, info, layers: decoded.layers };
   } catch (e) {
