@@ -1,6 +1,7 @@
 /**
  * The advisor's one walk over every file version: each version not visible at the top lands in
- * exactly one group (package cache, deleted later, rewritten unchanged, overwritten), and the
+ * exactly one group (package cache, deleted later, rewritten unchanged, overwritten, and with a
+ * known base image: waste within the base, base files an own layer deletes), and the
  * visible ones become duplicate and large-file candidates; secret-looking paths are collected too.
  */
 import type { ImageModel } from "../image-model.js";
@@ -59,6 +60,10 @@ export interface Classified {
   deleted: Map<string, Group>;
   rewritten: Map<string, Group>;
   overwritten: Map<string, Group>;
+  /** Waste within the base image's own layers (and its package caches): a slimmer base removes it. */
+  baseWaste: Group | null;
+  /** Base-image files an own layer deletes, by deleting layer: saves nothing, adds whiteouts. */
+  baseDeleted: Map<string, Group>;
   /** Visible files worth comparing for duplicate content. */
   duplicateCandidates: number[];
   /** Visible files over the large-file threshold. */
@@ -94,6 +99,9 @@ export function* classifyVersions(model: ImageModel, opts: AdviceOptions): Steps
   const deleted = new Map<string, Group>();
   const rewritten = new Map<string, Group>();
   const overwritten = new Map<string, Group>();
+  const baseLayers = model.base?.layerCount ?? 0;
+  let baseWaste: Group | null = null;
+  const baseDeleted = new Map<string, Group>();
   /** Visible files worth comparing; bucketed later by 53 bits of their content hash (sorted, not a Map of arrays). */
   const duplicateCandidates: number[] = [];
   const large: number[] = [];
@@ -136,7 +144,29 @@ export function* classifyVersions(model: ImageModel, opts: AdviceOptions): Steps
       }
       if (size === 0) continue;
 
-      if (cacheRule >= 0) {
+      const inBase = L < baseLayers;
+      if (inBase && !visible && hiddenAt >= baseLayers && reason !== HiddenReason.Overwritten) {
+        const g = groupOf(baseDeleted, String(hiddenAt), hiddenAt);
+        g.bytes += size;
+        g.files++;
+        g.related.add(L);
+        const root = removalRoot(node, hiddenAt);
+        g.byNode.set(root, (g.byNode.get(root) ?? 0) + size);
+        continue;
+      }
+      if (inBase && (visible ? cacheRule >= 0 : hiddenAt < baseLayers)) {
+        baseWaste ??= newGroup(L);
+        const g = baseWaste;
+        g.bytes += size;
+        g.files++;
+        g.related.add(L);
+        g.byNode.set(node, (g.byNode.get(node) ?? 0) + size);
+        if (visible) g.visibleBytes += size;
+        else if (reason === HiddenReason.Overwritten) g.overwrittenBytes += size;
+        else g.deletedBytes += size;
+        continue;
+      }
+      if (cacheRule >= 0 && !inBase) {
         const g = groupOf(caches, `${L}:${CACHE_RULES[cacheRule]!.label}`, L);
         g.bytes += size;
         g.files++;
@@ -191,5 +221,16 @@ export function* classifyVersions(model: ImageModel, opts: AdviceOptions): Steps
       secrets.push({ node, match: secretMatch, versions: secretVersions });
   }
 
-  return { ruleOf, caches, deleted, rewritten, overwritten, duplicateCandidates, large, secrets };
+  return {
+    ruleOf,
+    caches,
+    deleted,
+    rewritten,
+    overwritten,
+    baseWaste,
+    baseDeleted,
+    duplicateCandidates,
+    large,
+    secrets,
+  };
 }

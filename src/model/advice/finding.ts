@@ -9,6 +9,10 @@ export type FindingKind =
   | "overwritten"
   /** Package-manager caches (apt, apk, yum/dnf, pip, npm, yarn, Go) left in a layer. */
   | "package-cache"
+  /** Waste inside the base image's own layers, and the package caches it leaves: a slimmer base removes it. */
+  | "base-image"
+  /** Files the base image brought that an own layer deletes: saves nothing, adds whiteouts. */
+  | "deletes-base-files"
   /** The same content at several visible paths. */
   | "duplicate-content"
   /** A visible file over the large-file threshold (information: nothing to save by itself). */
@@ -74,6 +78,8 @@ const CATEGORY: Record<FindingKind, FindingCategory> = {
   overwritten: "size",
   "package-cache": "size",
   "duplicate-content": "size",
+  "base-image": "size",
+  "deletes-base-files": "size",
   "large-file": "info",
   "secret-file": "exposure",
   "secret-build-arg": "exposure",

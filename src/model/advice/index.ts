@@ -4,7 +4,8 @@
  *
  * Size findings never count a byte twice. Every regular-file version that is not visible at the top
  * (the image's wasted bytes) lands in exactly one of: package-cache, deleted-later,
- * rewritten-unchanged, overwritten. Package-cache also counts cache bytes still visible at the top,
+ * rewritten-unchanged, overwritten, base-image, deletes-base-files (the last two only when the base
+ * image boundary is known; waste that ships with the base saves nothing in this Dockerfile). Package-cache also counts cache bytes still visible at the top,
  * and duplicate-content counts only visible copies, so the savings of all findings can be added up.
  * Exposures (secret-looking files, build args, ENV values) save no bytes: they are reported whether
  * or not a later layer deleted the file, because every layer blob ships with the image.
@@ -17,7 +18,9 @@ import { duplicateGroups } from "./duplicates.js";
 import { buildArgFindings, envFindings, secretFileFinding } from "./exposure-findings.js";
 import { type AdviceOptions, type Finding, SEVERITY_RANK } from "./finding.js";
 import {
+  baseImageFinding,
   deletedLaterFinding,
+  deletesBaseFilesFinding,
   duplicateContentFinding,
   largeFileFinding,
   overwrittenFinding,
@@ -68,6 +71,8 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
     yield;
     findings.push(overwrittenFinding(ctx, g));
   }
+  if (found.baseWaste !== null) findings.push(baseImageFinding(ctx, found.baseWaste));
+  for (const g of found.baseDeleted.values()) findings.push(deletesBaseFilesFinding(ctx, g));
   for (const copies of yield* duplicateGroups(model, found.duplicateCandidates)) {
     findings.push(duplicateContentFinding(ctx, copies));
   }

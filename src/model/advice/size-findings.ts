@@ -81,6 +81,21 @@ export function rewrittenUnchangedFinding(ctx: FindingContext, g: Group): Findin
 export function overwrittenFinding(ctx: FindingContext, g: Group): Finding {
   const R = [...g.related][0]!;
   const listed = ctx.listPaths(g.byNode);
+  if (ctx.model.isBaseLayer(g.layer)) {
+    // The old versions came with the base image: no change to this Dockerfile removes them.
+    return {
+      kind: "overwritten",
+      severity: "low",
+      bytesSaved: 0,
+      bytes: g.bytes,
+      layer: g.layer,
+      instruction: ctx.instructionOf(g.layer),
+      relatedLayers: [R],
+      ...listed,
+      message: `${cap(ctx.layerText(R))} replaces ${count(g.files, "file")} (${formatBytes(g.bytes)}) that the base image${baseName(ctx)} brought in layer ${g.layer}; the old versions still ship with the base: ${describePaths(listed)}.`,
+      suggestion: `Nothing to save in this Dockerfile: the replaced versions are the base image's (only another base would drop them).`,
+    };
+  }
   return {
     kind: "overwritten",
     severity: ctx.sizeSeverity(g.bytes),
@@ -143,5 +158,54 @@ export function largeFileFinding(ctx: FindingContext, v: number): Finding {
     message: `${paths.path(node)} is ${formatBytes(size)}, added by ${ctx.layerText(L)}.`,
     suggestion:
       "Check the image needs it at run time; archives, build outputs and test data belong in a build stage of a multi-stage build.",
+  };
+}
+
+function baseName(ctx: FindingContext): string {
+  const name = ctx.model.base?.name;
+  return name ? ` (${name})` : "";
+}
+
+/** Waste inside the base image's own layers (and the caches it left): only a slimmer base removes it. */
+export function baseImageFinding(ctx: FindingContext, g: Group): Finding {
+  const listed = ctx.listPaths(g.byNode);
+  const layers = sorted(g.related);
+  const top = layers[layers.length - 1]!;
+  const parts: string[] = [];
+  if (g.deletedBytes > 0) parts.push(`${formatBytes(g.deletedBytes)} its own layers delete`);
+  if (g.overwrittenBytes > 0) parts.push(`${formatBytes(g.overwrittenBytes)} they overwrite`);
+  if (g.visibleBytes > 0) parts.push(`${formatBytes(g.visibleBytes)} of package caches it leaves`);
+  const where = layers.length === 1 ? `layer ${layers[0]}` : `layers ${layers.join(", ")}`;
+  return {
+    kind: "base-image",
+    severity: ctx.sizeSeverity(g.bytes),
+    bytesSaved: g.bytes,
+    bytes: g.bytes,
+    layer: top,
+    instruction: ctx.instructionOf(top),
+    relatedLayers: layers.filter((L) => L !== top),
+    ...listed,
+    message: `${formatBytes(g.bytes)} (${count(g.files, "file")}) comes with the base image${baseName(ctx)} in ${where}: ${parts.join(", ")}: ${describePaths(listed)}.`,
+    suggestion: `This Dockerfile cannot remove it: a slimmer base such as a -slim variant saves ${formatBytes(g.bytes)}.`,
+  };
+}
+
+/** An own layer deleting files the base image brought: the bytes still ship; only whiteouts are added. */
+export function deletesBaseFilesFinding(ctx: FindingContext, g: Group): Finding {
+  const D = g.layer;
+  const listed = ctx.listPaths(g.byNode);
+  const origins = sorted(g.related);
+  const where = origins.length === 1 ? `layer ${origins[0]}` : `layers ${origins.join(", ")}`;
+  return {
+    kind: "deletes-base-files",
+    severity: "low",
+    bytesSaved: 0,
+    bytes: g.bytes,
+    layer: D,
+    instruction: ctx.instructionOf(D),
+    relatedLayers: origins,
+    ...listed,
+    message: `${cap(ctx.layerText(D))} deletes ${formatBytes(g.bytes)} (${count(g.files, "file")}) that the base image${baseName(ctx)} brought in ${where}: that saves nothing — the bytes still ship in the base's layers, layer ${D} only adds whiteouts: ${describePaths(listed)}.`,
+    suggestion: `Drop the deletion from layer ${D} unless the files must be gone at run time; to be rid of their bytes, pick a base image without them (a -slim variant, or a base of your own).`,
   };
 }
