@@ -35,7 +35,7 @@ export interface CliArgs {
   ci: boolean;
   ciConfig?: string;
   ciFormat?: CiFormat;
-  ciFigures?: "dive" | "layerview";
+  ciFigures?: "dive" | "layerview" | "own";
   ciRules: CiRuleFlags;
   /** --large-file-size for the advisor, in bytes. */
   largeFileBytes?: number;
@@ -336,13 +336,16 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   {
     flag: "--ci-figures",
-    value: "dive|layerview",
+    value: "dive|layerview|own",
     section: "CI gate",
-    help: ["whose figures the rules use (default dive's, as dive computes them)"],
-    summary: "whose figures the rules use (default dive's)",
+    help: [
+      "whose figures the rules use (default dive's, as dive computes them);",
+      "own: layerview's over the image's own layers, the base image's left out",
+    ],
+    summary: "whose figures the rules use (default dive's; `own`: base image layers left out)",
     only: inCi,
     set: (a, v) => {
-      a.ciFigures = oneOf("--ci-figures", v, ["dive", "layerview"] as const);
+      a.ciFigures = oneOf("--ci-figures", v, ["dive", "layerview", "own"] as const);
     },
   },
   ruleFlag(

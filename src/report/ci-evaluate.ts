@@ -1,4 +1,5 @@
 /** Checking an image against CI rules, with dive's comparisons, on dive's or layerview's figures. */
+import { splitAtBase } from "../model/base-split.js";
 import type { ImageModel } from "../model/image-model.js";
 import type { CiRule, Figures, RuleName } from "./ci-rules.js";
 
@@ -21,7 +22,15 @@ export function ciFigures(model: ImageModel): Record<Figures, FigureSet> {
   const d = model.dive();
   const w = model.waste();
   const userSize = w.totalLayerBytes - (model.layers[0]?.size ?? 0);
+  const own = splitAtBase(model, model.base?.layerCount ?? 0).own;
   return {
+    own: {
+      efficiency: own.layerBytes === 0 ? 1 : 1 - own.wastedBytes / own.layerBytes,
+      wastedBytes: own.wastedBytes,
+      userWastedPercent: own.layerBytes === 0 ? null : own.wastedBytes / own.layerBytes,
+      sizeBytes: own.layerBytes,
+      userSizeBytes: own.layerBytes,
+    },
     dive: {
       efficiency: d.efficiency,
       wastedBytes: d.wastedBytes,
@@ -60,7 +69,12 @@ export interface CiResult {
 /** Evaluate every rule; a disabled rule is skipped. Comparisons are dive's (runtime/ci rules). */
 export function evaluateCi(model: ImageModel, rules: readonly CiRule[]): CiResult {
   const figures = ciFigures(model);
-  const results = rules.map((rule) => evaluateRule(rule, figures[rule.figures]));
+  const results = rules.map((rule) => {
+    const r = evaluateRule(rule, figures[rule.figures]);
+    return rule.figures === "own" && r.status !== "skip"
+      ? { ...r, message: `${r.message}; ${ownScope(model)}` }
+      : r;
+  });
   const tally = {
     total: results.length,
     passed: results.filter((r) => r.status === "pass").length,
@@ -68,6 +82,14 @@ export function evaluateCi(model: ImageModel, rules: readonly CiRule[]): CiResul
     skipped: results.filter((r) => r.status === "skip").length,
   };
   return { pass: tally.failed === 0, results, figures, tally };
+}
+
+/** Which layers the `own` figures cover. */
+export function ownScope(model: ImageModel): string {
+  const n = model.base?.layerCount ?? 0;
+  if (n === 0) return "no base image boundary known, every layer counted (give --base IMAGE)";
+  const name = model.base?.name ? ` ${model.base.name}` : "";
+  return `base image${name} layers 0–${n - 1} left out (${model.base!.method})`;
 }
 
 export function evaluateRule(rule: CiRule, f: FigureSet): RuleResult {

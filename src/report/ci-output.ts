@@ -4,8 +4,8 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { adviceJson } from "./advice-report.js";
-import { type CiResult, type FigureSet, pct, type RuleResult } from "./ci-evaluate.js";
-import type { Figures } from "./ci-rules.js";
+import { type CiResult, type FigureSet, ownScope, pct, type RuleResult } from "./ci-evaluate.js";
+import { FIGURES, type Figures } from "./ci-rules.js";
 import { padEnd, padStart } from "./format.js";
 
 export type CiFormat = "text" | "json" | "junit" | "markdown";
@@ -95,6 +95,8 @@ export function ciText(input: CiReportInput): string {
   out.push("Figures");
   out.push(`  dive       ${figuresLine(result.figures.dive)}`);
   out.push(`  layerview  ${figuresLine(result.figures.layerview)}`);
+  if (model.base?.layerCount)
+    out.push(`  own        ${figuresLine(result.figures.own)} (${ownScope(model)})`);
   out.push("");
   const waste = model.waste().topInefficiencies(top);
   out.push(
@@ -178,7 +180,7 @@ export function ciJunit(input: CiReportInput): string {
     ["image.id", model.input.id ?? ""],
     ["rulesFile", input.rulesFile?.path ?? ""],
   ];
-  for (const which of ["dive", "layerview"] as const) {
+  for (const which of FIGURES) {
     const f = result.figures[which];
     props.push([`${which}.efficiency`, String(f.efficiency)]);
     props.push([`${which}.wastedBytes`, String(f.wastedBytes)]);
@@ -242,7 +244,7 @@ export function ciMarkdown(input: CiReportInput): string {
   if (input.warnings.length > 0) out.push("");
   out.push("| Figures | Efficiency | Wasted bytes | User wasted |");
   out.push("| --- | --- | --- | --- |");
-  for (const which of ["dive", "layerview"] as const) {
+  for (const which of FIGURES) {
     const f = result.figures[which];
     out.push(
       `| ${which} | ${pct(f.efficiency)} | ${formatBytes(f.wastedBytes)} (${f.wastedBytes} B) | ${f.userWastedPercent === null ? "n/a" : pct(f.userWastedPercent)} |`,

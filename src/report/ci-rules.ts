@@ -8,7 +8,9 @@ import { parseByteSize } from "./byte-size.js";
 
 export { parseByteSize };
 
-export type Figures = "dive" | "layerview";
+/** dive's figures, layerview's over every layer, or layerview's over the own layers (base image excluded). */
+export type Figures = "dive" | "layerview" | "own";
+export const FIGURES: readonly Figures[] = ["dive", "layerview", "own"];
 export type RuleName = "lowestEfficiency" | "highestWastedBytes" | "highestUserWastedPercent";
 export type RuleSource = "default" | "file" | "flag";
 
@@ -135,8 +137,8 @@ function scalarText(value: unknown, where: string): string {
 }
 
 export function parseFigures(value: unknown, where: string): Figures {
-  if (value === "dive" || value === "layerview") return value;
-  throw new CiConfigError(`${where}: must be 'dive' or 'layerview', not '${String(value)}'`);
+  if (value === "dive" || value === "layerview" || value === "own") return value;
+  throw new CiConfigError(`${where}: must be 'dive', 'layerview' or 'own', not '${String(value)}'`);
 }
 
 /** dive treats these values as "rule disabled". */

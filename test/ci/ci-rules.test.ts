@@ -111,7 +111,7 @@ describe("rules files", () => {
     expect(() => parseRulesFile("rules:\n  highestUserWastedPercent: ten\n", "x")).toThrow(/not a number/);
     expect(() => parseRulesFile("rules: [1, 2]\n", "x")).toThrow(/must be a mapping/);
     expect(() => parseRulesFile("rules:\n  a: [\n", "x")).toThrow(/not valid YAML/);
-    expect(() => parseRulesFile("figures: mine\n", "x")).toThrow(/'dive' or 'layerview'/);
+    expect(() => parseRulesFile("figures: mine\n", "x")).toThrow(/'dive', 'layerview' or 'own'/);
   });
 
   it("an empty file leaves dive's defaults", () => {

@@ -168,7 +168,7 @@ describe("parseArgs: every bad command line is one clear line", () => {
     [["--top", "many", "x"], "--top needs a whole number, e.g. --top 20"],
     [["--large-file-size", "big", "x"], "--large-file-size needs a size such as 10MB or 500KB, not 'big'"],
     [["--ci", "--ci-format", "xml", "x"], "--ci-format must be text, json, junit or markdown, not 'xml'"],
-    [["--ci", "--ci-figures", "mine", "x"], "--ci-figures must be dive or layerview, not 'mine'"],
+    [["--ci", "--ci-figures", "mine", "x"], "--ci-figures must be dive, layerview or own, not 'mine'"],
     [["cat", "--layer", "top", "i", "/a"], "--layer needs a layer number (0 = the bottom layer)"],
     [["cat", "--layer", "-1", "i", "/a"], "--layer needs a layer number (0 = the bottom layer)"],
     [["diff", "--depth", "0", "a", "b"], "--depth needs a whole number of 1 or more"],
