@@ -49,7 +49,8 @@ export function layerOf(paths: PathTable, entries: E[]): LayerContents {
 /** Build a model from layers given as entry lists, bottom first, with optional history. */
 export function modelOf(
   layers: E[][],
-  history?: { created_by?: string; empty_layer?: boolean }[],
+  history?: { created_by?: string; empty_layer?: boolean; comment?: string; created?: string }[],
+  extra: Partial<Pick<ImageModelInput, "exactBase" | "baseAnnotations">> & { diffIds?: string[] } = {},
 ): ImageModel {
   const paths = new PathTable();
   const input: ImageModelInput = {
@@ -57,8 +58,16 @@ export function modelOf(
     reference: null,
     id: null,
     config: { history },
-    readLayers: layers.map((entries) => ({
-      descriptor: { diffId: null, digest: null, mediaType: null, blobSize: null, compression: "none" },
+    exactBase: extra.exactBase,
+    baseAnnotations: extra.baseAnnotations,
+    readLayers: layers.map((entries, i) => ({
+      descriptor: {
+        diffId: extra.diffIds?.[i] ?? null,
+        digest: null,
+        mediaType: null,
+        blobSize: null,
+        compression: "none",
+      },
       contents: layerOf(paths, entries),
       error: null,
     })),

@@ -28,6 +28,14 @@ export function layersPaneLines(s: ExplorerState, rect: Rect, color: boolean): s
   const h = layersBodyHeight(s);
   const digits = String(Math.max(0, count - 1)).length;
   for (const row of rows.slice(s.layerTop, s.layerTop + h)) {
+    if (row.kind === "base") {
+      // Layers are listed bottom first: the base image's are above this line.
+      // How it was decided and what the line means stay visible; a long name is what gets cut.
+      const text = `── ▲ base (${row.method}) ▼ own${row.name ? ` · ${row.name}` : ""} `;
+      const line: Line = [{ text: sanitize(text).padEnd(rect.width, "─"), style: STYLES.history }];
+      lines.push(paintLine(line, rect.width, color));
+      continue;
+    }
     if (row.kind === "history") {
       const line: Line = [
         { text: `${" ".repeat(digits + 1)}${" ".repeat(8)} · `, style: STYLES.history },

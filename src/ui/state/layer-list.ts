@@ -3,7 +3,9 @@ import type { ImageOutline } from "./load-events.js";
 export type LayerListRow =
   | { kind: "layer"; layer: number }
   /** An empty-layer history entry (ENV, CMD, …), or one no layer could be matched to. */
-  | { kind: "history"; history: number; command: string };
+  | { kind: "history"; history: number; command: string }
+  /** The line between the base image's layers and the image's own. */
+  | { kind: "base"; name: string | null; method: string };
 
 /**
  * The rows of the layers pane, oldest first: every layer, and (when `showHistory`) the history
@@ -30,6 +32,11 @@ export function layerListRows(outline: ImageOutline | null, showHistory: boolean
     }
   });
   flushUnnamedBelow(count);
+  const base = outline.base;
+  if (base) {
+    const at = rowOfLayer(rows, base.layerCount);
+    if (at >= 0) rows.splice(at, 0, { kind: "base", name: base.name, method: base.method });
+  }
   return rows;
 }
 

@@ -8,6 +8,8 @@ export interface ImageOutline {
   layers: { index: number; command: string; digest: string | null; blobSize: number | null }[];
   /** Oldest first, empty-layer entries (ENV, CMD, …) included. */
   history: { command: string; emptyLayer: boolean; layerIndex: number | null }[];
+  /** The base image boundary, once the model knows it: the bottom `layerCount` layers are the base's. */
+  base?: { layerCount: number; name: string | null; method: string } | null;
 }
 
 /** What the CLI tells the explorer while it reads the image, in this order: image, progress and partial…, ready | error. */
@@ -65,5 +67,9 @@ export function outlineOf(model: ImageModel): ImageOutline {
       emptyLayer: h.emptyLayer,
       layerIndex: h.layerIndex,
     })),
+    base:
+      model.base?.layerCount != null && model.base.layerCount > 0 && model.base.layerCount < model.layerCount
+        ? { layerCount: model.base.layerCount, name: model.base.name, method: model.base.method }
+        : null,
   };
 }
