@@ -5,7 +5,13 @@ import { ImageModel } from "../../src/model/image-model.js";
 import { readImage } from "../../src/sources/archive.js";
 import { baseAnnotationsOf } from "../../src/sources/base-annotations.js";
 import { openImageInfo } from "../../src/sources/image-info.js";
-import { buildDockerArchive, buildOciLayout, removeFixtures, writeFixture } from "../fixtures/images.js";
+import {
+  buildDockerArchive,
+  buildOciLayout,
+  type ImageSpec,
+  removeFixtures,
+  writeFixture,
+} from "../fixtures/images.js";
 
 afterAll(removeFixtures);
 
@@ -36,7 +42,7 @@ describe("base annotations, decoded at the source", () => {
     });
   });
 
-  const spec = {
+  const spec: ImageSpec = {
     tags: ["app:1"],
     layers: [{ "bin/sh": "sh" }, { "app/x": "x" }],
     config: { history: [{ created_by: "ADD x /" }, { created_by: "RUN y" }] },
