@@ -24,6 +24,27 @@ describe("what the CLI gives the explorer", () => {
     expect(bytes).toBe(m.stack.size(v));
   });
 
+  test("--base is read alongside: the ready model knows the exact boundary; a bad --base is the load's error", async () => {
+    const loader = explorerLoader(parseArgs(["--base", demoArchive, demoArchive]));
+    const events: LoadEvent[] = [];
+    loader.subscribe((e) => events.push(e));
+    await expect.poll(() => events.at(-1)?.kind, { timeout: 10_000 }).toBe("ready");
+    const { model } = events.at(-1) as Extract<LoadEvent, { kind: "ready" }>;
+    expect(model.base).toMatchObject({
+      method: "exact",
+      layerCount: model.layerCount,
+      name: "layerview/demo:1.0",
+    });
+
+    const bad = explorerLoader(parseArgs(["--base", "/nonexistent/base.tar", demoArchive]));
+    const seen: LoadEvent[] = [];
+    bad.subscribe((e) => seen.push(e));
+    await expect.poll(() => seen.at(-1)?.kind, { timeout: 10_000 }).toBe("error");
+    expect((seen.at(-1) as Extract<LoadEvent, { kind: "error" }>).message).toMatch(
+      /^--base \/nonexistent\/base\.tar: .*no such file or directory/,
+    );
+  });
+
   test("the preview before any layer is read names the layers and history as the built model does", async () => {
     const loader = explorerLoader(parseArgs([demoArchive]));
     const events: LoadEvent[] = [];
