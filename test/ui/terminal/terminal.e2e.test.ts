@@ -84,6 +84,11 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
       "the explorer",
     );
     expect(tmux("display", "-p", "-t", s, "#{alternate_on}").trim()).toBe("1");
+    // dive's test image is busybox (layer 0, its closing CMD) plus its own layers: the guessed boundary.
+    const opening = screen(s).split("\n");
+    const line = opening.findIndex((l) => l.startsWith("── ▲ base (heuristic) ▼ own ─"));
+    expect(opening[line - 1]).toMatch(/^ +· CMD \["sh"\]/);
+    expect(opening[line + 1]).toMatch(/^ +1 +6\.4 kB ADD file:/);
     tmux("send-keys", "-t", s, "[", "[", "[", "[", "c", "Tab");
     let t = await until(s, (x) => x.includes("changes of layer 9"), "layer 9");
     expect(t).toContain("RUN rm -rf /root/example/");
