@@ -44,7 +44,10 @@ async function until(s: string, pred: (text: string) => boolean, what: string, m
   }
 }
 
-/** Start layerview in a new session; after it exits the shell prints its exit code and tty modes. */
+/**
+ * Start layerview in a new session; after it exits the shell prints its exit code and tty modes
+ * (wait for the modes line: under load it comes a moment after EXIT=).
+ */
 function start(name: string, columns: number, rows: number): void {
   const after = `echo EXIT=$?; stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo; sleep 120`;
   tmux(
@@ -98,7 +101,7 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     expect(t).toContain("somefile");
     expect(t.split("\n").filter((l) => l.includes("bin/")).length).toBe(0);
     tmux("send-keys", "-t", s, "q");
-    t = await until(s, (x) => x.includes("EXIT="), "the shell");
+    t = await until(s, (x) => /^-?icanon -?echo\s*$/m.test(x), "the shell and its tty modes");
     expect(t).toContain("EXIT=0");
     expect(t).toMatch(/^icanon echo\s*$/m);
     expect(t).not.toContain("Layers");
@@ -121,7 +124,7 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     }
     expect(node, "the layerview process").toMatch(/^\d+$/);
     process.kill(Number(node), "SIGTERM");
-    const t = await until(s, (x) => x.includes("EXIT="), "the shell");
+    const t = await until(s, (x) => /^-?icanon -?echo\s*$/m.test(x), "the shell and its tty modes");
     expect(t).toContain("EXIT=143");
     expect(t).toMatch(/^icanon echo\s*$/m);
     expect(tmux("display", "-p", "-t", s, "#{alternate_on} #{cursor_flag}").trim()).toBe("0 1");
