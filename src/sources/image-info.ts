@@ -15,6 +15,8 @@ export async function openImageInfo(arg: string, opts: OpenOptions = {}): Promis
     const data = await openImage(arg, {
       ...opts,
       signal,
+      // Layer listings are not wanted: neither look them up nor store them.
+      cache: null,
       onPartial: undefined,
       onLayer: undefined,
       onProgress: undefined,

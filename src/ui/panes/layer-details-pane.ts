@@ -45,6 +45,13 @@ export function layerDetailsLines(s: ExplorerState, rect: Rect, color: boolean):
     );
     const created = s.model?.history[summary.historyIndex]?.created;
     if (created) facts.push(labelled("Created", [{ text: formatCreated(created) }]));
+    const base = s.model?.base;
+    if (base?.layerCount != null && base.layerCount > 0) {
+      const from = s.model!.isBaseLayer(layer)
+        ? `the base image${base.name ? ` ${base.name}` : ""} (${base.method})`
+        : `this image (above the base, ${base.method})`;
+      facts.push(labelled("From", [{ text: sanitize(from) }]));
+    }
     if (summary.error)
       facts.push(labelled("Error", [{ text: sanitize(summary.error), style: STYLES.error }]));
   } else {
