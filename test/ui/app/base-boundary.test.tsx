@@ -32,6 +32,7 @@ describe("the layers pane marks the base image boundary", () => {
     expect(lines[at]).toMatch(/^── ▲ base \(exact\) ▼ own · localhost\/base:1 ─+│/);
     expect(lines[at - 1]).toMatch(/^ 1 .*RUN echo base/);
     expect(lines[at + 1]).toMatch(/^ 2 .*RUN echo app/);
+    expect(open.frame()).toMatch(/^From {4}this image \(above the base, exact\)/m);
     // Moving across the line skips it: from layer 2 one step up is layer 1.
     await open.press("up", "up");
     expect(
@@ -40,6 +41,7 @@ describe("the layers pane marks the base image boundary", () => {
         .split("\n")
         .find((l) => l.startsWith("▸")),
     ).toMatch(/^▸1 /);
+    expect(open.frame()).toMatch(/^From {4}the base image localhost\/base:1 \(exact\)/m);
     await open.press("down");
     expect(
       open
