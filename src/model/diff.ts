@@ -6,14 +6,33 @@
  * type, link target, mode, owner); directories only when their own mode or owner changed or they
  * turned into something else (added and removed directories show through their contents).
  */
+import {
+  type ComparisonTotals,
+  compareImages,
+  deltaOf,
+  differencesUnder,
+  type ImageComparison,
+  type LayerMatch,
+  type LayerRef,
+} from "./compare.js";
+import {
+  ADDED,
+  CHANGED,
+  type ChangeAspect,
+  changeAspectsOf,
+  type DiffKind,
+  differenceOf,
+  diffKindOf,
+  REMOVED,
+} from "./difference.js";
 import type { ImageModel } from "./image-model.js";
-import { contentKey, ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
-import { type PathTable, ROOT } from "./path-table.js";
+import { ENTRY_TYPE_NAMES, EntryType } from "./layer-contents.js";
+import type { PathTable } from "./path-table.js";
 import { NOT_HIDDEN } from "./stack.js";
 import type { Steps } from "./steps.js";
 
-export type DiffKind = "added" | "removed" | "changed";
-export type ChangeAspect = "content" | "type" | "link" | "mode" | "owner";
+export type { LayerMatch, LayerRef, SharedLayer } from "./compare.js";
+export { type ChangeAspect, changeAspectsOf, type DiffKind, diffKindOf } from "./difference.js";
 
 export interface DiffEntry {
   path: string;
@@ -45,45 +64,14 @@ export interface DirectoryTotals {
   delta: number;
 }
 
-export interface LayerRef {
-  index: number;
-  diffId: string | null;
-  size: number;
-  command: string;
-}
-
-export interface SharedLayer {
-  diffId: string;
-  a: number;
-  b: number;
-  size: number;
-}
-
 export interface ImageDiff {
   /** Sorted by path. */
   entries: DiffEntry[];
-  totals: {
-    added: number;
-    removed: number;
-    changed: number;
-    addedBytes: number;
-    removedBytes: number;
-    /** Regular-file bytes visible on each side, and B − A. */
-    sizeA: number;
-    sizeB: number;
-    delta: number;
-  };
+  totals: ComparisonTotals;
   /** Totals per directory at `depth` (1 = top-level directories), largest change first. */
   directories: DirectoryTotals[];
   depth: number;
-  layers: {
-    /** Layers in both (same DiffID), matched in order. */
-    shared: SharedLayer[];
-    onlyA: LayerRef[];
-    onlyB: LayerRef[];
-    /** How many bottom layers the two have in common, in the same order (a shared base image). */
-    commonBase: number;
-  };
+  layers: LayerMatch;
 }
 
 export interface DiffOptions {
@@ -97,27 +85,100 @@ interface Side {
   version(node: number): number;
 }
 
-/** Compare the final trees of two images, and their layers by DiffID. */
+/**
+ * Compare the final trees of two images, and their layers by DiffID: compareImages (the comparison
+ * the explorer's --compare view shows) as lists.
+ */
 export function diffImages(a: ImageModel, b: ImageModel, opts: DiffOptions = {}): ImageDiff {
-  const sa: Side = { model: a, version: (n) => a.stack.top(n) };
-  const sb: Side = { model: b, version: (n) => b.stack.top(n) };
-  const pa = a.paths;
-  const pb = b.paths;
-  const mapAB = new Int32Array(pa.size).fill(-1);
-  const seenB = new Uint8Array(pb.size);
-  mapAB[ROOT] = ROOT;
-  seenB[ROOT] = 1;
-  const collector = new Collector(opts.depth ?? 1);
-  // Node ids are created parent first, so a forward pass maps every parent before its children.
-  for (let n = 1; n < pa.size; n++) {
-    const parent = mapAB[pa.parent(n)]!;
-    const m = parent < 0 ? -1 : pb.lookupChild(parent, pa.name(n));
-    mapAB[n] = m;
-    if (m >= 0) seenB[m] = 1;
-    collector.compare(sa, n, sb, m);
+  return diffOfComparison(compareImages(a, b), opts);
+}
+
+/** A comparison's entries (sorted by path), totals, per-directory totals at `depth` and layer match. */
+export function diffOfComparison(c: ImageComparison, opts: DiffOptions = {}): ImageDiff {
+  const depth = opts.depth ?? 1;
+  if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`depth must be 1 or more, not ${depth}`);
+  const { a, b, paths } = c;
+  const entries: DiffEntry[] = [];
+  const level = new Int32Array(paths.size);
+  const groups = new Map<number, DirectoryTotals>();
+  const group = (node: number): DirectoryTotals => {
+    let d = groups.get(node);
+    if (!d) {
+      d = {
+        path: paths.path(node),
+        added: 0,
+        removed: 0,
+        changed: 0,
+        addedBytes: 0,
+        removedBytes: 0,
+        delta: 0,
+      };
+      groups.set(node, d);
+    }
+    return d;
+  };
+  for (let u = 1; u < paths.size; u++) {
+    const d = level[paths.parent(u)]! + 1;
+    level[u] = d;
+    // A directory at the depth asked for totals everything under it (the comparison's subtree sums).
+    if (d === depth && differencesUnder(c, u) > (c.code[u] !== 0 ? 1 : 0)) {
+      const own = c.code[u]! & 3;
+      const g = group(u);
+      g.added += c.added[u]! - (own === ADDED ? 1 : 0);
+      g.removed += c.removed[u]! - (own === REMOVED ? 1 : 0);
+      g.changed += c.changed[u]! - (own === CHANGED ? 1 : 0);
+      g.addedBytes += c.addedBytes[u]! - (own === ADDED ? c.sizeB[u]! : 0);
+      g.removedBytes += c.removedBytes[u]! - (own === REMOVED ? c.sizeA[u]! : 0);
+      g.delta += deltaOf(c, u) - (c.sizeB[u]! - c.sizeA[u]!);
+    }
+    const code = c.code[u]!;
+    if (code === 0) continue;
+    const va = c.nodeA[u]! >= 0 ? a.stack.top(c.nodeA[u]!) : -1;
+    const vb = c.nodeB[u]! >= 0 ? b.stack.top(c.nodeB[u]!) : -1;
+    const kind = diffKindOf(code);
+    const e: DiffEntry = {
+      path: paths.path(u),
+      kind,
+      typeA: va < 0 ? null : ENTRY_TYPE_NAMES[a.stack.type(va)],
+      typeB: vb < 0 ? null : ENTRY_TYPE_NAMES[b.stack.type(vb)],
+      sizeA: c.sizeA[u]!,
+      sizeB: c.sizeB[u]!,
+      delta: c.sizeB[u]! - c.sizeA[u]!,
+      changes: changeAspectsOf(code),
+      nodeA: va >= 0 ? c.nodeA[u]! : -1,
+      nodeB: vb >= 0 ? c.nodeB[u]! : -1,
+    };
+    entries.push(e);
+    // Entries no deeper than the depth asked for count in their directory ("/" for the top).
+    if (d <= depth) {
+      const g = group(paths.parent(u));
+      g.delta += e.delta;
+      if (kind === "added") {
+        g.added++;
+        g.addedBytes += e.sizeB;
+      } else if (kind === "removed") {
+        g.removed++;
+        g.removedBytes += e.sizeA;
+      } else g.changed++;
+    }
   }
-  for (let m = 1; m < pb.size; m++) if (!seenB[m]) collector.compare(sa, -1, sb, m);
-  return collector.finish(a.waste().contentBytes, b.waste().contentBytes, matchLayers(a, b));
+  entries.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  return {
+    entries,
+    totals: { ...c.totals },
+    directories: sortDirectories([...groups.values()]),
+    depth,
+    layers: c.layers,
+  };
+}
+
+function sortDirectories(dirs: DirectoryTotals[]): DirectoryTotals[] {
+  return dirs.sort(
+    (x, y) =>
+      Math.abs(y.delta) - Math.abs(x.delta) ||
+      y.added + y.removed + y.changed - (x.added + x.removed + x.changed) ||
+      (x.path < y.path ? -1 : 1),
+  );
 }
 
 /**
@@ -178,35 +239,6 @@ export function contentAt(content: Float64Array, layer: number): number {
 function layerRef(model: ImageModel, index: number): LayerRef {
   const l = model.layers[index]!;
   return { index, diffId: l.diffId, size: l.size, command: l.command };
-}
-
-function matchLayers(a: ImageModel, b: ImageModel): ImageDiff["layers"] {
-  const used = new Uint8Array(b.layerCount);
-  const shared: SharedLayer[] = [];
-  const matchedA = new Uint8Array(a.layerCount);
-  for (const la of a.layers) {
-    if (la.diffId === null) continue;
-    const j = b.layers.findIndex((lb, k) => !used[k] && lb.diffId === la.diffId);
-    if (j < 0) continue;
-    used[j] = 1;
-    matchedA[la.index] = 1;
-    shared.push({ diffId: la.diffId, a: la.index, b: j, size: la.size });
-  }
-  let commonBase = 0;
-  while (
-    commonBase < a.layerCount &&
-    commonBase < b.layerCount &&
-    a.layers[commonBase]!.diffId !== null &&
-    a.layers[commonBase]!.diffId === b.layers[commonBase]!.diffId
-  ) {
-    commonBase++;
-  }
-  return {
-    shared,
-    onlyA: a.layers.filter((l) => !matchedA[l.index]).map((l) => layerRef(a, l.index)),
-    onlyB: b.layers.filter((l) => !used[l.index]).map((l) => layerRef(b, l.index)),
-    commonBase,
-  };
 }
 
 class Collector {
@@ -278,12 +310,7 @@ class Collector {
         d.changed++;
       }
     }
-    const directories = [...dirs.values()].sort(
-      (x, y) =>
-        Math.abs(y.delta) - Math.abs(x.delta) ||
-        y.added + y.removed + y.changed - (x.added + x.removed + x.changed) ||
-        (x.path < y.path ? -1 : 1),
-    );
+    const directories = sortDirectories([...dirs.values()]);
     return { entries, totals, directories, depth: this.depth, layers };
   }
 }
@@ -299,48 +326,6 @@ function directoryOf(path: string, depth: number): string {
     end = next;
   }
   return end === 0 ? "/" : path.slice(0, end);
-}
-
-/** Difference codes: the kind in the low two bits, the aspects that changed above them. */
-const ADDED = 1;
-const REMOVED = 2;
-const CHANGED = 3;
-const ASPECTS: readonly ChangeAspect[] = ["type", "content", "link", "mode", "owner"];
-
-export function diffKindOf(code: number): DiffKind {
-  const k = code & 3;
-  return k === ADDED ? "added" : k === REMOVED ? "removed" : "changed";
-}
-
-export function changeAspectsOf(code: number): ChangeAspect[] {
-  return ASPECTS.filter((_, i) => (code >> 2) & (1 << i));
-}
-
-/**
- * How version `va` of model a and version `vb` of model b (-1: absent) differ, as a code; 0 when
- * they do not, or only as a directory coming or going (its contents show it).
- */
-function differenceOf(a: ImageModel, va: number, b: ImageModel, vb: number): number {
-  if (va < 0 && vb < 0) return 0;
-  const sta = a.stack;
-  const stb = b.stack;
-  const ta = va >= 0 ? sta.type(va) : null;
-  const tb = vb >= 0 ? stb.type(vb) : null;
-  if (ta === null) return tb === EntryType.Dir ? 0 : ADDED;
-  if (tb === null) return ta === EntryType.Dir ? 0 : REMOVED;
-  if (a === b && va === vb) return 0;
-  let bits = 0;
-  if (ta !== tb) bits |= 1;
-  else if (ta === EntryType.File) {
-    if (sta.size(va) !== stb.size(vb) || hashOf(a, va) !== hashOf(b, vb)) bits |= 2;
-  } else if (ta === EntryType.Symlink || ta === EntryType.Hardlink) {
-    if (sta.link(va) !== stb.link(vb)) bits |= 4;
-  }
-  if (ta === tb) {
-    if (sta.mode(va) !== stb.mode(vb)) bits |= 8;
-    if (sta.uid(va) !== stb.uid(vb) || sta.gid(va) !== stb.gid(vb)) bits |= 16;
-  }
-  return bits === 0 ? 0 : CHANGED | (bits << 2);
 }
 
 /**
@@ -455,11 +440,4 @@ export function* compactRangeDiffSteps(
     } else t.changed++;
   }
   return out;
-}
-
-function hashOf(model: ImageModel, v: number): string {
-  const L = model.versions.layer[v]!;
-  const e = model.versions.entry[v]!;
-  const c = model.stack.layers[L]!;
-  return contentKey(c, e);
 }

@@ -8,7 +8,7 @@ import {
   type RawHistory,
 } from "./history.js";
 import { EntryType, type LayerContents } from "./layer-contents.js";
-import { type PathTable, ROOT } from "./path-table.js";
+import { type PathTable, ROOT, sortedChildrenOf } from "./path-table.js";
 import { ChangeKind, HiddenReason, LayerStack, NOT_HIDDEN, type Removal } from "./stack.js";
 import { computeWaste, type WasteReport } from "./waste.js";
 
@@ -249,24 +249,7 @@ export class ImageModel {
   /** Children of every node sorted by name: children of n are sortedChildren()[start[n] .. start[n+1]). */
   sortedChildren(): { start: Int32Array; list: Int32Array } {
     if (!this.childStart || !this.childList) {
-      const paths = this.paths;
-      const n = paths.size;
-      const start = new Int32Array(n + 1);
-      for (let node = 1; node < n; node++) start[paths.parent(node) + 1]!++;
-      for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
-      const list = new Int32Array(Math.max(0, n - 1));
-      const fill = start.slice(0, n);
-      for (let node = 1; node < n; node++) list[fill[paths.parent(node)]!++] = node;
-      const names: string[] = new Array(n);
-      for (let node = 0; node < n; node++) names[node] = paths.name(node);
-      for (let p = 0; p < n; p++) {
-        const a = start[p]!;
-        const b = start[p + 1]!;
-        if (b - a > 1) {
-          const part = Array.from(list.subarray(a, b)).sort((x, y) => cmp(names[x]!, names[y]!));
-          list.set(part, a);
-        }
-      }
+      const { start, list } = sortedChildrenOf(this.paths);
       this.childStart = start;
       this.childList = list;
     }
@@ -339,8 +322,4 @@ function changeToStatus(c: ChangeKind): NodeStatus {
     : c === ChangeKind.Modified
       ? NodeStatus.Modified
       : NodeStatus.Same;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

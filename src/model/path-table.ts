@@ -254,6 +254,32 @@ function stringHash(s: string): number {
   return h ^ (h >>> 15);
 }
 
+/** Children of every node sorted by name: children of n are list[start[n] .. start[n+1]). */
+export function sortedChildrenOf(paths: PathTable): { start: Int32Array; list: Int32Array } {
+  const n = paths.size;
+  const start = new Int32Array(n + 1);
+  for (let node = 1; node < n; node++) start[paths.parent(node) + 1]!++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const list = new Int32Array(Math.max(0, n - 1));
+  const fill = start.slice(0, n);
+  for (let node = 1; node < n; node++) list[fill[paths.parent(node)]!++] = node;
+  const names: string[] = new Array(n);
+  for (let node = 0; node < n; node++) names[node] = paths.name(node);
+  for (let p = 0; p < n; p++) {
+    const a = start[p]!;
+    const b = start[p + 1]!;
+    if (b - a > 1) {
+      const part = Array.from(list.subarray(a, b)).sort((x, y) => byName(names[x]!, names[y]!));
+      list.set(part, a);
+    }
+  }
+  return { start, list };
+}
+
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function hash2(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
   h ^= h >>> 15;
