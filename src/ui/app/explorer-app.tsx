@@ -1,6 +1,12 @@
 import { useApp } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
-import { useAdvisor, useNeighbourSteps, useRangeDiff, useViewWarmUp } from "../idle/use-idle-work.js";
+import {
+  useAdvisor,
+  useComparison,
+  useNeighbourSteps,
+  useRangeDiff,
+  useViewWarmUp,
+} from "../idle/use-idle-work.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
 import { composeFrame } from "../panes/screen.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
@@ -26,9 +32,9 @@ export interface ExplorerAppProps {
   onSession?: (session: ExplorerSession) => void;
 }
 
-/** Exit code when the user quits: 1 if the image could not be read, else 0. */
+/** Exit code when the user quits: 1 if the image (or the one compared with it) could not be read, else 0. */
 export function exitCodeOf(s: ExplorerState): number {
-  return s.error !== null ? 1 : 0;
+  return s.error !== null || (s.compare?.error ?? null) !== null ? 1 : 0;
 }
 
 /**
@@ -57,6 +63,8 @@ export function ExplorerApp({
   useAdvisor(session, state.findings === null && state.layersRead === null, state.advice !== null, dispatch);
   const rangeFrom = comparing(state) ? state.compareFrom : -1;
   useRangeDiff(session, rangeFrom, state.layer, state.rangeDiff === null, dispatch);
+  const compare = state.compare;
+  useComparison(compare?.session ?? null, compare !== null && compare.comparison === null, dispatch);
   useFileContent(state.viewer?.status === "loading" ? state.viewer : null, openContent, dispatch);
   const frame = useMemo(() => composeFrame(state, !noColor).join("\n"), [state, noColor]);
   useLayoutEffect(() => {

@@ -11,13 +11,13 @@ export function useFileContent(
 ): void {
   useEffect(() => {
     if (!viewing) return;
-    const { request, node, layer } = viewing;
+    const { request, node, layer, image = "main" } = viewing;
     if (!openContent) {
       dispatch({ type: "viewer-failed", request, message: "this explorer was started without file access" });
       return;
     }
     const abort = new AbortController();
-    readCapped(() => openContent(node, layer), VIEW_CAP_BYTES, abort.signal).then(
+    readCapped(() => openContent(node, layer, image), VIEW_CAP_BYTES, abort.signal).then(
       ({ data, truncated }) => dispatch({ type: "viewer-loaded", request, data, truncated }),
       (err: unknown) => {
         if (abort.signal.aborted) return;

@@ -25,8 +25,10 @@ export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => v
     };
     const emit = (e: LoadEvent) => {
       if (closed) return;
-      if (e.kind === "progress") {
-        pending.set(e.layer, e);
+      const p = e.kind === "compare" && e.event?.kind === "progress" ? e.event : e;
+      if (p.kind === "progress") {
+        // The second image's layers (--compare) are kept apart from the first's.
+        pending.set(e === p ? p.layer : -2 - p.layer, e);
         timer ??= setTimeout(flush, PROGRESS_EVERY_MS);
         return;
       }

@@ -3,6 +3,7 @@
  * while the user is not pressing keys, and stopped when what it was for changes.
  */
 import { type Dispatch, useEffect, useRef } from "react";
+import type { CompareSession } from "../session/compare-session.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
 import type { Action } from "../state/explorer-state.js";
 import { neighbourStepsSlice } from "./prefetch-steps.js";
@@ -87,4 +88,18 @@ export function useRangeDiff(
       },
     });
   }, [session, from, to, pending, dispatch]);
+}
+
+/** Two images compared (--compare): the comparison a slice at a time; the state gets it when ready. */
+export function useComparison(
+  session: CompareSession | null,
+  pending: boolean,
+  dispatch: Dispatch<Action>,
+): void {
+  useEffect(() => {
+    if (!session || !pending) return;
+    return runInSlices(() => session.prepare(ANALYSIS_SLICE_MS), {
+      onDone: () => dispatch({ type: "compare-ready", session }),
+    });
+  }, [session, pending, dispatch]);
 }

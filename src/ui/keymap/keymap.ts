@@ -37,6 +37,8 @@ export const Command = {
   ViewFile: "view-file",
   CompareMark: "compare-mark",
   FileHistory: "file-history",
+  ToggleCompare: "toggle-compare",
+  ViewFileA: "view-file-a",
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -66,7 +68,7 @@ export interface KeySpec {
   shift?: boolean;
 }
 
-export type Section = "General" | "Moving" | "Layers" | "File tree";
+export type Section = "General" | "Moving" | "Layers" | "File tree" | "Two images (--compare)";
 
 export interface Binding {
   command: Command;
@@ -175,7 +177,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.ToggleSort,
     keys: [ch("s")],
-    description: "Sort by name / by size (a directory's size is its subtree's)",
+    description: "Sort by name / by size (a directory's size is its subtree's); comparing: by size change",
     section: "File tree",
   },
   {
@@ -199,13 +201,13 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.HideModified,
     keys: [ch("m")],
-    description: "Hide or show modified files",
+    description: "Hide or show modified files (comparing: changed)",
     section: "File tree",
   },
   {
     command: Command.HideUnmodified,
     keys: [ch("u"), ctrl("u")],
-    description: "Hide or show unmodified files",
+    description: "Hide or show unmodified files (comparing: the same in both)",
     section: "File tree",
   },
   {
@@ -217,7 +219,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.ViewFile,
     keys: [ch("v"), ch("o")],
-    description: "View the file as of this layer",
+    description: "View the file as of this layer (comparing: as in image B)",
     section: "File tree",
   },
   {
@@ -226,9 +228,27 @@ export const KEYMAP: readonly Binding[] = [
     description: "History: every version of this path across the layers",
     section: "File tree",
   },
+  {
+    command: Command.ToggleCompare,
+    keys: [ch("d")],
+    description: "The comparison of the two images / the first image alone",
+    section: "Two images (--compare)",
+  },
+  {
+    command: Command.ViewFileA,
+    keys: [ch("V")],
+    description: "View the file as in image A (v: as in image B)",
+    section: "Two images (--compare)",
+  },
 ];
 
-export const SECTIONS: readonly Section[] = ["General", "Moving", "Layers", "File tree"];
+export const SECTIONS: readonly Section[] = [
+  "General",
+  "Moving",
+  "Layers",
+  "File tree",
+  "Two images (--compare)",
+];
 
 const NAMED_LABEL: Record<Exclude<KeyName, "char">, string> = {
   up: "↑",

@@ -13,7 +13,7 @@ export function fileViewerLines(s: ExplorerState, color: boolean): string[] {
   if (!v) return [];
   const total = viewerLineCount(v);
   const h = viewerBodyHeight(s);
-  const parts = [`as of layer ${v.layer}`];
+  const parts = [v.label ?? `as of layer ${v.layer}`];
   if (v.status === "ready") {
     parts.push(v.lines ? "text" : "binary, hex");
     if (total > h)

@@ -10,6 +10,7 @@ import { comparing, layoutOf } from "../state/geometry.js";
 import { MIN_COLUMNS, MIN_ROWS } from "../state/pane-layout.js";
 import { adviceLines } from "./advice-overlay.js";
 import { fileHistoryLines } from "./file-history-overlay.js";
+import { compareFrame } from "./compare-pane.js";
 import { fileTreeLines } from "./file-tree-pane.js";
 import { fileViewerLines } from "./file-viewer-pane.js";
 import { helpLines } from "./help-overlay.js";
@@ -27,6 +28,7 @@ export function composeFrame(s: ExplorerState, color: boolean): string[] {
   if (s.viewer) return [...fitLines(fileViewerLines(s, color), s.columns, s.rows - 1), status];
   if (s.fileHistory) return [...fitLines(fileHistoryLines(s, color), s.columns, s.rows - 1), status];
   if (s.advice) return [...fitLines(adviceLines(s, color), s.columns, s.rows - 1), status];
+  if (s.compare?.shown) return compareFrame(s, color);
   if (layout.kind === "too-small") {
     const msg = `Terminal too small: ${s.columns}×${s.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}. q quits.`;
     return [paintLine([{ text: msg, style: STYLES.warning }], s.columns, color)];

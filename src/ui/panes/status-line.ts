@@ -18,6 +18,18 @@ const HINTS: readonly [Command, string][] = [
   [Command.Advice, "advice"],
   [Command.FileHistory, "history"],
 ];
+/** While two images are compared. */
+const COMPARE_HINTS: readonly [Command, string][] = [
+  [Command.Help, "help"],
+  [Command.NextPane, "pane"],
+  [Command.Filter, "filter"],
+  [Command.ToggleDir, "fold"],
+  [Command.ToggleSort, "sort"],
+  [Command.HideUnmodified, "unchanged"],
+  [Command.ViewFile, "view B"],
+  [Command.ViewFileA, "view A"],
+  [Command.ToggleCompare, "image A alone"],
+];
 const LAST: [Command, string] = [Command.Quit, "quit"];
 
 /** Key hints from the keymap (first key of each), or the notice of the last command. */
@@ -30,7 +42,9 @@ export function statusLine(s: ExplorerState, width: number, color: boolean): str
   const last = hint(LAST);
   const shown: ReturnType<typeof hint>[] = [];
   let used = last.width;
-  for (const h of HINTS.map(hint)) {
+  const back: [Command, string][] = s.compare ? [[Command.ToggleCompare, "compare"]] : [];
+  const hints = s.compare?.shown ? COMPARE_HINTS : [...back, ...HINTS];
+  for (const h of hints.map(hint)) {
     if (used + h.width > width) break;
     shown.push(h);
     used += h.width;

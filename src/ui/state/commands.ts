@@ -8,6 +8,7 @@ import { ROOT } from "../../model/path-table.js";
 import { Command } from "../keymap/keymap.js";
 import { formatBytes } from "../render/format.js";
 import { SHOW_ALL } from "../tree/visible-tree.js";
+import { compareCommand, settleCompare } from "./compare-state.js";
 import {
   clamp,
   moveTreeTo,
@@ -313,6 +314,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
   if (s.viewer) return viewerCommand(s, s.viewer, c);
   if (s.fileHistory) return fileHistoryCommand(s, s.fileHistory, c);
   if (s.advice) return adviceCommand(s, s.advice, c);
+  if (s.compare?.shown) return compareCommand(s, c);
   const inDiff = diffCommand(s, c);
   if (inDiff) return inDiff;
   const keepRank = (x: ExplorerState) => (c === Command.JumpLargest ? x : { ...x, largestRank: -1 });
@@ -367,6 +369,11 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       return settleTree({ ...s, expansion: { defaultExpanded: true, toggled: new Set() } });
     case Command.JumpLargest:
       return jumpLargest(s);
+    case Command.ToggleCompare:
+      if (!s.compare) return { ...s, notice: "To compare two images: layerview IMAGE --compare OTHER" };
+      return settleCompare({ ...s, compare: { ...s.compare, shown: true } });
+    case Command.ViewFileA:
+      return { ...s, notice: "V views image A's version when two images are compared (--compare)" };
     default:
       return keepRank(s.focus === "tree" ? treeCommand(s, c) : layersCommand(s, c));
   }

@@ -10,8 +10,10 @@ import type { FileHistory } from "../../model/file-history.js";
 import type { ImageModel } from "../../model/image-model.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
 import type { Command } from "../keymap/keymap.js";
+import type { CompareSession } from "../session/compare-session.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
 import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tree/tree-query.js";
+import type { CompareState } from "./compare-state.js";
 import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
 
 export type Pane = "layers" | "tree";
@@ -43,6 +45,10 @@ export interface FileViewer {
   truncated: boolean;
   error: string | null;
   top: number;
+  /** Whose file: the image explored ("main", the default) or the one compared with it. */
+  image?: "main" | "compare";
+  /** What the title says the version is ("as of layer N" without it). */
+  label?: string;
 }
 
 export interface ExplorerState {
@@ -101,6 +107,8 @@ export interface ExplorerState {
   compareFrom: number;
   /** First row of the range diff on screen. */
   diffTop: number;
+  /** `--compare OTHER`: the second image and the comparison (null when one image is explored). */
+  compare: CompareState | null;
   /** A one-line message for the status line until the next key. */
   notice: string | null;
   quit: boolean;
@@ -119,6 +127,8 @@ export type Action =
   | { type: "advice-ready"; findings: readonly Finding[] }
   /** A range diff finished in idle time (kept if it is still the pair compared). */
   | { type: "range-diff-ready"; diff: CompactRangeDiff }
+  /** The comparison of two images finished in idle time. */
+  | { type: "compare-ready"; session: CompareSession }
   | { type: "viewer-loaded"; request: number; data: Uint8Array; truncated: boolean }
   | { type: "viewer-failed"; request: number; message: string }
   /** Ctrl+C: quits from anywhere, the viewer and overlays included. */
@@ -161,6 +171,7 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     viewerRequests: 0,
     compareFrom: -1,
     diffTop: 0,
+    compare: null,
     notice: null,
     quit: false,
   };

@@ -27,7 +27,12 @@ export type LoadEvent =
   /** The layers read so far (the first `layersRead`) as an image whose other layers are empty. */
   | { kind: "partial"; model: ImageModel; layersRead: number }
   | { kind: "ready"; model: ImageModel }
-  | { kind: "error"; message: string };
+  | { kind: "error"; message: string }
+  /**
+   * `--compare OTHER`: an event of the second image (`source` is what the user named); null
+   * announces the comparison before anything of it is read.
+   */
+  | { kind: "compare"; source: string; event: LoadEvent | null };
 
 export interface LayerProgress {
   bytesRead: number;

@@ -8,6 +8,13 @@
 import { ExplorerSession } from "../session/explorer-session.js";
 import { isBinary, textLines } from "../viewer/file-view.js";
 import { command } from "./commands.js";
+import {
+  compareLoad,
+  compareReady,
+  initialCompare,
+  settleCompare,
+  withCompareSession,
+} from "./compare-state.js";
 import { settleLayers, settleTree } from "./cursor.js";
 import type { Action, ExplorerState } from "./explorer-state.js";
 import { comparing } from "./geometry.js";
@@ -58,6 +65,10 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
       return opened(s, new ExplorerSession(e.model));
     case "error":
       return { ...s, error: e.message };
+    case "compare": {
+      const c = s.compare ?? initialCompare(e.source);
+      return { ...s, compare: e.event ? compareLoad(c, e.event) : c };
+    }
   }
 }
 
@@ -137,6 +148,8 @@ function reduceAction(s: ExplorerState, a: Action): ExplorerState {
       return opened(s, a.session);
     case "advice-ready":
       return s.session && s.findings === null && s.layersRead === null ? { ...s, findings: a.findings } : s;
+    case "compare-ready":
+      return compareReady(s, a.session);
     case "range-diff-ready": {
       const d = a.diff;
       if (!comparing(s) || d.from !== s.compareFrom || d.to !== s.layer) return s;
@@ -187,7 +200,13 @@ function withRangeDiff(s: ExplorerState): ExplorerState {
   return ready === d ? s : { ...s, rangeDiff: ready };
 }
 
+/** The comparison's cursor follows a filter typed while the comparison is on screen. */
+function withCompareFilter(before: ExplorerState, s: ExplorerState): ExplorerState {
+  return s.compare?.shown && s.filter !== before.filter ? settleCompare(s) : s;
+}
+
 export const reduce: SessionReducer = Object.assign(
-  (s: ExplorerState, a: Action): ExplorerState => withRangeDiff(reduceAction(s, a)),
+  (s: ExplorerState, a: Action): ExplorerState =>
+    withCompareSession(withCompareFilter(s, withRangeDiff(reduceAction(s, a)))),
   { effects: "advances state.session" as const },
 );

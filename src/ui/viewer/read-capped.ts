@@ -1,7 +1,14 @@
 import type { Readable } from "node:stream";
 
-/** The CLI's way to read a file: the bytes of `node` as of `layer` (the UI never opens images itself). */
-export type OpenContent = (node: number, layer: number) => Promise<Readable> | Readable;
+/**
+ * The CLI's way to read a file: the bytes of `node` as of `layer` (the UI never opens images itself),
+ * of the image explored or (`image` "compare") of the one compared with it.
+ */
+export type OpenContent = (
+  node: number,
+  layer: number,
+  image?: "main" | "compare",
+) => Promise<Readable> | Readable;
 
 export interface CappedRead {
   data: Buffer;
