@@ -49,6 +49,8 @@ export interface CliArgs {
   depth?: number;
   /** --base IMAGE: the base image, for the exact base boundary. */
   base?: string;
+  /** --compare OTHER: the explorer on IMAGE compared with OTHER (`diff IMAGE OTHER` without a terminal). */
+  compare?: string;
 }
 
 /** Where an option is listed in the help text and the README table. */
@@ -152,8 +154,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: ["choose one of several images in an archive"],
     summary: "choose an image in a multi-image archive",
     only: {
-      applies: (a) => a.command !== "diff",
-      where: "single-image commands (write ARCHIVE:name:tag for diff)",
+      applies: (a) => a.command !== "diff" && a.compare === undefined,
+      where: "single-image commands (write ARCHIVE:name:tag for diff and --compare)",
     },
     set: (a, v) => {
       a.image = v;
@@ -222,6 +224,20 @@ export const OPTIONS: readonly OptionSpec[] = [
       if (v === "" || /[\s/]/.test(v.replace(/\/\d+$/, "")))
         throw new UserError(`--insecure-registry needs HOST[:PORT] or a CIDR, not '${v}'`);
       a.insecureRegistries.push(v);
+    },
+  },
+  {
+    flag: "--compare",
+    value: "OTHER",
+    section: "Options",
+    help: [
+      "explore IMAGE compared with OTHER (any source): what OTHER adds, removes",
+      "and changes; without a terminal, print what diff IMAGE OTHER prints",
+    ],
+    summary: "explore IMAGE compared with image OTHER (any source); not in a terminal: `diff IMAGE OTHER`",
+    only: { applies: (a) => a.command === "inspect" && !a.ci, where: "layerview IMAGE (not with --ci)" },
+    set: (a, v) => {
+      a.compare = v;
     },
   },
   {
@@ -407,9 +423,9 @@ export const OPTIONS: readonly OptionSpec[] = [
     flag: "--depth",
     value: "N",
     section: "Subcommands",
-    help: ["diff: per-directory totals at depth N (default 1)"],
-    summary: "`diff`: per-directory totals at depth N (default 1)",
-    only: { applies: (a) => a.command === "diff", where: "diff" },
+    help: ["diff, --compare report: per-directory totals at depth N (default 1)"],
+    summary: "`diff` (and `--compare` without a terminal): per-directory totals at depth N (default 1)",
+    only: { applies: (a) => a.command === "diff" || a.compare !== undefined, where: "diff and --compare" },
     set: (a, v) => {
       a.depth = wholeNumber(v, 1, "--depth needs a whole number of 1 or more");
     },

@@ -15,6 +15,7 @@ const HEADER = `Usage: layerview [options] IMAGE | ARCHIVE | -
        layerview extract [--layer N] [--force] IMAGE PATH DEST
        layerview diff [--json] [--depth N] IMAGE_A IMAGE_B
        layerview history [--json] IMAGE PATH
+       layerview [options] IMAGE --compare OTHER
        layerview cache [show|clear|path]
 
 Explore a container image's layers: what each layer added, changed and deleted,

@@ -10,7 +10,7 @@ import { buildTextReport } from "../report/text-report.js";
 import type { ImageContent } from "../sources/content.js";
 import { openImage } from "../sources/resolve.js";
 import type { ImageInfo } from "../sources/types.js";
-import type { OpenContent, Subscribe } from "../ui/run-explorer.js";
+import type { LoadEvent, OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs } from "./args.js";
 import { baseWarnings, readExactBase } from "./base.js";
 import { USAGE } from "./help.js";
@@ -52,6 +52,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   try {
     if (args.command !== "inspect" || args.ci) return await runCommand(args, io);
     if (interactive) return await explore(args, io);
+    // Not in a terminal, IMAGE --compare OTHER prints what diff IMAGE OTHER prints.
+    if (args.compare !== undefined) return await (await import("./commands/diff.js")).runDiff(args, io);
     return await report(args, io);
   } catch (e) {
     reportError(io, e, args.debug);
@@ -121,14 +123,53 @@ export function explorerLoader(
   args: CliArgs,
   partials: { afterMs: number; everyMs: number } = { afterMs: PARTIAL_AFTER_MS, everyMs: PARTIAL_EVERY_MS },
 ) {
-  const target = args.target!;
-  let diagnostics: Diagnostic[] = [];
   const notices: Diagnostic[] = [];
+  // `--compare OTHER`: both images are read at once; OTHER's events go to the explorer wrapped.
+  const main = imageLoader(args.target!, args, notices, partials);
+  const other = args.compare === undefined ? null : imageLoader(args.compare, args, notices, null);
+  const subscribe: Subscribe = (emit) => {
+    const stops = [main.read(emit)];
+    if (other) {
+      const source = args.compare!;
+      emit({ kind: "compare", source, event: null });
+      stops.push(other.read((event) => emit({ kind: "compare", source, event })));
+    }
+    return () => {
+      for (const stop of stops) stop();
+    };
+  };
+  const openContent: OpenContent = (node, layer, image) =>
+    (image === "compare" && other ? other : main).readNode(node, layer);
+  const diagnostics = () => {
+    if (!other) return [...notices, ...main.diagnostics()];
+    // Two images: each diagnostic says which one it is about.
+    const named = (label: string, name: string, ds: Diagnostic[]) =>
+      ds.map((d) => ({ ...d, message: `image ${label} (${name}): ${d.message}` }));
+    return [
+      ...notices,
+      ...named("A", args.target!, main.diagnostics()),
+      ...named("B", args.compare!, other.diagnostics()),
+    ];
+  };
+  return { subscribe, openContent, diagnostics };
+}
+
+/**
+ * One image for the explorer: `read` emits its load events (returning a cancel), `readNode` reads a
+ * file of it once it is read. `partials` null: no tree of the layers read so far.
+ */
+function imageLoader(
+  target: string,
+  args: CliArgs,
+  notices: Diagnostic[],
+  partials: { afterMs: number; everyMs: number } | null,
+) {
+  let diagnostics: Diagnostic[] = [];
   let model: ImageModel | null = null;
   let content: Promise<ImageContent> | null = null;
-  const subscribe: Subscribe = (emit) => {
+  const read = (emit: (e: LoadEvent) => void) => {
     const reading = new AbortController();
-    let partialAfter = Date.now() + partials.afterMs;
+    let partialAfter = Date.now() + (partials?.afterMs ?? 0);
     // --base is read alongside (its manifest only); the models built once it is in know the exact boundary.
     let exactBase: ExactBase | null = null;
     const baseRead = readExactBase(args, reading.signal).then((b) => {
@@ -143,15 +184,17 @@ export function explorerLoader(
       signal: reading.signal,
       onImage: (info) => emit(previewEvent(info)),
       onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
-      onPartial: (layersRead, snapshot) => {
-        // The tree fills in as layers finish, on a slow read only, and never at more than a fifth
-        // of the reader's time: a snapshot costs a pass over the entries read so far.
-        const now = Date.now();
-        if (now < partialAfter) return;
-        const partial = ImageModel.build({ ...snapshot(), exactBase });
-        emit({ kind: "partial", model: partial, layersRead });
-        partialAfter = Date.now() + Math.max(partials.everyMs, 4 * (Date.now() - now));
-      },
+      onPartial: !partials
+        ? undefined
+        : (layersRead, snapshot) => {
+            // The tree fills in as layers finish, on a slow read only, and never at more than a fifth
+            // of the reader's time: a snapshot costs a pass over the entries read so far.
+            const now = Date.now();
+            if (now < partialAfter) return;
+            const partial = ImageModel.build({ ...snapshot(), exactBase });
+            emit({ kind: "partial", model: partial, layersRead });
+            partialAfter = Date.now() + Math.max(partials.everyMs, 4 * (Date.now() - now));
+          },
     })
       .then(async (data) => {
         const base = await baseRead;
@@ -166,7 +209,7 @@ export function explorerLoader(
       });
     return () => reading.abort();
   };
-  const openContent: OpenContent = async (node, layer) => {
+  const readNode = async (node: number, layer: number) => {
     if (!model) throw new Error("the image is still being read");
     const built = model;
     content ??= import("../sources/content.js").then(({ ImageContent }) =>
@@ -179,7 +222,7 @@ export function explorerLoader(
     });
     return c.readNode(node, layer);
   };
-  return { subscribe, openContent, diagnostics: () => [...notices, ...diagnostics] };
+  return { read, readNode, diagnostics: () => diagnostics };
 }
 
 /** What the explorer can show before any layer is read: the layer list from the config. */

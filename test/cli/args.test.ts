@@ -194,11 +194,11 @@ describe("parseArgs: every bad command line is one clear line", () => {
     [["--layer", "1", "x"], "--layer applies to cat and extract only — see layerview --help"],
     [["cat", "--force", "i", "/a"], "--force applies to extract only — see layerview --help"],
     [["extract", "--no-follow", "i", "/a", "d"], "--no-follow applies to cat only — see layerview --help"],
-    [["--depth", "2", "x"], "--depth applies to diff only — see layerview --help"],
+    [["--depth", "2", "x"], "--depth applies to diff and --compare only — see layerview --help"],
     [["cache", "--pull"], "--pull applies to commands that read an image only — see layerview --help"],
     [
       ["diff", "--image", "x", "a", "b"],
-      "--image applies to single-image commands (write ARCHIVE:name:tag for diff) only — see layerview --help",
+      "--image applies to single-image commands (write ARCHIVE:name:tag for diff and --compare) only — see layerview --help",
     ],
     [["cat", "--report", "i", "/a"], "--report applies to layerview IMAGE only — see layerview --help"],
     [

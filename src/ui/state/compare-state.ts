@@ -4,68 +4,20 @@
  * A, OTHER is B, as in `layerview diff A B`: sizes are B − A. The filter is the explorer's own
  * (`ExplorerState.filter`), for whichever view is on screen.
  */
-import type { ImageComparison } from "../../model/compare.js";
-import type { ImageModel } from "../../model/image-model.js";
 import { EntryType } from "../../model/layer-contents.js";
 import { ROOT } from "../../model/path-table.js";
-import type { CompareSort, CompareView } from "../compare/compare-tree.js";
+import type { CompareView } from "../compare/compare-tree.js";
 import { Command } from "../keymap/keymap.js";
 import { CompareSession } from "../session/compare-session.js";
-import { type Expansion, type HideFlags, SHOW_ALL } from "../tree/tree-query.js";
+import type { HideFlags } from "../tree/tree-query.js";
+import type { CompareState } from "./compare-types.js";
 import { clamp, setExpanded, windowTop } from "./cursor.js";
-import type { ExplorerState, FileViewer, Pane } from "./explorer-state.js";
-import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
+
+export { type CompareState, initialCompare } from "./compare-types.js";
+
+import type { ExplorerState, FileViewer } from "./explorer-state.js";
+import type { ImageOutline, LoadEvent } from "./load-events.js";
 import { computePaneLayout, type PaneLayout } from "./pane-layout.js";
-
-export interface CompareState {
-  /** The comparison on screen; false: the first image explored alone, as without --compare. */
-  shown: boolean;
-  /** What the user named for the second image (B). */
-  source: string;
-  outline: ImageOutline | null;
-  progress: readonly (LayerProgress | null)[];
-  /** The second image, once read. */
-  model: ImageModel | null;
-  error: string | null;
-  /** Both images and their comparison: made once both are read. */
-  session: CompareSession | null;
-  /** The comparison, once computed (the session's). */
-  comparison: ImageComparison | null;
-  focus: Pane;
-  /** The layers list: the row under the cursor and the first on screen. */
-  layerRow: number;
-  layerTop: number;
-  sort: CompareSort;
-  hide: HideFlags;
-  expansion: Expansion;
-  /** Merged path under the cursor (-1: none), its row and the first row on screen. */
-  cursor: number;
-  cursorRow: number;
-  treeTop: number;
-}
-
-export function initialCompare(source: string): CompareState {
-  return {
-    shown: true,
-    source,
-    outline: null,
-    progress: [],
-    model: null,
-    error: null,
-    session: null,
-    comparison: null,
-    focus: "tree",
-    layerRow: 0,
-    layerTop: 0,
-    sort: "name",
-    // What changed is the point: unchanged paths are hidden until `u` shows them.
-    hide: { ...SHOW_ALL, unmodified: true },
-    expansion: { defaultExpanded: true, toggled: new Set() },
-    cursor: -1,
-    cursorRow: 0,
-    treeTop: 0,
-  };
-}
 
 /** The name an image goes by on screen: its reference, else what the user named. */
 export function imageName(outline: ImageOutline | null, fallback: string): string {

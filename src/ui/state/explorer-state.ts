@@ -13,7 +13,7 @@ import type { Command } from "../keymap/keymap.js";
 import type { CompareSession } from "../session/compare-session.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
 import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tree/tree-query.js";
-import type { CompareState } from "./compare-state.js";
+import type { CompareState } from "./compare-types.js";
 import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
 
 export type Pane = "layers" | "tree";
