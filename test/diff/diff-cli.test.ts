@@ -97,6 +97,37 @@ describe("layerview diff A B", () => {
     expect(doc.layers.commonBase).toBe(2);
   });
 
+  it("names the image that cannot be read, both when both cannot", () => {
+    const one = cli(["diff", a, "diff/missing.tar"]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(
+      /^layerview: image B \(diff\/missing\.tar\): no such file or directory: diff\/missing\.tar — .*\n$/,
+    );
+    const both = cli(["diff", "diff/gone-a.tar", "diff/gone-b.tar"]);
+    expect(both.code).toBe(1);
+    expect(
+      both.stderr
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => /^layerview: image (A|B) \(([^)]+)\)/.exec(l)?.slice(1)),
+    ).toEqual([
+      ["A", "diff/gone-a.tar"],
+      ["B", "diff/gone-b.tar"],
+    ]);
+  });
+
+  it("IMAGE --compare OTHER without a terminal prints the same as diff IMAGE OTHER", () => {
+    const diff = cli(["diff", "--depth", "2", a, b]);
+    const compare = cli([a, "--compare", b, "--depth", "2"]);
+    expect(compare.code).toBe(0);
+    expect(compare.stdout).toBe(diff.stdout);
+    expect(cli(["--json", a, "--compare", b]).stdout).toBe(cli(["diff", "--json", a, b]).stdout);
+    expect(cli(["--ci", a, "--compare", b]).stderr).toContain(
+      "--compare applies to layerview IMAGE (not with --ci) only",
+    );
+    expect(cli(["--image", "x", a, "--compare", b]).code).toBe(2);
+  });
+
   it("takes IMAGE_A and IMAGE_B, nothing else", () => {
     expect(cli(["diff", a]).code).toBe(2);
     expect(cli(["diff", a, b, demoArchive]).code).toBe(2);

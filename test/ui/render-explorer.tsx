@@ -95,10 +95,13 @@ export async function renderExplorer(opts: {
   onCancel?: () => void;
   /** Called when the explorer makes the image's session. */
   onSession?: (session: ExplorerSession) => void;
+  /** A real loader's subscription (e.g. the CLI's explorerLoader) instead of `events`. */
+  subscribe?: Subscribe;
 }): Promise<Explorer> {
   let emitRef: ((e: LoadEvent) => void) | null = null;
   const subscribe: Subscribe = (emit) => {
     emitRef = emit;
+    if (opts.subscribe) return opts.subscribe(emit);
     for (const e of opts.events ?? []) emit(e);
     return opts.onCancel;
   };

@@ -30,19 +30,22 @@ export async function runDiff(args: CliArgs, io: CliIo): Promise<number> {
         signal: stop.signal,
         onPull: (m) => io.stderr.write(`${m}\n`),
       }).catch((error: unknown) => {
-        if (!stop.signal.aborted || failed.length === 0) failed.push({ i, error });
+        // What the abort below ends is no failure of its own; anything else is, both images named.
+        const aborted =
+          stop.signal.aborted && (error === stop.signal.reason || (error as Error)?.name === "AbortError");
+        if (!aborted) failed.push({ i, error });
         stop.abort();
         throw error;
       }),
     ),
   );
   if (failed.length > 0) {
-    const first = failed[0]!;
-    // Both failing: the second is one line of its own, the first is the error main prints.
-    for (const f of failed.slice(1)) {
+    failed.sort((x, y) => x.i - y.i);
+    // Both failing: A's is a line of its own, B's the error main prints (after it).
+    const last = failed.pop()!;
+    for (const f of failed)
       io.stderr.write(`layerview: image ${labels[f.i]} (${names[f.i]}): ${messageOf(f.error)}\n`);
-    }
-    throw namedError(first.error, `image ${labels[first.i]} (${names[first.i]})`);
+    throw namedError(last.error, `image ${labels[last.i]} (${names[last.i]})`);
   }
   const models: ImageModel[] = [];
   let partial = false;
