@@ -177,7 +177,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.ToggleSort,
     keys: [ch("s")],
-    description: "Sort by name / by size (a directory's size is its subtree's); comparing: by size change",
+    description: "Sort by name / by size (a directory's size is its subtree's)",
     section: "File tree",
   },
   {
@@ -201,13 +201,13 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.HideModified,
     keys: [ch("m")],
-    description: "Hide or show modified files (comparing: changed)",
+    description: "Hide or show modified files",
     section: "File tree",
   },
   {
     command: Command.HideUnmodified,
     keys: [ch("u"), ctrl("u")],
-    description: "Hide or show unmodified files (comparing: the same in both)",
+    description: "Hide or show unmodified files",
     section: "File tree",
   },
   {
@@ -219,7 +219,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.ViewFile,
     keys: [ch("v"), ch("o")],
-    description: "View the file as of this layer (comparing: as in image B)",
+    description: "View the file as of this layer",
     section: "File tree",
   },
   {
@@ -231,7 +231,8 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.ToggleCompare,
     keys: [ch("d")],
-    description: "The comparison of the two images / the first image alone",
+    description:
+      "The comparison / the first image alone (comparing, s sorts by size change, v views B's file)",
     section: "Two images (--compare)",
   },
   {

@@ -100,7 +100,7 @@ describe("frames at 80×24 and smaller", () => {
     const ex = await explorer(80, 24);
     await ex.press({ text: "?" });
     expect(ex.frame()).toMatch(/1–22 of \d+/);
-    await ex.press("pageDown");
+    await ex.press("pageDown", "pageDown");
     expect(ex.frame()).toContain("Markers");
   });
 
