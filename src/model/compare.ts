@@ -159,6 +159,7 @@ export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageCo
       delta: 0,
     },
     layers: matchLayers(a, b),
+    // Issue 11 §2 (package databases kept per layer) fills this from the two models' packages.
     packages: null,
   };
   c.presence[ROOT] = Presence.Both;

@@ -14,6 +14,7 @@ import {
   type ImageComparison,
   type LayerMatch,
   type LayerRef,
+  type PackageChanges,
 } from "./compare.js";
 import {
   ADDED,
@@ -72,6 +73,8 @@ export interface ImageDiff {
   directories: DirectoryTotals[];
   depth: number;
   layers: LayerMatch;
+  /** Package changes, when the comparison has them (package readers: issue 11 §2); absent otherwise. */
+  packages?: PackageChanges;
 }
 
 export interface DiffOptions {
@@ -169,6 +172,7 @@ export function diffOfComparison(c: ImageComparison, opts: DiffOptions = {}): Im
     directories: sortDirectories([...groups.values()]),
     depth,
     layers: c.layers,
+    ...(c.packages ? { packages: c.packages } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ export function diffJson(diff: ImageDiff, a: ImageModel, b: ImageModel) {
     b: side(b),
     totals: diff.totals,
     layers: diff.layers,
+    ...(diff.packages ? { packages: diff.packages } : {}),
     depth: diff.depth,
     directories: diff.directories,
     entries: diff.entries.map((e) => ({
@@ -63,6 +64,14 @@ export function diffText(diff: ImageDiff, a: ImageModel, b: ImageModel, opts: Di
     `  ${mark} ${padStart(String(l.index), 3)}  ${padStart(formatBytes(l.size), 9)}  ${padEnd(shortDigest(l.diffId), 12)}  ${truncate(l.command.replace(/\s+/g, " "), width - 36)}`;
   for (const l of L.onlyA) out.push(layerLine("A", l));
   for (const l of L.onlyB) out.push(layerLine("B", l));
+  if (diff.packages) {
+    const p = diff.packages;
+    out.push("");
+    out.push(`Packages  ${p.added.length} added, ${p.removed.length} removed, ${p.upgraded.length} upgraded`);
+    for (const x of p.added) out.push(`  + ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
+    for (const x of p.removed) out.push(`  - ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
+    for (const x of p.upgraded) out.push(`  ~ ${x.name} ${x.from} → ${x.to} (${x.manager}, ${signed(x.sizeDelta)})`);
+  }
   out.push("");
   out.push(`Content  ${formatBytes(t.sizeA)} → ${formatBytes(t.sizeB)} (${signed(t.delta)})`);
   out.push(

@@ -43,7 +43,7 @@ export function statusLine(s: ExplorerState, width: number, color: boolean): str
   const shown: ReturnType<typeof hint>[] = [];
   let used = last.width;
   const back: [Command, string][] = s.compare ? [[Command.ToggleCompare, "compare"]] : [];
-  const hints = s.compare?.shown ? COMPARE_HINTS : [...back, ...HINTS];
+  const hints = s.compare?.shown ? COMPARE_HINTS : [...HINTS.slice(0, 1), ...back, ...HINTS.slice(1)];
   for (const h of hints.map(hint)) {
     if (used + h.width > width) break;
     shown.push(h);

@@ -205,7 +205,8 @@ function layersCommand(s: ExplorerState, c: CompareState, command: Command): Exp
   const h = compareLayersHeight(s);
   const at = (row: number) => {
     const r = clamp(row, 0, Math.max(0, total - 1));
-    return withCompare(s, { ...c, layerRow: r, layerTop: windowTop(c.layerTop, r, h, total) });
+    const next = withCompare(s, { ...c, layerRow: r, layerTop: windowTop(c.layerTop, r, h, total) });
+    return { ...next, notice: layerNotice(next, r) };
   };
   switch (command) {
     case Command.Up:
@@ -226,6 +227,23 @@ function layersCommand(s: ExplorerState, c: CompareState, command: Command): Exp
     default:
       return s;
   }
+}
+
+/** What the status line says about the layer under the cursor: its DiffID, and where the other image has it. */
+function layerNotice(s: ExplorerState, row: number): string | null {
+  const c = s.compare!;
+  const r = compareLayerRows(s)[row];
+  if (!r || r.kind !== "layer") return null;
+  const model = r.side === "a" ? s.model : c.model;
+  const diffId = model?.layers[r.index]?.diffId ?? null;
+  const label = r.side === "a" ? "A" : "B";
+  const shared = c.comparison?.layers.shared.find((l) => (r.side === "a" ? l.a : l.b) === r.index);
+  const where = !c.comparison
+    ? ""
+    : shared
+      ? ` · shared: layer ${r.side === "a" ? shared.b : shared.a} of ${r.side === "a" ? "B" : "A"}`
+      : ` · only in ${label}`;
+  return `${label} layer ${r.index} · DiffID ${diffId ?? "unknown"}${where}`;
 }
 
 /** The viewer on one side's version of the path under the cursor (B's, or A's when asked or when only A has it). */
