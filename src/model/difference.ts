@@ -4,7 +4,7 @@
  * two layers of one image).
  */
 import type { ImageModel } from "./image-model.js";
-import { contentKey, EntryType } from "./layer-contents.js";
+import { EntryType, sameContent } from "./layer-contents.js";
 
 export type DiffKind = "added" | "removed" | "changed";
 export type ChangeAspect = "content" | "type" | "link" | "mode" | "owner";
@@ -40,7 +40,7 @@ export function differenceOf(a: ImageModel, va: number, b: ImageModel, vb: numbe
   let bits = 0;
   if (ta !== tb) bits |= 1;
   else if (ta === EntryType.File) {
-    if (sta.size(va) !== stb.size(vb) || hashOf(a, va) !== hashOf(b, vb)) bits |= 2;
+    if (sta.size(va) !== stb.size(vb) || !sameHash(a, va, b, vb)) bits |= 2;
   } else if (ta === EntryType.Symlink || ta === EntryType.Hardlink) {
     if (sta.link(va) !== stb.link(vb)) bits |= 4;
   }
@@ -51,9 +51,9 @@ export function differenceOf(a: ImageModel, va: number, b: ImageModel, vb: numbe
   return bits === 0 ? 0 : CHANGED | (bits << 2);
 }
 
-function hashOf(model: ImageModel, v: number): string {
-  const L = model.versions.layer[v]!;
-  const e = model.versions.entry[v]!;
-  const c = model.stack.layers[L]!;
-  return contentKey(c, e);
+/** Whether two file versions hold the same bytes (size and 128-bit content hash, compared as numbers). */
+function sameHash(a: ImageModel, va: number, b: ImageModel, vb: number): boolean {
+  const ca = a.stack.layers[a.versions.layer[va]!]!;
+  const cb = b.stack.layers[b.versions.layer[vb]!]!;
+  return sameContent(ca, a.versions.entry[va]!, cb, b.versions.entry[vb]!);
 }

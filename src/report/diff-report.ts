@@ -70,7 +70,8 @@ export function diffText(diff: ImageDiff, a: ImageModel, b: ImageModel, opts: Di
     out.push(`Packages  ${p.added.length} added, ${p.removed.length} removed, ${p.upgraded.length} upgraded`);
     for (const x of p.added) out.push(`  + ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
     for (const x of p.removed) out.push(`  - ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
-    for (const x of p.upgraded) out.push(`  ~ ${x.name} ${x.from} → ${x.to} (${x.manager}, ${signed(x.sizeDelta)})`);
+    for (const x of p.upgraded)
+      out.push(`  ~ ${x.name} ${x.from} → ${x.to} (${x.manager}, ${signed(x.sizeDelta)})`);
   }
   out.push("");
   out.push(`Content  ${formatBytes(t.sizeA)} → ${formatBytes(t.sizeB)} (${signed(t.delta)})`);

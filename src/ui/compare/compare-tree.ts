@@ -29,19 +29,6 @@ export function compareStatusOf(c: ImageComparison, u: number): CompareStatus {
   return c.code[u] !== 0 ? CompareStatus.Changed : CompareStatus.Same;
 }
 
-function hidden(hide: HideFlags, status: CompareStatus): boolean {
-  switch (status) {
-    case CompareStatus.Added:
-      return hide.added;
-    case CompareStatus.Removed:
-      return hide.removed;
-    case CompareStatus.Changed:
-      return hide.modified;
-    default:
-      return hide.unmodified;
-  }
-}
-
 interface Frame {
   list: Int32Array;
   pos: number;
@@ -82,40 +69,93 @@ export class CompareTree {
   /** 1 for a shown path: its kind is not hidden and it matches the filter, or something under it is shown. */
   private included(q: CompareQuery): Uint8Array {
     const hit = this.incFor;
-    if (hit && hit.hide === q.hide && hit.filter === q.filter) return hit.inc;
+    if (hit && sameHide(hit.hide, q.hide) && hit.filter === q.filter) return hit.inc;
     const c = this.comparison;
     const n = c.paths.size;
     const mask = this.filters.mask(q.filter);
+    // Which statuses are shown, by CompareStatus.
+    const allowed = [!q.hide.unmodified, !q.hide.added, !q.hide.removed, !q.hide.modified];
+    const { presence, code } = c;
+    const parents = c.paths.columns().parents;
     const inc = new Uint8Array(n);
     // Children have larger ids than their parents: one pass from the end carries "something shown below" up.
     for (let u = n - 1; u > ROOT; u--) {
-      if (inc[u] === 0 && !hidden(q.hide, compareStatusOf(c, u)) && (mask === null || mask[u] === 1))
-        inc[u] = 1;
-      if (inc[u] === 1) inc[c.paths.parent(u)] = 1;
+      if (inc[u] === 0 && (mask === null || mask[u] === 1)) {
+        const p = presence[u]!;
+        const st = p === Presence.B ? 1 : p === Presence.A ? 2 : code[u] !== 0 ? 3 : 0;
+        if (allowed[st]) inc[u] = 1;
+      }
+      if (inc[u] === 1) inc[parents[u]!] = 1;
     }
     this.incFor = { hide: q.hide, filter: q.filter, inc };
     return inc;
   }
 
-  /** Rows each shown directory takes below itself when expanded. */
+  /**
+   * Rows each shown directory takes below itself when expanded: one pass for a new view; folding
+   * a few directories from the last view changes only their ancestors' counts.
+   */
   private rowsBelow(q: CompareQuery): Int32Array {
     const inc = this.included(q);
     const hit = this.belowFor;
     if (hit && hit.inc === inc && hit.expansion === q.expansion) return hit.below;
     const paths = this.comparison.paths;
+    const e = q.expansion;
+    if (hit && hit.inc === inc && hit.expansion.defaultExpanded === e.defaultExpanded) {
+      const flips: number[] = [];
+      for (const t of e.toggled) if (!hit.expansion.toggled.has(t)) flips.push(t);
+      for (const t of hit.expansion.toggled) if (!e.toggled.has(t)) flips.push(t);
+      if (flips.length <= MAX_FLIPS) {
+        const below = hit.below.slice();
+        const now = new Set(hit.expansion.toggled);
+        const open = (u: number) => e.defaultExpanded !== now.has(u);
+        for (const x of flips) {
+          const was = open(x);
+          if (now.has(x)) now.delete(x);
+          else now.add(x);
+          if (x <= ROOT || x >= inc.length || inc[x] === 0) continue;
+          // x's own rows go from 1 (+ below when open) to the other; every open ancestor passes it on.
+          const delta = was ? -below[x]! : below[x]!;
+          for (let p = paths.parent(x); p >= ROOT; p = paths.parent(p)) {
+            below[p]! += delta;
+            if (p === ROOT || !open(p)) break;
+          }
+        }
+        this.belowFor = { inc, expansion: e, below };
+        return below;
+      }
+    }
     const n = paths.size;
+    const parents = paths.columns().parents;
     const flip = new Uint8Array(n);
-    for (const t of q.expansion.toggled) if (t >= 0 && t < n) flip[t] = 1;
-    const open = q.expansion.defaultExpanded ? 1 : 0;
+    for (const t of e.toggled) if (t >= 0 && t < n) flip[t] = 1;
+    const open = e.defaultExpanded ? 1 : 0;
     const below = new Int32Array(n);
     for (let u = n - 1; u > ROOT; u--) {
       if (inc[u] === 0) continue;
       const rows = (open ^ flip[u]!) === 1 ? 1 + below[u]! : 1;
-      below[paths.parent(u)]! += rows;
+      below[parents[u]!]! += rows;
     }
-    this.belowFor = { inc, expansion: q.expansion, below };
+    this.belowFor = { inc, expansion: e, below };
     return below;
   }
+
+  /** The children orders by name, made once (a sort of every directory's names). */
+  prepareOrder(): void {
+    this.byName ??= sortedChildrenOf(this.comparison.paths);
+  }
+}
+
+/** Folds since the last view worth an update of their ancestors rather than a pass over every path. */
+const MAX_FLIPS = 256;
+
+function sameHide(x: HideFlags, y: HideFlags): boolean {
+  return (
+    x.added === y.added &&
+    x.removed === y.removed &&
+    x.modified === y.modified &&
+    x.unmodified === y.unmodified
+  );
 }
 
 /** One view of the comparison's tree (a query's counts): rows, and where a path is. */

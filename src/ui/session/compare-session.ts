@@ -29,7 +29,10 @@ export class CompareSession {
     do {
       const r = steps.next();
       if (r.done) {
-        this.done = { comparison: r.value, tree: new CompareTree(r.value, new PathFilter(r.value.paths)) };
+        const tree = new CompareTree(r.value, new PathFilter(r.value.paths));
+        // In the same job, so the tree's first frame does not sort every directory on the way.
+        tree.prepareOrder();
+        this.done = { comparison: r.value, tree };
         this.steps = null;
         return true;
       }

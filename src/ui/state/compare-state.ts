@@ -233,7 +233,7 @@ function layersCommand(s: ExplorerState, c: CompareState, command: Command): Exp
 function layerNotice(s: ExplorerState, row: number): string | null {
   const c = s.compare!;
   const r = compareLayerRows(s)[row];
-  if (!r || r.kind !== "layer") return null;
+  if (r?.kind !== "layer") return null;
   const model = r.side === "a" ? s.model : c.model;
   const diffId = model?.layers[r.index]?.diffId ?? null;
   const label = r.side === "a" ? "A" : "B";

@@ -102,6 +102,34 @@ describe("CompareTree: the comparison's rows without building them", () => {
     });
   }
 
+  it("folding directory after directory (counts updated, not redone) stays exact", () => {
+    const c = pair(11);
+    const tree = new CompareTree(c, new PathFilter(c.paths));
+    const dirs: number[] = [];
+    for (let u = 1; u < c.paths.size; u++) if (c.paths.firstChild(u) >= 0) dirs.push(u);
+    const hide = { ...SHOW_ALL, unmodified: true };
+    let toggled = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      // Fold or unfold one directory, sometimes two at once (a parent and its child), as keys do.
+      toggled = new Set(toggled);
+      for (const d of [
+        dirs[(i * 7) % dirs.length]!,
+        ...(i % 5 === 0 ? [dirs[(i * 3) % dirs.length]!] : []),
+      ]) {
+        if (toggled.has(d)) toggled.delete(d);
+        else toggled.add(d);
+      }
+      const q: CompareQuery = {
+        hide,
+        filter: "",
+        sort: "name",
+        expansion: { defaultExpanded: true, toggled },
+      };
+      const v = tree.view(q);
+      expect(v.rows(0, 1000).map((r) => c.paths.path(r.node))).toEqual(reference(c, tree, q));
+    }
+  });
+
   it("by delta, children come largest change first", () => {
     const c = pair(3);
     const tree = new CompareTree(c, new PathFilter(c.paths));
