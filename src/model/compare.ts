@@ -105,7 +105,7 @@ export interface PackageRef {
 }
 
 /** Nodes handled between two pauses of compareImagesSteps. */
-const STEP_NODES = 32_768;
+const STEP_NODES = 16_384;
 
 /** Compare the final trees of two images, and their layers by DiffID. */
 export function compareImages(a: ImageModel, b: ImageModel): ImageComparison {
@@ -121,10 +121,12 @@ export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageCo
   const nodeA = new Int32Array(n).fill(-1);
   const nodeB = new Int32Array(n).fill(-1);
   for (let x = 1; x < mapA.length; x++) {
+    if (x % STEP_NODES === 0) yield;
     const u = mapA[x]!;
     if (u >= 0 && a.stack.top(x) >= 0) nodeA[u] = x;
   }
   for (let x = 1; x < mapB.length; x++) {
+    if (x % STEP_NODES === 0) yield;
     const u = mapB[x]!;
     if (u >= 0 && b.stack.top(x) >= 0) nodeB[u] = x;
   }
