@@ -553,6 +553,13 @@ function checkFlags(args: CliArgs, used: ReadonlyArray<{ spelled: string; option
     if (option.only !== undefined && !option.only.applies(args))
       throw new UserError(`${spelled} applies to ${option.only.where} only`, "see layerview --help");
   }
+  if (args.compare !== undefined && args.compare.trim() === "")
+    throw new UserError("--compare needs an image to compare with", "see layerview --help");
+  if (args.compare === "-" && args.target === "-")
+    throw new UserError(
+      "only one of the two images can come from standard input",
+      "save one to a file first",
+    );
   if (args.ci && args.mode === "report")
     throw new UserError("--ci and --report do not go together", "use --ci-format");
 }

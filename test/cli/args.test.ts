@@ -121,6 +121,16 @@ describe("parseArgs: what a command line means", () => {
     });
   });
 
+  test("--compare OTHER: the second image of the explorer, with diff's --depth", () => {
+    expect(parseArgs(["app:1", "--compare", "registry://app:2", "--depth", "2"])).toMatchObject({
+      command: "inspect",
+      target: "app:1",
+      compare: "registry://app:2",
+      depth: 2,
+    });
+    expect(parseArgs(["-", "--compare", "v2.tar"])).toMatchObject({ target: "-", compare: "v2.tar" });
+  });
+
   test("subcommands and their operands and options", () => {
     expect(parseArgs(["cat", "--layer", "2", "--no-follow", "img", "/etc/passwd"])).toMatchObject({
       command: "cat",
@@ -194,6 +204,11 @@ describe("parseArgs: every bad command line is one clear line", () => {
     [["--layer", "1", "x"], "--layer applies to cat and extract only — see layerview --help"],
     [["cat", "--force", "i", "/a"], "--force applies to extract only — see layerview --help"],
     [["extract", "--no-follow", "i", "/a", "d"], "--no-follow applies to cat only — see layerview --help"],
+    [
+      ["-", "--compare", "-"],
+      "only one of the two images can come from standard input — save one to a file first",
+    ],
+    [["x", "--compare", ""], "--compare needs an image to compare with — see layerview --help"],
     [["--depth", "2", "x"], "--depth applies to diff and --compare only — see layerview --help"],
     [["cache", "--pull"], "--pull applies to commands that read an image only — see layerview --help"],
     [

@@ -1,9 +1,12 @@
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
 import { explorerLoader } from "../../src/cli/main.js";
 import { EntryType } from "../../src/model/layer-contents.js";
 import type { LoadEvent } from "../../src/ui/run-explorer.js";
+import { buildDockerArchive, removeFixtures, writeFixture } from "../fixtures/images.js";
 import { demoArchive } from "./run-cli.js";
+
+afterAll(() => removeFixtures());
 
 describe("what the CLI gives the explorer", () => {
   test("load events, then a file's bytes as of a layer", async () => {
@@ -101,6 +104,51 @@ describe("what the CLI gives the explorer", () => {
     if (typeof cancel === "function") cancel();
     await new Promise((r) => setTimeout(r, 300));
     expect(events.filter((e) => e.kind === "ready" || e.kind === "error")).toEqual([]);
+  });
+
+  test("--compare OTHER: both read at once, OTHER's events wrapped, each image's files from its own source", async () => {
+    const other = await writeFixture(
+      "loader/other.tar",
+      buildDockerArchive({ tags: ["other:1"], layers: [{ "srv/a.txt": "A".repeat(700), "srv/b.txt": "b" }] }),
+    );
+    const loader = explorerLoader(parseArgs([demoArchive, "--compare", other]));
+    const events: LoadEvent[] = [];
+    loader.subscribe((e) => events.push(e));
+    const readyOf = (wrapped: boolean) =>
+      events.find((e) => (wrapped ? e.kind === "compare" && e.event?.kind === "ready" : e.kind === "ready"));
+    await expect
+      .poll(() => readyOf(false) !== undefined && readyOf(true) !== undefined, { timeout: 20_000 })
+      .toBe(true);
+    // Announced first, before anything of it is read.
+    expect(events[0]).toEqual({ kind: "compare", source: other, event: null });
+    const kinds = events.filter((e) => e.kind === "compare").map((e) => e.event?.kind ?? null);
+    expect(kinds[0]).toBe(null);
+    expect(kinds).toContain("image");
+    expect(kinds.at(-1)).toBe("ready");
+    const b = (readyOf(true) as Extract<LoadEvent, { kind: "compare" }>).event as Extract<
+      LoadEvent,
+      { kind: "ready" }
+    >;
+    const a = (readyOf(false) as Extract<LoadEvent, { kind: "ready" }>).model;
+    expect(b.model.input.source).toBe(other);
+    expect(a.input.source).toBe(demoArchive);
+    // The same node id means different files in the two images: each is read from its own image.
+    const fileOf = (m: typeof a) => {
+      const vs = m.versions;
+      let v = 0;
+      while (v < vs.count && !(m.stack.type(v) === EntryType.File && m.stack.size(v) > 0)) v++;
+      return { node: vs.node[v]!, layer: vs.layer[v]!, size: m.stack.size(v) };
+    };
+    for (const [m, image] of [
+      [a, "main"],
+      [b.model, "compare"],
+    ] as const) {
+      const f = fileOf(m);
+      let bytes = 0;
+      for await (const chunk of await loader.openContent(f.node, f.layer, image))
+        bytes += (chunk as Buffer).length;
+      expect(bytes).toBe(f.size);
+    }
   });
 
   test("file access before the image is read is an error for the viewer to show", async () => {
