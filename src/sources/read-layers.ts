@@ -135,7 +135,7 @@ export function finishLayer(
       message: `${where}: ${contents.problems.length - MAX_ENTRY_DIAGNOSTICS} more entry problems not listed`,
     });
   }
-  return { descriptor: d, contents, error: null };
+  return { descriptor: d, contents, error: null, packages: result!.packages };
 }
 
 /** Read the plan's layers from a seekable store, in image order, each distinct blob once. */

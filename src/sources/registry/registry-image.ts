@@ -264,6 +264,7 @@ async function readEachLayer(
           error: null,
           skipped: hit.skipped,
           blobBytes: hit.blobBytes,
+          packages: null,
           missing: null,
           interned: true,
         });
@@ -325,6 +326,7 @@ async function readEachLayer(
             error: null,
             skipped: [],
             blobBytes: d.size ?? 0,
+            packages: null,
             missing: null,
             interned: true,
           };
