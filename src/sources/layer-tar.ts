@@ -230,7 +230,7 @@ export class LayerTarParser {
         h.type = type;
         this.pending = Pending.Entry;
         this.hashing = type === EntryType.File;
-        this.keeping = this.hashing && this.keeper !== null && this.keeper.wants(h.name, size);
+        this.keeping = this.hashing && this.keeper?.wants(h.name, size) === true;
       }
     }
     if (this.pending !== Pending.Entry && this.pending !== Pending.Unknown && size > MAX_META_SIZE) {

@@ -66,7 +66,7 @@ export function decodeDbFile(kind: DbKind, path: string, data: Buffer): PackageD
 }
 
 /** A Debian-style egg-info that is a single file (PKG-INFO content, no file list). */
-export function decodeEggInfoFile(path: string, data: Buffer): PackageDbFile {
+export function decodeEggInfoFile(data: Buffer): PackageDbFile {
   const rec = pythonRecord(data.toString("utf8"), null);
   return { kind: "records", records: [rec] };
 }

@@ -91,7 +91,7 @@ export class PackageDbKeeper implements MemberKeeper {
     const path = this.pendingPath;
     try {
       const decoded =
-        kind === "egg-info-file" ? decodeEggInfoFile(`/${path}`, data) : decodeDbFile(kind, `/${path}`, data);
+        kind === "egg-info-file" ? decodeEggInfoFile(data) : decodeDbFile(kind, `/${path}`, data);
       this.files.set(path, decoded);
     } catch (e) {
       if (!(e instanceof BadDbFile)) throw e;
