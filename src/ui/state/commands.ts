@@ -32,6 +32,7 @@ import {
   viewerBodyHeight,
   viewerLineCount,
 } from "./geometry.js";
+import { openPackages, packagesCommand } from "./packages-view.js";
 
 /** What a key may spend on the advisor: one short slice; idle time does the rest (the overlay waits). */
 const ADVICE_KEY_WORK_MS = 8;
@@ -313,6 +314,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
   if (s.viewer) return viewerCommand(s, s.viewer, c);
   if (s.fileHistory) return fileHistoryCommand(s, s.fileHistory, c);
   if (s.advice) return adviceCommand(s, s.advice, c);
+  if (s.packages) return packagesCommand(s, s.packages, c);
   const inDiff = diffCommand(s, c);
   if (inDiff) return inDiff;
   const keepRank = (x: ExplorerState) => (c === Command.JumpLargest ? x : { ...x, largestRank: -1 });
@@ -326,6 +328,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
     case Command.Filter:
       return { ...s, filterEditing: true, focus: "tree" };
     case Command.Clear:
+      if (s.packageFilter !== null && !s.filterEditing) return settleTree({ ...s, packageFilter: null });
       if (s.filter === "" && !s.filterEditing) {
         return s.compareFrom >= 0 ? { ...s, compareFrom: -1, diffTop: 0 } : s;
       }
@@ -334,6 +337,8 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       if (!s.session || s.layersRead !== null)
         return { ...s, notice: "The advice is ready once the image is read" };
       return { ...withFindings(s), advice: { selected: 0, top: 0 } };
+    case Command.Packages:
+      return openPackages(s);
     case Command.ViewFile:
       return openViewer(s);
     case Command.FileHistory:
