@@ -15,6 +15,7 @@ import { promisify } from "node:util";
 import { enginesEnv, probeEngine } from "./harness.js";
 
 const run = promisify(execFile);
+const big = { maxBuffer: 256 * 1024 * 1024 };
 const BASE = "localhost/layerview-debian:bookworm";
 export const PACKAGE_IMAGE = "layerview-packages:test";
 export const APT_PACKAGES = ["jq", "libjq1", "libonig5"];
@@ -47,9 +48,19 @@ export async function packageImage(): Promise<PackageImage> {
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   const inputs = join(D, "package-test-inputs");
   const dockerEnv = { ...process.env, DOCKER_HOST: docker.host, DOCKER_CONFIG: join(D, "docker-cli") };
-  const image: PackageImage = { ok: false, reason: "", archive: join(scratch, "image.tar"), inputs, rootfs, dockerEnv, scratch, cleanup };
+  const image: PackageImage = {
+    ok: false,
+    reason: "",
+    archive: join(scratch, "image.tar"),
+    inputs,
+    rootfs,
+    dockerEnv,
+    scratch,
+    cleanup,
+  };
   if (!docker.ok) return { ...image, reason: docker.reason };
-  if (!existsSync(rootfs)) return { ...image, reason: `no ${rootfs} — run \`.ci/engines.sh debian-rootfs\` (needs debootstrap)` };
+  if (!existsSync(rootfs))
+    return { ...image, reason: `no ${rootfs} — run \`.ci/engines.sh debian-rootfs\` (needs debootstrap)` };
   try {
     await makeInputs(inputs);
   } catch (e) {
@@ -105,12 +116,61 @@ async function makeInputs(dir: string): Promise<void> {
   ]);
   rmSync(wheel);
   mkdirSync(join(tmp, "app"));
-  writeFileSync(join(tmp, "app", "package.json"), `${JSON.stringify({ name: "lv-app", version: "1.0.0", private: true })}\n`);
-  await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...NPM_PACKAGES], { cwd: join(tmp, "app") });
+  writeFileSync(
+    join(tmp, "app", "package.json"),
+    `${JSON.stringify({ name: "lv-app", version: "1.0.0", private: true })}\n`,
+  );
+  await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...NPM_PACKAGES], {
+    cwd: join(tmp, "app"),
+  });
   writeFileSync(join(tmp, "done"), createHash("sha256").update(NPM_PACKAGES.join()).digest("hex"));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  try {
+    renameSync(tmp, dir); // atomic: another test file making the same inputs at once wins or loses whole
+  } catch {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }
+
+/** dpkg-query's view of an admin dir: package → [version, installed bytes]. */
+export async function dpkgQuery(admindir: string): Promise<Map<string, [string, number]>> {
+  const { stdout } = await run(
+    "dpkg-query",
+    [
+      "--admindir",
+      admindir,
+      "-W",
+      "-f",
+      "${db:Status-Status}\\t${Package}\\t${Version}\\t${Installed-Size}\\n",
+    ],
+    big,
+  );
+  const out = new Map<string, [string, number]>();
+  for (const line of stdout.split("\n")) {
+    const [status, name, version, kib] = line.split("\t");
+    if (status === "installed" && name) out.set(name, [version!, Number(kib) * 1024]);
+  }
+  return out;
+}
+
+/**
+ * Regular files of one layer blob of the saved archive, by path ("/usr/bin/jq"), with GNU tar;
+ * `types` the tar -tv type letters to keep ("-l": symlinks too).
+ */
+export async function layerFiles(archive: string, index: number, types = "-"): Promise<Map<string, number>> {
+  const manifest = JSON.parse((await run("tar", ["-xOf", archive, "manifest.json"], big)).stdout);
+  const blob: string = manifest[0].Layers[index];
+  const { stdout } = await run("sh", ["-c", 'tar -xOf "$1" "$2" | tar -tvf -', "sh", archive, blob], big);
+  const out = new Map<string, number>();
+  for (const line of stdout.split("\n")) {
+    const m = /^(\S)\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+(.*)$/.exec(line);
+    if (m && types.includes(m[1]!))
+      out.set(`/${m[3]!.replace(/ -> .*$/, "").replace(/^\.?\//, "")}`, Number(m[2]));
+  }
+  return out;
+}
+
+/** Bookworm is merged-/usr: /bin, /sbin, /lib, /lib64 are links into /usr. */
+export const merged = (p: string) => (/^\/(bin|sbin|lib|lib64)\//.test(p) ? `/usr${p}` : p);
 
 const WHEEL_SCRIPT = `
 import base64, hashlib, sys, zipfile

@@ -13,7 +13,17 @@ import { ImageModel } from "../../src/model/image-model.js";
 import { buildJsonReport } from "../../src/report/json-report.js";
 import { readImage } from "../../src/sources/archive.js";
 import { REQUIRE_ENGINES } from "./harness.js";
-import { APT_PACKAGES, LAYER, PACKAGE_IMAGE, PIP_PACKAGE, type PackageImage, packageImage } from "./package-image.js";
+import {
+  APT_PACKAGES,
+  dpkgQuery,
+  LAYER,
+  layerFiles,
+  merged,
+  PACKAGE_IMAGE,
+  type PackageImage,
+  PIP_PACKAGE,
+  packageImage,
+} from "./package-image.js";
 
 const run = promisify(execFile);
 const big = { maxBuffer: 256 * 1024 * 1024 };
@@ -28,37 +38,6 @@ beforeAll(async () => {
   json = buildJsonReport(ImageModel.build(data), { adviceOptions: { mediumBytes: 1 } });
 }, 300_000);
 afterAll(() => img?.cleanup());
-
-/** dpkg-query's view of an admin dir: package → [version, installed bytes]. */
-async function dpkgQuery(admindir: string): Promise<Map<string, [string, number]>> {
-  const { stdout } = await run(
-    "dpkg-query",
-    ["--admindir", admindir, "-W", "-f", "${db:Status-Status}\\t${Package}\\t${Version}\\t${Installed-Size}\\n"],
-    big,
-  );
-  const out = new Map<string, [string, number]>();
-  for (const line of stdout.split("\n")) {
-    const [status, name, version, kib] = line.split("\t");
-    if (status === "installed" && name) out.set(name, [version!, Number(kib) * 1024]);
-  }
-  return out;
-}
-
-/** Regular files of one layer blob of the saved archive, by path ("/usr/bin/jq"), with GNU tar. */
-async function layerFiles(archive: string, index: number): Promise<Map<string, number>> {
-  const manifest = JSON.parse((await run("tar", ["-xOf", archive, "manifest.json"], big)).stdout);
-  const blob: string = manifest[0].Layers[index];
-  const { stdout } = await run("sh", ["-c", 'tar -xOf "$1" "$2" | tar -tvf -', "sh", archive, blob], big);
-  const out = new Map<string, number>();
-  for (const line of stdout.split("\n")) {
-    const m = /^-\S+\s+\S+\s+(\d+)\s+\S+\s+\S+\s+(.*)$/.exec(line);
-    if (m) out.set(`/${m[2]!.replace(/^\.?\//, "")}`, Number(m[1]));
-  }
-  return out;
-}
-
-/** Bookworm is merged-/usr: /bin, /sbin, /lib, /lib64 are links into /usr. */
-const merged = (p: string) => (/^\/(bin|sbin|lib|lib64)\//.test(p) ? `/usr${p}` : p);
 
 function walk(dir: string, skip: (path: string) => boolean = () => false): [string, number][] {
   const out: [string, number][] = [];
@@ -93,7 +72,9 @@ describe("packages per layer in a real Debian image (dockerd, debootstrap, apt, 
     }
     const was = await dpkgQuery(join(before, "var/lib/dpkg"));
     const is = await dpkgQuery(after);
-    const expected = [...is].filter(([name]) => !was.has(name)).map(([name, [version, size]]) => ({ name, version, size }));
+    const expected = [...is]
+      .filter(([name]) => !was.has(name))
+      .map(([name, [version, size]]) => ({ name, version, size }));
     expect(expected.map((p) => p.name).sort()).toEqual([...APT_PACKAGES].sort());
 
     const base = json.packages.layers[0]!;
@@ -103,7 +84,9 @@ describe("packages per layer in a real Debian image (dockerd, debootstrap, apt, 
     expect(apt.removed).toEqual([]);
     expect(apt.upgraded).toEqual([]);
     expect(
-      apt.added.map((c) => ({ name: c.name, version: c.to, size: c.installedSize })).sort((a, b) => a.name.localeCompare(b.name)),
+      apt.added
+        .map((c) => ({ name: c.name, version: c.to, size: c.installedSize }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
     ).toEqual(expected.sort((a, b) => a.name.localeCompare(b.name)));
     expect(json.packages.installed.filter((p) => p.manager === "dpkg").length).toBe(is.size);
 
@@ -111,8 +94,15 @@ describe("packages per layer in a real Debian image (dockerd, debootstrap, apt, 
     const files = await layerFiles(img.archive, LAYER.apt);
     const owned = new Map<string, number>();
     for (const name of APT_PACKAGES) {
-      const list = readdirSync(join(after, "info")).find((f) => f === `${name}.list` || f.startsWith(`${name}:`) && f.endsWith(".list"));
-      const paths = new Set(readFileSync(join(after, "info", list!), "utf8").split("\n").filter(Boolean).map(merged));
+      const list = readdirSync(join(after, "info")).find(
+        (f) => f === `${name}.list` || (f.startsWith(`${name}:`) && f.endsWith(".list")),
+      );
+      const paths = new Set(
+        readFileSync(join(after, "info", list!), "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map(merged),
+      );
       owned.set(name, sum([...files].filter(([p]) => paths.has(p)).map(([, size]) => size)));
     }
     const got = new Map(apt.owners.map((o) => [o.name, o.bytes]));
@@ -126,14 +116,18 @@ describe("packages per layer in a real Debian image (dockerd, debootstrap, apt, 
   it("the pip layer: the package and the bytes pip's RECORD lists", async (t) => {
     if (!img.ok) t.skip();
     const l = json.packages.layers[LAYER.pip]!;
-    expect(l.added.map((c) => [c.manager, c.name, c.to])).toEqual([["python", PIP_PACKAGE.name, PIP_PACKAGE.version]]);
+    expect(l.added.map((c) => [c.manager, c.name, c.to])).toEqual([
+      ["python", PIP_PACKAGE.name, PIP_PACKAGE.version],
+    ]);
     const pylib = join(img.inputs, "pylib");
     const info = `${PIP_PACKAGE.name}-${PIP_PACKAGE.version}.dist-info`;
     const record = readFileSync(join(pylib, info, "RECORD"), "utf8")
       .split("\n")
       .filter(Boolean)
       .map((line) => line.split(",")[0]!);
-    const bytes = sum(record.filter((p) => existsSync(join(pylib, p))).map((p) => statSync(join(pylib, p)).size));
+    const bytes = sum(
+      record.filter((p) => existsSync(join(pylib, p))).map((p) => statSync(join(pylib, p)).size),
+    );
     expect(l.owners).toEqual([expect.objectContaining({ name: PIP_PACKAGE.name, bytes, change: "added" })]);
     expect(l.unownedBytes).toBe(sum(walk(pylib).map(([, s]) => s)) - bytes);
   });
@@ -147,7 +141,11 @@ describe("packages per layer in a real Debian image (dockerd, debootstrap, apt, 
     const expected = Object.entries(lock.packages).map(([dir, p]) => {
       const abs = join(app, dir);
       const bytes = sum(walk(abs, (p) => p.startsWith(join(abs, "node_modules"))).map(([, s]) => s));
-      return { name: dir.slice(dir.lastIndexOf("node_modules/") + "node_modules/".length), version: p.version, bytes };
+      return {
+        name: dir.slice(dir.lastIndexOf("node_modules/") + "node_modules/".length),
+        version: p.version,
+        bytes,
+      };
     });
     const l = json.packages.layers[LAYER.npm]!;
     const got = l.owners.map((o) => ({ name: o.name, version: o.version, bytes: o.bytes }));

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { ImageModel } from "../../src/model/image-model.js";
 import { ImagePackages } from "../../src/model/packages.js";
 import { readImage } from "../../src/sources/archive.js";
-import { buildDockerArchive, fixtureDir, removeFixtures } from "../fixtures/images.js";
+import { buildDockerArchive, fixtureDir, type LayerSpec, removeFixtures } from "../fixtures/images.js";
 
 afterAll(removeFixtures);
 
@@ -16,7 +16,7 @@ const status = (pkgs: { name: string; version: string; kib: number; state?: stri
     )
     .join("\n");
 
-async function open(layers: Record<string, string | Buffer | null>[]) {
+async function open(layers: LayerSpec[]) {
   const file = join(fixtureDir(), `pkgs-${Math.random().toString(16).slice(2)}.tar`);
   writeFileSync(file, buildDockerArchive({ layers }));
   const data = await readImage(file, {});
