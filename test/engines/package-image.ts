@@ -140,6 +140,7 @@ export async function dpkgQuery(admindir: string): Promise<Map<string, [string, 
       admindir,
       "-W",
       "-f",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template
       "${db:Status-Status}\\t${Package}\\t${Version}\\t${Installed-Size}\\n",
     ],
     big,

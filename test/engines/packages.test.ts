@@ -26,7 +26,6 @@ import {
 } from "./package-image.js";
 
 const run = promisify(execFile);
-const big = { maxBuffer: 256 * 1024 * 1024 };
 let img: PackageImage;
 let json: ReturnType<typeof buildJsonReport>;
 
