@@ -264,7 +264,7 @@ async function readEachLayer(
           error: null,
           skipped: hit.skipped,
           blobBytes: hit.blobBytes,
-          packages: null,
+          packages: hit.packages ?? null,
           missing: null,
           interned: true,
         });
@@ -346,6 +346,7 @@ async function readEachLayer(
                 skipped: [],
                 blobBytes: result.blobBytes,
                 listedBy: transfer.layers[i]!,
+                packages: null,
               },
               paths,
             )
@@ -382,6 +383,7 @@ async function readEachLayer(
                 skipped: result.skipped,
                 blobBytes: result.blobBytes,
                 listedBy: "stream",
+                packages: result.packages,
               },
               paths,
             )
