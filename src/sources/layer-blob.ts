@@ -145,7 +145,7 @@ export class LayerBlobReader {
       error: this.error,
       skipped: this.parser?.skippedEntries ?? [],
       blobBytes: this.blobBytes,
-      packages: ok ? this.keeper.finish() : null,
+      packages: ok ? await this.keeper.finish() : null,
     };
   }
 

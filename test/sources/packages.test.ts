@@ -1,4 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { ImageModel } from "../../src/model/image-model.js";
@@ -140,6 +142,84 @@ describe("packages per layer", () => {
     expect(l0.notes.join("\n")).toMatch(/dpkg\/status: not read as a package database/);
     expect(l0.notes.join("\n")).toMatch(/installed: not read .*X:/);
     expect(l0.notes.join("\n")).toMatch(/package.json: not read .*not JSON/);
-    expect(l0.notes.join("\n")).toMatch(/rpmdb.sqlite: an rpm database/);
+    expect(l0.notes.join("\n")).toMatch(
+      /rpmdb.sqlite: not read as a package database: SQLite could not read it/,
+    );
   });
+
+  const hasRpm = spawnSync("rpmbuild", ["--version"]).status === 0;
+  test.skipIf(!hasRpm && process.env.LAYERVIEW_REQUIRE_ENGINES !== "1")(
+    "rpm: an rpmdb.sqlite written by rpm itself (rpmbuild, rpm -i), checked against rpm -q",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "lv-rpm-"));
+      try {
+        mkdirSync(join(dir, "top/SPECS"), { recursive: true });
+        writeFileSync(
+          join(dir, "top/SPECS/lvrpm.spec"),
+          [
+            "Name: lvrpm",
+            "Version: 2.5",
+            "Release: 3",
+            "Epoch: 1",
+            "Summary: layerview rpm test",
+            "License: MIT",
+            "BuildArch: noarch",
+            "%description",
+            "test",
+            "%install",
+            "mkdir -p %{buildroot}/usr/share/lvrpm %{buildroot}/usr/bin",
+            "head -c 70000 /dev/zero > %{buildroot}/usr/share/lvrpm/data.bin",
+            "echo '#!/bin/sh' > %{buildroot}/usr/bin/lvrpm",
+            "%files",
+            "/usr/share/lvrpm/data.bin",
+            "/usr/bin/lvrpm",
+            "%dir /usr/share/lvrpm",
+            "",
+          ].join("\n"),
+        );
+        execFileSync("rpmbuild", ["-bb", "--define", `_topdir ${dir}/top`, `${dir}/top/SPECS/lvrpm.spec`], {
+          stdio: "ignore",
+        });
+        const rpmFile = join(dir, "top/RPMS/noarch", readdirSync(join(dir, "top/RPMS/noarch"))[0]!);
+        const root = join(dir, "root");
+        const rpm = (...args: string[]) =>
+          execFileSync("rpm", ["--root", root, "--dbpath", "/var/lib/rpm", ...args], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "ignore"],
+          });
+        rpm("--initdb");
+        rpm("-i", "--nodeps", "--noscripts", rpmFile);
+        const [name, version, size] = rpm(
+          "-qa",
+          "--qf",
+          "%{NAME}\\t%{EPOCH}:%{VERSION}-%{RELEASE}\\t%{LONGSIZE}\\n",
+        )
+          .trim()
+          .split("\t");
+        const listed = rpm("-ql", name!).trim().split("\n");
+        // The root as a layer: every regular file, read back from disk.
+        const layer: Record<string, Buffer> = {};
+        const walk = (d: string) => {
+          for (const e of readdirSync(d, { withFileTypes: true })) {
+            const p = join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.isFile()) layer[p.slice(root.length + 1)] = readFileSync(p);
+          }
+        };
+        walk(root);
+        const { pkgs } = await open([layer]);
+        const l0 = pkgs.layers[0]!;
+        expect(l0.notes).toEqual([]);
+        expect(l0.added).toEqual([
+          expect.objectContaining({ manager: "rpm", name, to: version, installedSize: Number(size) }),
+        ]);
+        const files = listed.filter((p) => statSync(join(root, p)).isFile());
+        const bytes = files.reduce((n, p) => n + statSync(join(root, p)).size, 0);
+        expect(l0.uses).toEqual([expect.objectContaining({ bytes, files: files.length, change: "added" })]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -7,8 +7,9 @@
 import { parseEntryName } from "../../model/layer-contents.js";
 import type { LayerPackageFiles, PackageDbFile } from "../../model/package-db.js";
 import { BadDbFile, type DbKind, decodeDbFile, decodeEggInfoFile } from "./decode-db.js";
+import { decodeRpmDb } from "./decode-rpm.js";
 
-type KeptKind = DbKind | "egg-info-file";
+type KeptKind = DbKind | "egg-info-file" | "rpm";
 
 const MiB = 1024 * 1024;
 /** The largest file of each kind that is kept; a bigger one is noted and skipped. */
@@ -24,6 +25,7 @@ const MAX_BYTES: Record<KeptKind, number> = {
   "egg-files": 16 * MiB,
   "egg-info-file": 4 * MiB,
   "npm-package": 1 * MiB,
+  rpm: 256 * MiB,
 };
 /** What one layer may keep in all. */
 export const MAX_LAYER_KEPT_BYTES = 256 * MiB;
@@ -48,6 +50,8 @@ export class PackageDbKeeper implements MemberKeeper {
   private capNoted = false;
   private pendingKind: KeptKind | null = null;
   private pendingPath = "";
+  /** rpm databases wait for the layer's end: SQLite (WebAssembly) is read asynchronously. */
+  private readonly rpm: { path: string; data: Buffer }[] = [];
 
   wants(name: string, size: number): boolean {
     if (!mayBeDb(name)) return false;
@@ -56,12 +60,6 @@ export class PackageDbKeeper implements MemberKeeper {
     const kind = classify(parsed.segments);
     if (kind === null) return false;
     const path = parsed.segments.join("/");
-    if (kind === "rpm") {
-      this.note(
-        `/${path}: an rpm database (${size} bytes) — layerview does not read rpm databases yet, so rpm packages are not listed`,
-      );
-      return false;
-    }
     if (size > MAX_BYTES[kind]) {
       this.note(
         `/${path}: not read, ${size} bytes is over the ${MAX_BYTES[kind]}-byte limit for such a file`,
@@ -89,6 +87,10 @@ export class PackageDbKeeper implements MemberKeeper {
     if (kind === null) return;
     this.pendingKind = null;
     const path = this.pendingPath;
+    if (kind === "rpm") {
+      this.rpm.push({ path, data });
+      return;
+    }
     try {
       const decoded =
         kind === "egg-info-file" ? decodeEggInfoFile(data) : decodeDbFile(kind, `/${path}`, data);
@@ -100,7 +102,17 @@ export class PackageDbKeeper implements MemberKeeper {
     }
   }
 
-  finish(): LayerPackageFiles {
+  /** The layer's decoded databases; call once, after the layer's last entry. */
+  async finish(): Promise<LayerPackageFiles> {
+    for (const { path, data } of this.rpm.splice(0)) {
+      try {
+        this.files.set(path, { kind: "records", records: await decodeRpmDb(data) });
+      } catch (e) {
+        if (!(e instanceof BadDbFile)) throw e;
+        this.files.delete(path);
+        this.note(`/${path}: not read as a package database: ${e.message}`);
+      }
+    }
     const notes =
       this.moreNotes > 0 ? [...this.notes, `${this.moreNotes} more package database notes`] : this.notes;
     return { files: this.files, notes };
@@ -144,7 +156,7 @@ function mayBeDb(name: string): boolean {
   }
 }
 
-function classify(seg: readonly string[]): KeptKind | "rpm" | null {
+function classify(seg: readonly string[]): KeptKind | null {
   const n = seg.length;
   const base = seg[n - 1] ?? "";
   const parent = seg[n - 2] ?? "";
