@@ -31,7 +31,7 @@ export async function decodeRpmDb(data: Buffer): Promise<PackageRecord[]> {
   let db: InstanceType<typeof SQL.Database> | null = null;
   try {
     db = new SQL.Database(data);
-    const rows = db.exec("SELECT blob FROM Packages LIMIT " + (MAX_RECORDS + 1))[0]?.values ?? [];
+    const rows = db.exec(`SELECT blob FROM Packages LIMIT ${MAX_RECORDS + 1}`)[0]?.values ?? [];
     if (rows.length > MAX_RECORDS) throw new BadDbFile(`it lists more than ${MAX_RECORDS} packages`);
     const out: PackageRecord[] = [];
     let files = 0;
