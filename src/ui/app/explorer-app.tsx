@@ -1,6 +1,12 @@
 import { useApp } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
-import { useAdvisor, useNeighbourSteps, useRangeDiff, useViewWarmUp } from "../idle/use-idle-work.js";
+import {
+  useAdvisor,
+  useNeighbourSteps,
+  usePackages,
+  useRangeDiff,
+  useViewWarmUp,
+} from "../idle/use-idle-work.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
 import { composeFrame } from "../panes/screen.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
@@ -55,6 +61,7 @@ export function ExplorerApp({
   useNeighbourSteps(session, state.layer);
   useViewWarmUp(session, state.layer);
   useAdvisor(session, state.findings === null && state.layersRead === null, state.advice !== null, dispatch);
+  usePackages(session, state.layersRead === null);
   const rangeFrom = comparing(state) ? state.compareFrom : -1;
   useRangeDiff(session, rangeFrom, state.layer, state.rangeDiff === null, dispatch);
   useFileContent(state.viewer?.status === "loading" ? state.viewer : null, openContent, dispatch);
