@@ -36,7 +36,7 @@ const tmux = (...args: string[]) => {
 };
 const screen = (s: string) => tmux("capture-pane", "-p", "-t", s);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(s: string, pred: (text: string) => boolean, what: string, ms = 20_000): Promise<string> {
+async function until(s: string, pred: (text: string) => boolean, what: string, ms = 40_000): Promise<string> {
   const end = Date.now() + ms;
   for (;;) {
     const text = screen(s);
@@ -116,7 +116,7 @@ describe("the packages view in a real terminal (tmux, a real Debian image)", () 
       for (let tries = 0; ; tries++) {
         const text = screen(s);
         if (done(text)) return text;
-        if (tries === 150) throw new Error(`"${key}" did not get to ${what}:\n${text}`);
+        if (tries === 400) throw new Error(`"${key}" did not get to ${what}:\n${text}`);
         if (tries % 10 === 0) tmux("send-keys", "-t", s, key);
         await sleep(100);
       }
@@ -146,5 +146,5 @@ describe("the packages view in a real terminal (tmux, a real Debian image)", () 
     tmux("send-keys", "-t", s, "Escape");
     x = await until(s, (y) => !y.includes(`package ${biggest.name} (layer 2)`), "all files again");
     tmux("send-keys", "-t", s, "q");
-  }, 120_000);
+  }, 240_000);
 });
