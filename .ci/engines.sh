@@ -4,6 +4,7 @@
 #   .ci/engines.sh start    start dockerd + the podman API service, build the test images, write $D/env
 #   .ci/engines.sh stop     stop exactly the processes started here (by pidfile), unmount, remove $D
 #   .ci/engines.sh status   say what is running
+#   .ci/engines.sh debian-rootfs   only make the Debian rootfs tarball (debootstrap, once)
 #
 # Installs nothing: needs docker.io, podman, runc, skopeo and busybox-static, plus docker-registry for
 # the --pull tests (without it they skip). See /work/shared/notes/real-engines.md.
@@ -150,6 +151,31 @@ make_base_rootfs() {
   rm -rf "$r"
 }
 
+# The first Debian mirror apt's sources name (deb822 `URIs:` or one-line `deb URL SUITE`), security ones aside.
+debian_mirror() {
+  local m
+  m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '/^URIs:/ { print $2 } /^deb / { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; break } }' |
+    grep -v security | head -n 1)
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+# A Debian bookworm rootfs for the package tests (test/engines/packages.test.ts), made once per $D
+# (~35 s): debootstrap minbase from apt's own mirror. Without debootstrap those tests skip.
+make_debian_rootfs() {
+  [[ -s $D/debian-rootfs.tar ]] && return
+  command -v debootstrap >/dev/null || { log "debootstrap not found: the Debian package tests will skip"; return; }
+  local r=$D/debian-rootfs t=$(now) mirror
+  mirror=$(debian_mirror)
+  rm -rf "$r"
+  debootstrap --variant=minbase bookworm "$r" "$mirror" >"$D/debootstrap.log" 2>&1 ||
+    { tail -n 20 "$D/debootstrap.log" >&2; rm -rf "$r"; die "debootstrap from $mirror failed"; }
+  rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*_Packages
+  tar --numeric-owner -C "$r" -cf "$D/debian-rootfs.tar.tmp" . && mv "$D/debian-rootfs.tar.tmp" "$D/debian-rootfs.tar"
+  rm -rf "$r"
+  log "Debian rootfs from $mirror in $(since "$t")"
+}
+
 build_images() {
   local t
   make_base_rootfs
@@ -254,6 +280,7 @@ cmd_start() {
   start_docker
   start_podman
   build_images
+  make_debian_rootfs
   start_registry
   write_env
   log "engines ready in $(since "$t")"
@@ -289,5 +316,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  debian-rootfs) mkdir -p "$D"; make_debian_rootfs ;;
+  *) echo "usage: $0 start|stop|status|debian-rootfs" >&2; exit 2 ;;
 esac

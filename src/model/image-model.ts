@@ -8,6 +8,7 @@ import {
   type RawHistory,
 } from "./history.js";
 import { EntryType, type LayerContents } from "./layer-contents.js";
+import type { LayerPackageFiles } from "./package-db.js";
 import { type PathTable, ROOT, sortedChildrenOf } from "./path-table.js";
 import { ChangeKind, HiddenReason, LayerStack, NOT_HIDDEN, type Removal } from "./stack.js";
 import { computeWaste, type WasteReport } from "./waste.js";
@@ -35,6 +36,8 @@ export interface ImageModelInput {
     };
     contents: LayerContents | null;
     error: string | null;
+    /** The layer's package databases, decoded; null or absent when they were not kept. */
+    packages?: LayerPackageFiles | null;
   }>;
   paths: PathTable;
   /** OCI base-image annotations the source found on the manifest or index. */

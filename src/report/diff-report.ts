@@ -2,7 +2,12 @@
 import type { ImageDiff, LayerRef } from "../model/diff.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
+import { ImagePackages } from "../model/packages.js";
 import { padEnd, padStart, shortDigest, truncate } from "./format.js";
+import { diffPackages, diffPackagesText, packageChangesJson } from "./packages-report.js";
+
+const packageChanges = (a: ImageModel, b: ImageModel) =>
+  diffPackages(new ImagePackages(a), a, new ImagePackages(b), b);
 
 function side(model: ImageModel) {
   return { source: model.input.source, reference: model.input.reference, id: model.input.id };
@@ -19,6 +24,7 @@ export function diffJson(diff: ImageDiff, a: ImageModel, b: ImageModel) {
     ...(diff.packages ? { packages: diff.packages } : {}),
     depth: diff.depth,
     directories: diff.directories,
+    packages: packageChangesJson(packageChanges(a, b)),
     entries: diff.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
@@ -78,6 +84,8 @@ export function diffText(diff: ImageDiff, a: ImageModel, b: ImageModel, opts: Di
   out.push(
     `Paths    ${t.added} added (${formatBytes(t.addedBytes)}), ${t.removed} removed (${formatBytes(t.removedBytes)}), ${t.changed} changed`,
   );
+  const packages = diffPackagesText(packageChanges(a, b), top);
+  if (packages.length > 0) out.push("", ...packages);
   if (diff.entries.length === 0) {
     out.push("");
     out.push("The two trees are identical.");

@@ -2,8 +2,10 @@ import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/i
 import { splitAtBase } from "../model/base-split.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { ImageModel } from "../model/image-model.js";
+import { ImagePackages } from "../model/packages.js";
 import { HiddenReason } from "../model/stack.js";
 import { adviceJson } from "./advice-report.js";
+import { packagesJson } from "./packages-report.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -26,6 +28,8 @@ export interface JsonReportOptions {
   /** Findings to report; computed with `adviceOptions` when not given. */
   advice?: readonly Finding[];
   adviceOptions?: AdviceOptions;
+  /** Packages per layer; computed when not given. */
+  packages?: ImagePackages;
 }
 
 /** The `--json` document; its shape is documented in the README and versioned by schemaVersion. */
@@ -110,6 +114,7 @@ export function buildJsonReport(model: ImageModel, opts: JsonReportOptions = {})
       reason: hiddenReasonName(i.hiddenReason),
       visibleAtTop: i.visibleAtTop,
     })),
+    packages: packagesJson(model, opts.packages ?? new ImagePackages(model)),
     advice: adviceJson(opts.advice ?? adviseImage(model, opts.adviceOptions)),
     diagnostics: (opts.diagnostics ?? []).map((d) => ({
       severity: d.severity,

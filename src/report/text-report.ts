@@ -2,9 +2,11 @@ import { type AdviceOptions, adviseImage, type Finding } from "../model/advice/i
 import { splitAtBase } from "../model/base-split.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
+import { ImagePackages } from "../model/packages.js";
 import { formatAdviceText } from "./advice-report.js";
 import { formatPercent, padEnd, padStart, shortDigest, truncate } from "./format.js";
 import { hiddenReasonName } from "./json-report.js";
+import { packagesText } from "./packages-report.js";
 
 export interface TextReportOptions {
   /** Width to fit instruction columns to. */
@@ -14,6 +16,8 @@ export interface TextReportOptions {
   /** Findings for the Advice section; computed with `adviceOptions` when not given. */
   advice?: readonly Finding[];
   adviceOptions?: AdviceOptions;
+  /** Packages per layer; computed when not given. */
+  packages?: ImagePackages;
 }
 
 /** The report printed when stdout is not a terminal (or with --report). */
@@ -94,6 +98,8 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
     }
   }
   out.push("");
+  const packages = packagesText(model, opts.packages ?? new ImagePackages(model), { top, width });
+  if (packages.length > 0) out.push(...packages, "");
   const advice = opts.advice ?? adviseImage(model, opts.adviceOptions);
   out.push(formatAdviceText(advice, { top, width }).trimEnd());
   return `${out.join("\n")}\n`;

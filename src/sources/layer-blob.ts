@@ -2,8 +2,10 @@ import type { Transform } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
+import type { LayerPackageFiles } from "../model/package-db.js";
 import type { PathTable } from "../model/path-table.js";
 import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
+import { PackageDbKeeper } from "./packages/package-keeper.js";
 import { settled } from "./stream-io.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
 import type { Compression } from "./types.js";
@@ -47,6 +49,8 @@ export interface LayerBlobResult {
   skipped: SkippedEntries[];
   /** Stored (compressed) bytes read. */
   blobBytes: number;
+  /** The layer's package databases, decoded (null when the layer could not be read). */
+  packages: LayerPackageFiles | null;
 }
 
 export interface LayerBlobOptions {
@@ -68,6 +72,7 @@ export class LayerBlobReader {
   private compression: Compression | null = null;
   private builder: LayerContentsBuilder | null = null;
   private parser: LayerTarParser | null = null;
+  private readonly keeper = new PackageDbKeeper();
   private decompressor: Transform | null = null;
   private decompressorDone: Promise<void> | null = null;
   private error: string | null = null;
@@ -111,7 +116,7 @@ export class LayerBlobReader {
         // A zero-byte blob: read as an empty layer rather than guessing.
         this.compression = "none";
         this.builder = new LayerContentsBuilder(this.paths, 16);
-        this.parser = new LayerTarParser(this.builder);
+        this.parser = new LayerTarParser(this.builder, this.keeper);
         this.started = true;
       } else {
         this.start(all);
@@ -140,6 +145,7 @@ export class LayerBlobReader {
       error: this.error,
       skipped: this.parser?.skippedEntries ?? [],
       blobBytes: this.blobBytes,
+      packages: ok ? await this.keeper.finish() : null,
     };
   }
 
@@ -158,7 +164,7 @@ export class LayerBlobReader {
     }
     const dataOffsets = this.compression === "none" && this.options.dataOffsets === true;
     this.builder = new LayerContentsBuilder(this.paths, 1024, { dataOffsets });
-    this.parser = new LayerTarParser(this.builder);
+    this.parser = new LayerTarParser(this.builder, this.keeper);
     if (this.compression === "none") return;
     const dec: Transform =
       this.compression === "gzip"

@@ -10,14 +10,15 @@
  *     88 u32 flags (bit 0: strings are UTF-16LE, else UTF-8; bit 1: data offsets)   92 u32 reserved (0)
  *   payload
  *     u32 × 12 counts: entries, path nodes (root excluded), whiteouts, opaque dirs, links, problems,
- *                      skipped kinds, strings, string bytes, compression, listedBy string, reserved
+ *                      skipped kinds, strings, string bytes, compression, listedBy string, package bytes
  *     f64 × 4: tarEntries, fileBytes, tarFileBytes, blobBytes
  *     f64[entries] size, mtime, [data offset when flagged]; i32[entries] node, uid, gid;
  *     u32[entries × 4] content hash (128 bits);
  *     i32[nodes] parent, name (a node's parent comes before it; local node 0 is the root);
  *     i32[whiteouts], i32[opaque dirs] (local nodes); i32[links] entry, string;
  *     i32[problems × 3] severity, entry string, message string; i32[skipped × 3] typeflag, count, first;
- *     i32[strings] length in UTF-16 units; u16[entries] mode; u8[entries] type; string bytes.
+ *     i32[strings] length in UTF-16 units; u16[entries] mode; u8[entries] type; string bytes;
+ *     package bytes: the layer's decoded package databases as UTF-8 JSON (none: the layer had none kept).
  * Every section starts 8- or 4-byte aligned, so columns are read through typed-array views and copied.
  */
 
@@ -44,11 +45,13 @@ import {
   type LayerContents,
   parseEntryName,
 } from "../model/layer-contents.js";
+import type { LayerPackageFiles } from "../model/package-db.js";
 import { type PathTable, ROOT } from "../model/path-table.js";
 import type { SkippedEntries } from "./layer-tar.js";
+import { packagesFromJson, packagesToJson } from "./packages/package-json.js";
 import type { Compression } from "./types.js";
 
-export const LAYER_INDEX_FORMAT_VERSION = 2;
+export const LAYER_INDEX_FORMAT_VERSION = 3;
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 
 const MAGIC = Buffer.from("LVLAYIDX", "latin1");
@@ -76,6 +79,8 @@ export interface CachedLayer {
   blobBytes: number;
   /** How the layer was listed, e.g. "stream" | "estargz-toc" | "zstd-chunked-toc". */
   listedBy: string;
+  /** Its package databases, decoded; null when they were not kept (a TOC listing). */
+  packages?: LayerPackageFiles | null;
 }
 
 export interface LayerIndexCacheOptions {
@@ -400,6 +405,8 @@ export function encodeEntry(
   // Lone surrogates do not survive UTF-8; such rare names go as UTF-16 so they come back unchanged.
   const utf16 = /\p{Cs}/u.test(joined);
   const stringBytes = Buffer.from(joined, utf16 ? "utf16le" : "utf8");
+  const packageBytes =
+    layer.packages == null ? Buffer.alloc(0) : Buffer.from(packagesToJson(layer.packages), "utf8");
 
   const offsets = c.dataOffset !== undefined;
   const payloadBytes =
@@ -409,7 +416,9 @@ export function encodeEntry(
       c.whiteouts.length + c.opaqueDirs.length + linkEntries.length * 2 + problems.length + skipped.length,
       strings.list.length,
       stringBytes.length,
-    ) + (offsets ? n * 8 : 0);
+    ) +
+    (offsets ? n * 8 : 0) +
+    packageBytes.length;
   if (HEADER_BYTES + payloadBytes > maxFileBytes) return null;
   const buf = Buffer.allocUnsafeSlow(HEADER_BYTES + payloadBytes);
   const ab = buf.buffer;
@@ -438,7 +447,7 @@ export function encodeEntry(
     stringBytes.length,
     compression,
     listedBy,
-    0,
+    packageBytes.length,
   ]);
   f64([c.tarEntries, c.fileBytes, c.tarFileBytes, layer.blobBytes]);
   f64(c.size.subarray(0, n));
@@ -465,6 +474,8 @@ export function encodeEntry(
   at += n;
   buf.set(stringBytes, at);
   at += stringBytes.length;
+  buf.set(packageBytes, at);
+  at += packageBytes.length;
   if (at !== buf.length) throw new Error(`layer index encoding is off by ${buf.length - at} bytes`);
 
   MAGIC.copy(buf, 0);
@@ -528,7 +539,8 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   at += COUNTS * 4;
   const [n, nodeCount, nWhiteouts, nOpaque, nLinks, nProblems, nSkipped, nStrings, nStringBytes] = counts;
   const compression = COMPRESSIONS[counts[9]!];
-  check(compression !== undefined && counts[11] === 0);
+  check(compression !== undefined);
+  const nPackageBytes = counts[11]!;
   // Counts are u32, so this sum is exact: every allocation below is bounded by the file's size.
   const expected =
     payloadSize(
@@ -537,7 +549,9 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
       nWhiteouts! + nOpaque! + nLinks! * 2 + nProblems! * 3 + nSkipped! * 3,
       nStrings!,
       nStringBytes!,
-    ) + (offsets ? n! * 8 : 0);
+    ) +
+    (offsets ? n! * 8 : 0) +
+    nPackageBytes;
   check(expected === payloadBytes);
   const [tarEntries, fileBytes, tarFileBytes, blobBytes] = new Float64Array(ab, at, 4);
   at += 32;
@@ -571,6 +585,11 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   const mode = take(Uint16Array, 2, n!).slice();
   const type = take(Uint8Array, 1, n!).slice();
   const text = buf.toString(flags & FLAG_UTF16 ? "utf16le" : "utf8", at, at + nStringBytes!);
+  let packages: LayerPackageFiles | null = null;
+  if (nPackageBytes > 0) {
+    packages = packagesFromJson(buf.toString("utf8", at + nStringBytes!, at + nStringBytes! + nPackageBytes));
+    check(packages !== null);
+  }
   check(!(flags & FLAG_UTF16) || nStringBytes! % 2 === 0);
 
   const strings: string[] = new Array(nStrings!);
@@ -680,5 +699,5 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
     tarFileBytes: tarFileBytes!,
     problems,
   };
-  return { contents, compression, skipped, blobBytes: blobBytes!, listedBy };
+  return { contents, compression, skipped, blobBytes: blobBytes!, listedBy, packages };
 }

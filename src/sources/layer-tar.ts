@@ -1,5 +1,6 @@
 import { createHash, type Hash, hash as hashOnce } from "node:crypto";
 import { EntryType, type LayerContentsBuilder, type TarEntryHeader } from "../model/layer-contents.js";
+import type { MemberKeeper } from "./packages/package-keeper.js";
 import {
   BLOCK,
   checksumOk,
@@ -66,6 +67,9 @@ export class LayerTarParser {
   private pad = 0;
   private hashing = false;
   private hasher: Hash | null = null;
+  /** The current file's data is going to the keeper too. */
+  private keeping = false;
+  private kept: Buffer[] = [];
   private meta: Buffer[] = [];
   private pax: PaxRecords | null = null;
   private longName: string | null = null;
@@ -85,7 +89,11 @@ export class LayerTarParser {
     linkName: null,
   };
 
-  constructor(private readonly builder: LayerContentsBuilder) {}
+  constructor(
+    private readonly builder: LayerContentsBuilder,
+    /** Keeps the data of the few members it asks for (package databases). */
+    private readonly keeper: MemberKeeper | null = null,
+  ) {}
 
   /** Uncompressed bytes seen so far. */
   get bytes(): number {
@@ -111,6 +119,7 @@ export class LayerTarParser {
         case State.Data: {
           const n = Math.min(this.remaining, len - pos);
           if (this.hashing) {
+            if (this.keeping) this.kept.push(Buffer.from(chunk.subarray(pos, pos + n)));
             if (this.hasher === null && n === this.dataSize) {
               this.remaining = 0;
               this.complete(hashOnce(HASH_ALGORITHM, chunk.subarray(pos, pos + n), "binary"));
@@ -183,6 +192,7 @@ export class LayerTarParser {
     let size = parseNumeric(buf, off + 124, 12);
     if (!(size >= 0)) throw new TarFormatError(`corrupt tar header at byte ${at} (bad size field)`);
     this.hashing = false;
+    this.keeping = false;
     switch (flag) {
       case 0x78: // 'x' pax extended header for the next entry
         this.pending = Pending.Pax;
@@ -220,6 +230,7 @@ export class LayerTarParser {
         h.type = type;
         this.pending = Pending.Entry;
         this.hashing = type === EntryType.File;
+        this.keeping = this.hashing && this.keeper?.wants(h.name, size) === true;
       }
     }
     if (this.pending !== Pending.Entry && this.pending !== Pending.Unknown && size > MAX_META_SIZE) {
@@ -237,6 +248,12 @@ export class LayerTarParser {
     this.state = this.pad > 0 ? State.Padding : State.Header;
     switch (this.pending) {
       case Pending.Entry:
+        if (this.keeping) {
+          this.keeping = false;
+          const data = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept);
+          this.kept = [];
+          this.keeper!.keep(data);
+        }
         this.builder.add(this.header, digest, this.dataStart);
         return;
       case Pending.Pax:

@@ -55,6 +55,7 @@ function fromWorker(r: LayerJobResult, paths: PathTable): LayerBlobResult | null
       error: r.error,
       skipped: r.skipped,
       blobBytes: r.blobBytes,
+      packages: null,
     };
   }
   const buf = Buffer.from(r.encoded.buffer, r.encoded.byteOffset, r.encoded.byteLength);
@@ -66,6 +67,7 @@ function fromWorker(r: LayerJobResult, paths: PathTable): LayerBlobResult | null
     error: null,
     skipped: layer.skipped,
     blobBytes: layer.blobBytes,
+    packages: layer.packages ?? null,
   };
 }
 
@@ -135,7 +137,7 @@ export function finishLayer(
       message: `${where}: ${contents.problems.length - MAX_ENTRY_DIAGNOSTICS} more entry problems not listed`,
     });
   }
-  return { descriptor: d, contents, error: null };
+  return { descriptor: d, contents, error: null, packages: result!.packages };
 }
 
 /** Read the plan's layers from a seekable store, in image order, each distinct blob once. */

@@ -96,6 +96,7 @@ export async function readArchiveStream(
       error: describeUnrecognised(file.bytes),
       skipped: [],
       blobBytes: file.size,
+      packages: null,
     } satisfies LayerBlobResult;
   });
   const used = new Set(results.map((r) => r?.contents).filter((c): c is LayerContents => c != null));

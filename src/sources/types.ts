@@ -1,6 +1,7 @@
 import type { BaseAnnotations } from "../model/base-image.js";
 import type { Diagnostic } from "../model/diagnostics.js";
 import type { LayerContents } from "../model/layer-contents.js";
+import type { LayerPackageFiles } from "../model/package-db.js";
 import type { PathTable } from "../model/path-table.js";
 
 /** The image config blob as engines write it (OCI config / Docker image JSON); fields are optional in practice. */
@@ -55,6 +56,8 @@ export interface ReadLayer {
   /** Null when the layer could not be read; `error` then says why. */
   contents: LayerContents | null;
   error: string | null;
+  /** The layer's package databases, decoded; absent when they were not kept (a TOC listing, the cache). */
+  packages?: LayerPackageFiles | null;
 }
 
 export interface ImageInfo {

@@ -135,3 +135,52 @@ describe("layerview diff A B", () => {
     expect(cli(["diff", "-", "-"]).code).toBe(2);
   });
 });
+
+describe("layerview diff: package changes", () => {
+  const status = (pkgs: [string, string, number][]) =>
+    pkgs
+      .map(
+        ([n, v, kib]) =>
+          `Package: ${n}\nStatus: install ok installed\nInstalled-Size: ${kib}\nVersion: ${v}\n`,
+      )
+      .join("\n");
+  const base = {
+    "var/lib/dpkg/status": status([
+      ["libc6", "2.36-9", 13000],
+      ["curl", "7.88.1-10", 500],
+    ]),
+  };
+  it("lists packages added, removed and upgraded between the two final trees", async () => {
+    const a = await writeFixture("diff/pkgs-a.tar", buildDockerArchive({ layers: [base] }));
+    const b = await writeFixture(
+      "diff/pkgs-b.tar",
+      buildDockerArchive({
+        layers: [
+          base,
+          {
+            "var/lib/dpkg/status": status([
+              ["libc6", "2.36-9+deb12u4", 13001],
+              ["jq", "1.6-2.1", 100],
+            ]),
+            "app/node_modules/left-pad/package.json": '{"name":"left-pad","version":"1.3.0"}',
+          },
+        ],
+      }),
+    );
+    const r = cli(["diff", a, b]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Packages 2 added, 1 removed, 1 upgraded");
+    expect(r.stdout).toContain("  + jq 1.6-2.1 (dpkg, 102 kB)");
+    expect(r.stdout).toContain("  + left-pad 1.3.0 (npm)");
+    expect(r.stdout).toContain("  - curl 7.88.1-10 (dpkg, 512 kB)");
+    expect(r.stdout).toContain("  ~ libc6 2.36-9 → 2.36-9+deb12u4 (dpkg, 13 MB)");
+    const j = JSON.parse(cli(["diff", "--json", a, b]).stdout);
+    expect(j.packages.upgraded).toEqual([
+      { manager: "dpkg", name: "libc6", from: "2.36-9", to: "2.36-9+deb12u4", installedSize: 13001 * 1024 },
+    ]);
+    expect(j.packages.added.map((c: { name: string }) => c.name).sort()).toEqual(["jq", "left-pad"]);
+    expect(j.packages.removed).toEqual([
+      { manager: "dpkg", name: "curl", from: "7.88.1-10", to: null, installedSize: 500 * 1024 },
+    ]);
+  });
+});

@@ -26,6 +26,7 @@ import {
   LayerContentsBuilder,
   type TarEntryHeader,
 } from "../../src/model/layer-contents.js";
+import type { PackageDbFile } from "../../src/model/package-db.js";
 import { PathTable } from "../../src/model/path-table.js";
 import {
   type CachedLayer,
@@ -99,6 +100,51 @@ function sampleLayer(paths: PathTable, variant = ""): CachedLayer {
     ],
     blobBytes: 987_654_321,
     listedBy: "estargz-toc",
+    packages: {
+      files: new Map<string, PackageDbFile>([
+        [
+          "var/lib/dpkg/status",
+          {
+            kind: "records",
+            records: [
+              {
+                manager: "dpkg",
+                name: "libc6",
+                version: "2.36-9",
+                arch: "amd64",
+                installedSize: 13_000_000,
+                files: null,
+                root: null,
+                joinKey: "dpkg:libc6",
+              },
+            ],
+          },
+        ],
+        [
+          "var/lib/dpkg/info/libc6:amd64.list",
+          { kind: "file-list", joinKey: "dpkg:libc6", files: ["/usr/lib/ünï.so"] },
+        ],
+        [
+          "app/node_modules/@s/x/package.json",
+          {
+            kind: "records",
+            records: [
+              {
+                manager: "npm",
+                name: "@s/x",
+                version: "1.0.0",
+                arch: null,
+                installedSize: null,
+                files: null,
+                root: "/app/node_modules/@s/x",
+                joinKey: null,
+              },
+            ],
+          },
+        ],
+      ]),
+      notes: ["/var/lib/rpm/rpmdb.sqlite: not read"],
+    },
   };
 }
 
@@ -133,6 +179,7 @@ function summary(layer: CachedLayer, paths: PathTable) {
     skipped: layer.skipped,
     blobBytes: layer.blobBytes,
     listedBy: layer.listedBy,
+    packages: layer.packages ? { files: [...layer.packages.files], notes: layer.packages.notes } : null,
   };
 }
 
@@ -336,7 +383,12 @@ describe("LayerIndexCache damaged entries", () => {
       ["two entries on one node", (p) => p.writeInt32LE(p.readInt32LE(nodeColumn + 4), nodeColumn + 8)],
       ["parent after its child", (p) => p.writeInt32LE(nodes, parentColumn)],
       ["name string past the table", (p) => p.writeInt32LE(0x7fffffff, parentColumn + nodes * 4)],
-      ["unknown entry type", (p) => (p[p.length - p.readUInt32LE(32) - 1] = 42)],
+      ["unknown entry type", (p) => (p[p.length - p.readUInt32LE(32) - p.readUInt32LE(44) - 1] = 42)],
+      ["package JSON cut short", (p) => (p[p.length - 1] = 0x20)],
+      [
+        "a package record of an unknown manager",
+        (p) => p.write('"zypp"', p.indexOf('"dpkg"', p.length - p.readUInt32LE(44))),
+      ],
       ["unknown compression", (p) => p.writeUInt32LE(7, 36)],
       ["negative blob size", (p) => p.writeDoubleLE(-1, 48 + 24)],
       ["NaN file size", (p) => p.writeDoubleLE(Number.NaN, FIXED)],

@@ -24,7 +24,9 @@ export type FindingKind =
   /** A build argument recorded in the image history (readable by anyone with the image). */
   | "build-arg"
   /** An environment variable in the image config whose name looks like a secret. */
-  | "secret-env";
+  | "secret-env"
+  /** The packages a layer installed, biggest first (information, from the package databases). */
+  | "package-install";
 
 export type FindingCategory = "size" | "exposure" | "info";
 export type Severity = "high" | "medium" | "low";
@@ -85,6 +87,7 @@ const CATEGORY: Record<FindingKind, FindingCategory> = {
   "secret-build-arg": "exposure",
   "build-arg": "info",
   "secret-env": "exposure",
+  "package-install": "info",
 };
 
 export function findingCategory(kind: FindingKind): FindingCategory {

@@ -16,7 +16,8 @@ import { classifyVersions } from "./classify.js";
 import { cmp, findingContext } from "./context.js";
 import { duplicateGroups } from "./duplicates.js";
 import { buildArgFindings, envFindings, secretFileFinding } from "./exposure-findings.js";
-import { type AdviceOptions, type Finding, SEVERITY_RANK } from "./finding.js";
+import { type AdviceOptions, DEFAULT_MEDIUM_BYTES, type Finding, SEVERITY_RANK } from "./finding.js";
+import { packageInstallFindings } from "./package-findings.js";
 import {
   baseImageFinding,
   deletedLaterFinding,
@@ -80,6 +81,8 @@ export function* adviseSteps(model: ImageModel, opts: AdviceOptions = {}): Steps
   for (const s of found.secrets) findings.push(secretFileFinding(ctx, s));
   findings.push(...buildArgFindings(ctx));
   findings.push(...envFindings(model));
+  yield;
+  findings.push(...packageInstallFindings(ctx, opts.mediumBytes ?? DEFAULT_MEDIUM_BYTES));
 
   return findings.sort(
     (a, b) =>

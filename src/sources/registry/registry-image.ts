@@ -264,6 +264,7 @@ async function readEachLayer(
           error: null,
           skipped: hit.skipped,
           blobBytes: hit.blobBytes,
+          packages: hit.packages ?? null,
           missing: null,
           interned: true,
         });
@@ -325,6 +326,7 @@ async function readEachLayer(
             error: null,
             skipped: [],
             blobBytes: d.size ?? 0,
+            packages: null,
             missing: null,
             interned: true,
           };
@@ -344,6 +346,7 @@ async function readEachLayer(
                 skipped: [],
                 blobBytes: result.blobBytes,
                 listedBy: transfer.layers[i]!,
+                packages: null,
               },
               paths,
             )
@@ -380,6 +383,7 @@ async function readEachLayer(
                 skipped: result.skipped,
                 blobBytes: result.blobBytes,
                 listedBy: "stream",
+                packages: result.packages,
               },
               paths,
             )

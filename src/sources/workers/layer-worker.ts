@@ -49,6 +49,7 @@ async function run(job: LayerJob): Promise<LayerJobMessage> {
       skipped: r.skipped,
       blobBytes: r.blobBytes,
       listedBy: "stream",
+      packages: r.packages,
     };
     encoded = encodeEntry(layer, NO_DIGEST, paths);
     if (encoded === null) throw new Error("the layer's index is too large to hand over");

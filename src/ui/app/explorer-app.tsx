@@ -4,6 +4,7 @@ import {
   useAdvisor,
   useComparison,
   useNeighbourSteps,
+  usePackages,
   useRangeDiff,
   useViewWarmUp,
 } from "../idle/use-idle-work.js";
@@ -61,6 +62,7 @@ export function ExplorerApp({
   useNeighbourSteps(session, state.layer);
   useViewWarmUp(session, state.layer);
   useAdvisor(session, state.findings === null && state.layersRead === null, state.advice !== null, dispatch);
+  usePackages(session, state.layersRead === null);
   const rangeFrom = comparing(state) ? state.compareFrom : -1;
   useRangeDiff(session, rangeFrom, state.layer, state.rangeDiff === null, dispatch);
   const compare = state.compare;

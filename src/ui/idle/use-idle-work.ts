@@ -16,6 +16,8 @@ const WARM_UP_MIN_PATHS = 50_000;
 const ADVICE_DELAY_MS = 1000;
 /** One slice of the advisor or of a range diff. */
 const ANALYSIS_SLICE_MS = 8;
+/** Packages are worked out (one slice, tens of milliseconds) after the first frames settle. */
+const PACKAGES_DELAY_MS = 300;
 /** Neighbouring steps are prepared once the user stays on a layer this long. */
 const PREFETCH_DELAY_MS = 40;
 
@@ -68,6 +70,20 @@ export function useAdvisor(
       },
     });
   }, [session, pending, waiting, dispatch]);
+}
+
+/** Packages per layer worked out in idle time once the image is read, so p and the owner line are at hand. */
+export function usePackages(session: ExplorerSession | null, read: boolean): void {
+  useEffect(() => {
+    if (!session || !read || !session.hasPackageDatabases()) return;
+    return runInSlices(
+      () => {
+        session.packages();
+        return true;
+      },
+      { delayMs: PACKAGES_DELAY_MS },
+    );
+  }, [session, read]);
 }
 
 /** A range diff the key did not finish goes on in idle slices; the state gets it when ready. */

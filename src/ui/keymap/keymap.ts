@@ -34,6 +34,7 @@ export const Command = {
   HideUnmodified: "hide-unmodified",
   JumpLargest: "jump-largest",
   Advice: "advice",
+  Packages: "packages",
   ViewFile: "view-file",
   CompareMark: "compare-mark",
   FileHistory: "file-history",
@@ -136,6 +137,12 @@ export const KEYMAP: readonly Binding[] = [
     command: Command.CompareMark,
     keys: [ch("x")],
     description: "Compare this layer with the one selected",
+    section: "Layers",
+  },
+  {
+    command: Command.Packages,
+    keys: [ch("p")],
+    description: "Packages of this layer, biggest first (Enter shows a package's files)",
     section: "Layers",
   },
   {

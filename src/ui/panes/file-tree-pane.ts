@@ -1,5 +1,5 @@
 import { NodeStatus } from "../../model/image-model.js";
-import { ENTRY_TYPE_NAMES } from "../../model/layer-contents.js";
+import { ENTRY_TYPE_NAMES, EntryType } from "../../model/layer-contents.js";
 import { formatBytes, formatCount, formatMode } from "../render/format.js";
 import { sanitize } from "../render/text.js";
 import { HIDDEN_LATER, type Line, paintLine, STYLES, statusLook } from "../render/theme.js";
@@ -30,6 +30,8 @@ function titleExtra(s: ExplorerState): string {
     .map(([, name]) => name);
   if (hidden.length > 0) parts.push(`hiding ${hidden.join(", ")}`);
   if (s.filter !== "" && !s.filterEditing) parts.push(`filter "${sanitize(s.filter)}"`);
+  if (s.packageFilter !== null)
+    parts.push(`package ${sanitize(s.packageFilter.name)} (layer ${s.packageFilter.layer})`);
   return parts.join(" · ");
 }
 
@@ -94,6 +96,14 @@ export function progressLines(s: ExplorerState, width: number, height: number): 
   return out;
 }
 
+/** "name version" of the package owning `node` as of the selected layer, when the image has any. */
+function ownerOf(s: ExplorerState, node: number): string | null {
+  const session = s.session;
+  if (!session || s.layersRead !== null || !session.hasPackageDatabases()) return null;
+  const p = session.packages().ownerAt(node, s.layer);
+  return p === null ? null : `${p.name} ${p.version}`;
+}
+
 /** The bottom line of the tree pane: the filter being typed, or what the cursor is on. */
 function infoLine(s: ExplorerState): Line {
   if (s.filterEditing) {
@@ -117,6 +127,8 @@ function infoLine(s: ExplorerState): Line {
       style: HIDDEN_LATER.style,
     });
   }
+  const owner = f.type === EntryType.Dir ? null : ownerOf(s, s.cursor);
+  if (owner !== null) line.push({ text: ` · package ${sanitize(owner)}`, style: STYLES.label });
   return line;
 }
 

@@ -17,6 +17,7 @@ import { helpLines } from "./help-overlay.js";
 import { imageDetailsLines } from "./image-details-pane.js";
 import { layerDetailsLines } from "./layer-details-pane.js";
 import { layersPaneLines } from "./layers-pane.js";
+import { packagesLines } from "./packages-overlay.js";
 import { fitLines } from "./pane.js";
 import { rangeDiffLines } from "./range-diff-pane.js";
 import { statusLine } from "./status-line.js";
@@ -28,6 +29,7 @@ export function composeFrame(s: ExplorerState, color: boolean): string[] {
   if (s.viewer) return [...fitLines(fileViewerLines(s, color), s.columns, s.rows - 1), status];
   if (s.fileHistory) return [...fitLines(fileHistoryLines(s, color), s.columns, s.rows - 1), status];
   if (s.advice) return [...fitLines(adviceLines(s, color), s.columns, s.rows - 1), status];
+  if (s.packages) return [...fitLines(packagesLines(s, color), s.columns, s.rows - 1), status];
   if (s.compare?.shown) return compareFrame(s, color);
   if (layout.kind === "too-small") {
     const msg = `Terminal too small: ${s.columns}×${s.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}. q quits.`;

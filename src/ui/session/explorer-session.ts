@@ -6,6 +6,7 @@
  */
 import type { ImageModel } from "../../model/image-model.js";
 import { MergedTree, type MergedTreeOptions } from "../../model/merged-tree.js";
+import { ImagePackages } from "../../model/packages.js";
 import { LayerTrees } from "../tree/layer-tree.js";
 import { ViewCache } from "../tree/view-cache.js";
 import { AnalysisJobs } from "./analysis-jobs.js";
@@ -22,5 +23,18 @@ export class ExplorerSession {
     this.trees = new LayerTrees(model, new MergedTree(model, opts));
     this.views = new ViewCache(this.trees);
     this.analysis = new AnalysisJobs(model);
+  }
+
+  private packagesOf: ImagePackages | null = null;
+
+  /** Whether any layer carries a package database (so owners are worth working out). */
+  hasPackageDatabases(): boolean {
+    return this.model.input.readLayers.some((rl) => (rl.packages?.files.size ?? 0) > 0);
+  }
+
+  /** Packages per layer, worked out on first use (the packages view, owners in the tree). */
+  packages(): ImagePackages {
+    this.packagesOf ??= new ImagePackages(this.model);
+    return this.packagesOf;
   }
 }

@@ -33,6 +33,7 @@ import {
   viewerBodyHeight,
   viewerLineCount,
 } from "./geometry.js";
+import { openPackages, packagesCommand } from "./packages-view.js";
 
 /** What a key may spend on the advisor: one short slice; idle time does the rest (the overlay waits). */
 const ADVICE_KEY_WORK_MS = 8;
@@ -314,6 +315,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
   if (s.viewer) return viewerCommand(s, s.viewer, c);
   if (s.fileHistory) return fileHistoryCommand(s, s.fileHistory, c);
   if (s.advice) return adviceCommand(s, s.advice, c);
+  if (s.packages) return packagesCommand(s, s.packages, c);
   if (s.compare?.shown) return compareCommand(s, c);
   const inDiff = diffCommand(s, c);
   if (inDiff) return inDiff;
@@ -328,6 +330,7 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
     case Command.Filter:
       return { ...s, filterEditing: true, focus: "tree" };
     case Command.Clear:
+      if (s.packageFilter !== null && !s.filterEditing) return settleTree({ ...s, packageFilter: null });
       if (s.filter === "" && !s.filterEditing) {
         return s.compareFrom >= 0 ? { ...s, compareFrom: -1, diffTop: 0 } : s;
       }
@@ -336,6 +339,8 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       if (!s.session || s.layersRead !== null)
         return { ...s, notice: "The advice is ready once the image is read" };
       return { ...withFindings(s), advice: { selected: 0, top: 0 } };
+    case Command.Packages:
+      return openPackages(s);
     case Command.ViewFile:
       return openViewer(s);
     case Command.FileHistory:

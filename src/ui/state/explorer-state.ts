@@ -32,6 +32,22 @@ export interface FileHistoryView {
   top: number;
 }
 
+/** The packages overlay of one layer: the selected row and the first on screen. */
+export interface PackagesView {
+  layer: number;
+  selected: number;
+  top: number;
+}
+
+/** The tree limited to one package's files in one layer (Enter in the packages overlay). */
+export interface PackageFilter {
+  key: string;
+  name: string;
+  layer: number;
+  /** 1 for the package's files, by node id. */
+  mask: Uint8Array;
+}
+
 /** One file opened in the viewer; its bytes arrive asynchronously (request ties the answer to it). */
 export interface FileViewer {
   request: number;
@@ -98,6 +114,10 @@ export interface ExplorerState {
   helpTop: number;
   /** The advice overlay, open or null. */
   advice: AdviceView | null;
+  /** The packages overlay, open or null. */
+  packages: PackagesView | null;
+  /** The tree shows only one package's files, or null. */
+  packageFilter: PackageFilter | null;
   viewer: FileViewer | null;
   /** The history overlay of one path, open or null. */
   fileHistory: FileHistoryView | null;
@@ -166,6 +186,8 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     help: false,
     helpTop: 0,
     advice: null,
+    packages: null,
+    packageFilter: null,
     viewer: null,
     fileHistory: null,
     viewerRequests: 0,

@@ -43,6 +43,10 @@ export function treeQueryOf(s: ExplorerState): TreeQuery {
     changesOnly: s.changesOnly,
     hide: s.hide,
     filter: s.filter,
+    only: s.packageFilter && {
+      key: `package ${s.packageFilter.layer} ${s.packageFilter.key}`,
+      mask: s.packageFilter.mask,
+    },
     sort: s.sort,
     expansion: s.expansion,
   };

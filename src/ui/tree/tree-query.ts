@@ -18,8 +18,17 @@ export interface Expansion {
 
 export type SortOrder = "name" | "size";
 
+/** Only these paths (1 in `mask`, by node id): the files of one package, say. */
+export interface OnlyNodes {
+  /** Names the set in cache keys. */
+  key: string;
+  mask: Uint8Array;
+}
+
 export interface TreeQuery {
   layer: number;
+  /** Shown paths are limited to these (with the directories leading to them); null/absent: no limit. */
+  only?: OnlyNodes | null;
   /** Only what this layer changed (plus the directories leading to it). */
   changesOnly: boolean;
   hide: HideFlags;

@@ -35,13 +35,14 @@ function baseKey(q: TreeQuery): string {
     h.modified ? 1 : 0,
     h.unmodified ? 1 : 0,
     q.expansion.defaultExpanded ? 1 : 0,
+    q.only?.key ?? "",
     q.filter,
   ].join("|");
 }
 
 /** Cached counts of the same view whose filter the query's contains (typing narrows), if any. */
 function narrowingBase(m: Map<string, ViewCounts>, q: TreeQuery): ViewCounts | undefined {
-  if (!matchesByName(q.filter) || filterKind(q.filter) !== "substring") return undefined;
+  if (!matchesByName(q.filter) || filterKind(q.filter) !== "substring" || q.only) return undefined;
   const same = (a: TreeQuery) =>
     a.layer === q.layer &&
     a.changesOnly === q.changesOnly &&

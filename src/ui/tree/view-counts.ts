@@ -79,7 +79,8 @@ export class ViewCounts {
     const hide = q.hide;
     const hidesAny = hide.added || hide.removed || hide.modified || hide.unmodified;
     this.applied = EMPTY;
-    if (!q.changesOnly && !hidesAny && q.filter === "" && q.expansion.defaultExpanded) {
+    const only = q.only?.mask ?? null;
+    if (!q.changesOnly && !hidesAny && q.filter === "" && only === null && q.expansion.defaultExpanded) {
       this.inc = tree.cls;
       this.below = tree.rowsBelow;
       this.exp = null;
@@ -106,7 +107,7 @@ export class ViewCounts {
     // loop with every case in it ran unoptimised for most of a million nodes on first use.
     const inc = this.deps.pool.takeBytes(n);
     const below = this.deps.pool.takeInts(n);
-    if (q.changesOnly && q.filter === "" && tree.changeCount() < n / 8) {
+    if (q.changesOnly && q.filter === "" && only === null && tree.changeCount() < n / 8) {
       // This layer's changes only: start from what it wrote or removed, not from every path.
       const own = tree.changedNodes(allowed);
       const order = withAncestors(own, inc, parents);
@@ -125,7 +126,7 @@ export class ViewCounts {
     const status = q.changesOnly || hidesAny ? tree.status() : null;
     const order = candidates ?? this.deps.pool.descendingIds(n);
     let mask: Uint8Array | null;
-    if (matchesByName(q.filter)) {
+    if (matchesByName(q.filter) && only === null) {
       // One pass, parents first: a node matches if its name does or its parent matches, and is
       // shown for itself if it matches and its kind is shown (the candidates: only those a
       // shorter filter showed can match a longer one).
@@ -157,6 +158,7 @@ export class ViewCounts {
       }
     } else {
       mask = deps.filter.mask(q.filter);
+      if (only !== null) mask = mask === null ? only : both(mask, only);
       if (status !== null) {
         if (mask !== null) showByStatusMatching(inc, order, status, allowed, mask);
         else showByStatus(inc, order, status, allowed);
@@ -280,4 +282,11 @@ export class ViewCounts {
     this.largest = Int32Array.from(files);
     return this.largest;
   }
+}
+
+/** 1 where both masks are. */
+function both(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! & (b[i] ?? 0);
+  return out;
 }
