@@ -58,6 +58,8 @@ export interface FuzzSummary {
   peakRssBytes: number;
   slowest: CaseResult | null;
   failures: CaseResult[];
+  /** Cases that hung once but not when run again in a fresh worker. */
+  flaky: CaseResult[];
   seeds: string[];
 }
 
@@ -260,6 +262,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byCommand: Record<string, Record<Outcome, number>> = {};
   const failures: CaseResult[] = [];
+  const flaky: CaseResult[] = [];
   let slowest: CaseResult | null = null;
   const started = performance.now();
   const first = opts.first ?? 0;
@@ -271,7 +274,17 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
       workers.map(async (w) => {
         while (next < first + opts.cases && !budgetOver()) {
           const c = makeCase(seeds, opts.seed, next++);
-          const r = await w.run(c, opts, seedPaths.get(byName.get(c.seed)!)!);
+          const seedPath = seedPaths.get(byName.get(c.seed)!)!;
+          let r = await w.run(c, opts, seedPath);
+          if (r.outcome === "hang") {
+            // Once more in a fresh worker: a hang that does not repeat is load or state left by earlier cases.
+            const again = await w.run(c, opts, seedPath);
+            if (again.outcome !== "hang") {
+              again.detail = `hung once in a used worker, then ${again.outcome} in a fresh one; ${again.detail}`;
+              if (again.outcome === "ok" || again.outcome === "clean error") flaky.push(again);
+              r = again;
+            }
+          }
           done++;
           counts[r.outcome]++;
           byCommand[r.command] ??= Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
@@ -300,6 +313,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     peakRssBytes: Math.max(...workers.map((w) => w.peakRss)),
     slowest,
     failures,
+    flaky,
     seeds: seeds.map((s) => s.name),
   };
 }

@@ -331,7 +331,12 @@ function weirdValue(rng: Rng, old: Json): { value: Json; what: string } {
     () => ({ value: DEEP_MARK, what: `nested ${DEEP} levels` }),
     () => {
       const n = rng.pick([10_000, DEEP]);
-      return { value: new Array<Json>(n).fill(old), what: `an array of ${n} copies` };
+      // Copies of a small value only: the case must stay a few MiB.
+      const small = JSON.stringify(old ?? null).length <= 200;
+      return {
+        value: new Array<Json>(n).fill(small ? old : null),
+        what: `an array of ${n} ${small ? "copies" : "nulls"}`,
+      };
     },
   ];
   return rng.pick(options)();
@@ -388,7 +393,12 @@ export function mutateJsonMember(mu: Mutant): void {
         changes.push(`${s.path} ← ${what}`);
       }
     }
-    out = JSON.stringify(root);
+    try {
+      out = JSON.stringify(root);
+    } catch {
+      out = JSON.stringify({ tooBig: true });
+      changes.push("(too big to write: replaced by a small object)");
+    }
     if (out.includes(DEEP_MARK)) out = out.split(JSON.stringify(DEEP_MARK)).join(deepText(rng));
     log.push(`json ${m.name}: ${changes.join("; ")}`);
   }

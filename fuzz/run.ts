@@ -77,6 +77,8 @@ export function formatSummary(s: FuzzSummary): string {
   }
   if (s.slowest)
     lines.push(`  slowest: case ${s.slowest.number} (${s.slowest.command}), ${Math.round(s.slowest.ms)} ms`);
+  for (const f of s.flaky)
+    lines.push(`  flaky: case ${f.number} ${f.command} on ${f.seed}: ${f.detail.slice(0, 200)}`);
   for (const f of s.failures.slice(0, 100)) {
     lines.push(`  ${f.outcome}: case ${f.number} ${f.command} on ${f.seed}: ${f.detail.slice(0, 200)}`);
     for (const m of f.mutations.slice(0, 6)) lines.push(`      ${m.slice(0, 160)}`);

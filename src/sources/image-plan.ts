@@ -3,6 +3,7 @@ import type { BaseAnnotations } from "../model/base-image.js";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import { type ArchiveStore, blobPath, digestFromPath, normalizeArchivePath } from "./archive-store.js";
 import { baseAnnotationsOf } from "./base-annotations.js";
+import { decodeImageConfig } from "./image-config.js";
 import { familiarName, hasTagOrDigest, normalizeName, repoOf } from "./image-ref.js";
 import {
   formatPlatform,
@@ -14,7 +15,7 @@ import {
   platformMatches,
   platformOf,
 } from "./platform.js";
-import type { ImageInfo, LayerDescriptor, RawImageConfig, ReadOptions } from "./types.js";
+import type { ImageInfo, LayerDescriptor, ReadOptions } from "./types.js";
 
 /**
  * Turns an archive's manifest.json and/or OCI index into the one image to read: follows the
@@ -456,12 +457,11 @@ async function buildPlan(
       "the archive is incomplete; save the image again",
     );
   }
-  if (!isObject(config.value))
-    throw malformed(label, variant.configPath, "an image config (not a JSON object)");
-  const raw = config.value as RawImageConfig;
-  const diffIds = Array.isArray(raw.rootfs?.diff_ids) ? raw.rootfs.diff_ids : [];
+  const decoded = decodeImageConfig(config.value, `${label}: ${variant.configPath}`);
+  const raw = decoded.config;
+  const diffIds = raw.rootfs?.diff_ids ?? [];
   const sources = variant.layerSources ?? {};
-  const diagnostics: Diagnostic[] = [];
+  const diagnostics: Diagnostic[] = decoded.warnings.map((message) => ({ severity: "warning", message }));
   if (diffIds.length !== variant.layers.length) {
     diagnostics.push({
       severity: "warning",

@@ -21,7 +21,7 @@ export interface RawImageConfig {
     Labels?: Record<string, string> | null;
     [key: string]: unknown;
   };
-  rootfs?: { type?: string; diff_ids?: string[] };
+  rootfs?: { type?: string; diff_ids?: Array<string | null> };
   history?: RawHistoryEntry[];
   [key: string]: unknown;
 }

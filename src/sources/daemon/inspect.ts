@@ -3,6 +3,7 @@ import type Docker from "dockerode";
 import { UserError } from "../../model/diagnostics.js";
 import { isMetadataOnly } from "../../model/history.js";
 import { ENGINE_NAMES, endpointUrl } from "../endpoint.js";
+import { decodeImageConfig } from "../image-config.js";
 import { type ImageRef, inspectName } from "../image-ref.js";
 import type { ImageInfo, RawHistoryEntry, RawImageConfig } from "../types.js";
 import { type DaemonContext, type DialOptions, dial } from "./client.js";
@@ -81,20 +82,26 @@ export function imageInfoFromInspect(
   source: string,
   reference: string | null,
 ): ImageInfo {
-  const diffIds = inspect.RootFS?.Layers ?? [];
-  const config: RawImageConfig = {
+  // The daemon's answer is decoded as any config is: wrong types are left out, not trusted.
+  const layersField: unknown = inspect.RootFS?.Layers;
+  const built: Record<string, unknown> = {
     architecture: inspect.Architecture,
     os: inspect.Os,
+    variant: inspect.Variant || undefined,
+    author: inspect.Author || undefined,
     created: inspect.Created,
-    rootfs: { type: inspect.RootFS?.Type ?? "layers", diff_ids: [...diffIds] },
+    config: inspect.Config ? pickConfig(inspect.Config) : undefined,
+    rootfs: {
+      type: inspect.RootFS?.Type ?? "layers",
+      diff_ids: Array.isArray(layersField) ? layersField : [],
+    },
   };
-  if (inspect.Variant) config.variant = inspect.Variant;
-  if (inspect.Author) config.author = inspect.Author;
-  if (inspect.Config) config.config = pickConfig(inspect.Config);
+  const config = decodeImageConfig(built, `${source}: the daemon's image inspect`).config;
+  const diffIds = config.rootfs?.diff_ids ?? [];
   const entries = history === null ? undefined : historyFromRows(history, diffIds.length);
   if (entries !== undefined) config.history = entries;
   const platform = [inspect.Os, inspect.Architecture, inspect.Variant].filter((p) => p).join("/");
-  const tags = inspect.RepoTags ?? [];
+  const tags = Array.isArray(inspect.RepoTags) ? inspect.RepoTags.filter((t) => typeof t === "string") : [];
   return {
     source,
     reference,

@@ -4,6 +4,7 @@ import { PathTable } from "../../model/path-table.js";
 import { Remapper } from "../../model/remap.js";
 import { MAX_JSON_BYTES } from "../archive-store.js";
 import { baseAnnotationsOf } from "../base-annotations.js";
+import { decodeImageConfig } from "../image-config.js";
 import type { PlannedLayer } from "../image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "../layer-blob.js";
 import type { LayerIndexCache } from "../layer-index-cache.js";
@@ -65,6 +66,8 @@ export interface ResolvedRegistryImage {
   info: ImageInfo;
   /** Manifest descriptors of the layers, in image order (annotations say whether a TOC exists). */
   layers: BlobDescriptor[];
+  /** Config fields left out for their type (one line each). */
+  warnings: string[];
 }
 
 /** Download buffered ahead of each layer's parser: enough to hide a round trip, far from a whole layer. */
@@ -134,14 +137,8 @@ export async function resolveRegistryImage(
         "the image in the registry is damaged",
       );
     }
-    if (typeof config !== "object" || config === null || Array.isArray(config)) {
-      throw new UserError(
-        `${label}: the image config is not a JSON object`,
-        "the image in the registry is damaged",
-      );
-    }
-    const raw = config as RawImageConfig;
-    const diffIds = Array.isArray(raw.rootfs?.diff_ids) ? raw.rootfs.diff_ids : [];
+    const { config: raw, warnings } = decodeImageConfig(config, `${label}: the image config`);
+    const diffIds = raw.rootfs?.diff_ids ?? [];
     const layers: LayerDescriptor[] = decoded.layers.map((l, index) => ({
       index,
       diffId: typeof diffIds[index] === "string" ? diffIds[index] : null,
@@ -167,7 +164,7 @@ export async function resolveRegistryImage(
       tags: [ref.familiar],
       baseAnnotations: baseAnnotationsOf(decoded.annotations, indexEntry),
     };
-    return { ref, client, info, layers: decoded.layers };
+    return { ref, client, info, layers: decoded.layers, warnings };
   } catch (e) {
     await client.close();
     throw e;
@@ -192,7 +189,7 @@ export async function readRegistryImage(
   const { client, info } = resolved;
   try {
     opts.onImage?.(info);
-    const diagnostics: Diagnostic[] = [];
+    const diagnostics: Diagnostic[] = resolved.warnings.map((message) => ({ severity: "warning", message }));
     let paths = new PathTable();
     const transfer: TransferStats = { bytesReceived: 0, layers: [] };
     const results = await readEachLayer(resolved, paths, opts, diagnostics, transfer);
