@@ -10,14 +10,7 @@ import { LayerBlobReader, type LayerBlobResult } from "../layer-blob.js";
 import type { LayerIndexCache } from "../layer-index-cache.js";
 import { listLayerFromToc, tocFormatOf } from "../layer-toc.js";
 import { finishLayer, layerLabel, partialImage, readBlob } from "../read-layers.js";
-import type {
-  ImageData,
-  ImageInfo,
-  LayerDescriptor,
-  RawImageConfig,
-  ReadLayer,
-  ReadOptions,
-} from "../types.js";
+import type { ImageData, ImageInfo, LayerDescriptor, ReadLayer, ReadOptions } from "../types.js";
 import { DigestMismatchError, RegistryClient, short } from "./client.js";
 import {
   type Credential,
