@@ -517,7 +517,7 @@ export function mutateLayerEntries(entries: RawTarEntry[], rng: Rng, log: string
         break;
       }
       case 6: {
-        const count = rng.pick([2, 1000, 20_000]);
+        const count = rng.pick([2, 1000, 5000]);
         for (let j = 0; j < count; j++) entries.push({ ...e, name: count === 2 ? e.name : `${e.name}-${j}` });
         log.push(`entry ${e.name.slice(0, 40)} repeated ${count} times`);
         break;
