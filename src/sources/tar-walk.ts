@@ -100,6 +100,13 @@ export async function walkTar(
   let walkError: unknown = null;
   try {
     for await (const entry of extract) {
+      // tar-stream never ends the data of a directory entry whose header gives it a size (and reads
+      // that data as the next header): waiting for it would hang, so the walk stops here.
+      if (entry.header.type === "directory" && (entry.header.size ?? 0) > 0) {
+        throw new Error(
+          `the directory entry '${entry.header.name}' carries ${entry.header.size} bytes of data`,
+        );
+      }
       let go: unknown;
       try {
         go = await onEntry(entry.header, entry);

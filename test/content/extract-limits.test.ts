@@ -94,3 +94,23 @@ describe.skipIf(tiny === null)("extract onto a full disk [needs root to mount a 
     expect(existsSync(join(dest, "a/small.txt"))).toBe(true);
   });
 });
+
+describe("a layer the re-reader cannot walk", () => {
+  it("a directory entry carrying data is an error, not a wait forever (fuzz case 366)", async () => {
+    const archive = await writeFixture(
+      "limits/dir-with-data.tar",
+      buildDockerArchive({
+        layers: [
+          [
+            { raw: { name: "d/", typeflag: "5", data: Buffer.alloc(4096, 7) } },
+            { file: "d/f.txt", content: "after the directory\n" },
+          ],
+        ],
+      }),
+    );
+    const content = await ImageContent.open(archive);
+    const e = await extractPath(content, "/", join(scratch(), "dest")).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UserError);
+    expect((e as UserError).message).toMatch(/the directory entry 'd\/' carries 4096 bytes of data/);
+  });
+});
