@@ -10,8 +10,12 @@ import type { RawHistoryEntry, RawImageConfig } from "./types.js";
 
 /** More history entries than this is refused: no builder writes them, and each becomes a row. */
 export const MAX_HISTORY_ENTRIES = 100_000;
-/** More layer DiffIDs than this is refused (the layer count limit of the readers). */
-export const MAX_DIFF_IDS = 100_000;
+/**
+ * More layers than this is refused, by every reader (archive manifests, registry manifests, configs,
+ * daemons): real builders stop at 127 (overlayfs), and the model's layer index is 16 bits wide.
+ */
+export const MAX_IMAGE_LAYERS = 10_000;
+const MAX_DIFF_IDS = MAX_IMAGE_LAYERS;
 /** Env, Cmd, Entrypoint, Labels, ExposedPorts: more items than this is refused. */
 export const MAX_CONFIG_ITEMS = 100_000;
 /** Warnings about one config beyond this many are counted, not listed. */

@@ -3,7 +3,7 @@ import type { BaseAnnotations } from "../model/base-image.js";
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import { type ArchiveStore, blobPath, digestFromPath, normalizeArchivePath } from "./archive-store.js";
 import { baseAnnotationsOf } from "./base-annotations.js";
-import { decodeImageConfig } from "./image-config.js";
+import { decodeImageConfig, MAX_IMAGE_LAYERS } from "./image-config.js";
 import { familiarName, hasTagOrDigest, normalizeName, repoOf } from "./image-ref.js";
 import {
   formatPlatform,
@@ -449,6 +449,12 @@ async function buildPlan(
   }
   if (variant.configPath === null) {
     throw new UserError(`${label}: the manifest of ${what} names no usable config`, "save the image again");
+  }
+  if (variant.layers.length > MAX_IMAGE_LAYERS) {
+    throw new UserError(
+      `${label}: the manifest of ${what} lists ${variant.layers.length} layers, more than layerview reads (${MAX_IMAGE_LAYERS})`,
+      "the archive is damaged or not from a real build",
+    );
   }
   const config = await reader.read(variant.configPath);
   if (config === null) {

@@ -1,4 +1,5 @@
 import { UserError } from "../../model/diagnostics.js";
+import { MAX_IMAGE_LAYERS } from "../image-config.js";
 import {
   formatPlatform,
   hostPlatform,
@@ -33,7 +34,7 @@ export type DecodedManifest =
   | { kind: "image"; config: BlobDescriptor; layers: BlobDescriptor[]; annotations: Record<string, string> };
 
 /** More layers than any engine can stack (overlayfs stops at 128; this leaves room for odd images). */
-export const MAX_LAYERS = 10_000;
+export const MAX_LAYERS = MAX_IMAGE_LAYERS;
 const MAX_INDEX_ENTRIES = 10_000;
 const MAX_ANNOTATIONS = 256;
 
