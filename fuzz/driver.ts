@@ -9,7 +9,7 @@
  *   memory       the worker went over the memory limit (or wrote output out of proportion to its input)
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +44,11 @@ export interface FuzzOptions {
   memoryLimitBytes: number;
   /** Stop starting cases after this long (the cases run so far are reported). */
   timeBudgetMs?: number;
+  /**
+   * Run a copy of dist/ taken at the start (under .fuzz/), so that a rebuild during a long run does
+   * not change the program half-way.
+   */
+  snapshot?: boolean;
   /** Leave out the real fixtures (for a quick run that needs only what the repository builds). */
   realFixtures?: boolean;
   onResult?: (r: CaseResult, done: number) => void;
@@ -124,6 +129,8 @@ class Worker {
   ready: Promise<void> | null = null;
   childErr = "";
   peakRss = 0;
+  /** Set when the run ends: a worker told to stop is not a crash. */
+  stopping = false;
 
   constructor(
     readonly dir: string,
@@ -213,6 +220,7 @@ class Worker {
         finish(r, m.kind != null || outcome === "memory");
       };
       const onExit = (code: number | null, signal: string | null) => {
+        if (this.stopping) return;
         const oom = /heap out of memory|Allocation failed/.test(this.childErr);
         finish(
           result(
@@ -243,8 +251,13 @@ class Worker {
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const root = repoRoot();
-  const mainPath = join(root, "dist/cli/main.js");
+  let mainPath = join(root, "dist/cli/main.js");
   if (!existsSync(mainPath)) throw new Error(`${mainPath} is missing: run npm run build first`);
+  if (opts.snapshot) {
+    const copy = join(root, ".fuzz", `dist-${process.pid}`);
+    cpSync(join(root, "dist"), copy, { recursive: true });
+    mainPath = join(copy, "cli/main.js");
+  }
   const seeds = loadSeeds(root, { real: opts.realFixtures });
   const work = mkdtempSync(join(tmpdir(), "layerview-fuzz-"));
   const seedPaths = new Map<Seed, string>();
@@ -297,11 +310,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     );
   } finally {
     for (const w of workers) {
+      w.stopping = true;
       w.child?.send({ type: "stop" });
       setTimeout(() => w.kill(), 2000).unref();
     }
     await new Promise((r) => setTimeout(r, 100));
     rmSync(work, { recursive: true, force: true, maxRetries: 3 });
+    if (opts.snapshot) rmSync(dirname(dirname(mainPath)), { recursive: true, force: true });
   }
   failures.sort((a, b) => a.number - b.number);
   return {

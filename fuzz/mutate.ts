@@ -451,7 +451,7 @@ function weirdTarget(rng: Rng, names: string[]): string {
 
 export function mutateLayerEntries(entries: RawTarEntry[], rng: Rng, log: string[]): RawTarEntry[] {
   const n = 1 + rng.int(3);
-  const names = entries.map((e) => e.name);
+  const names = entries.length > 0 ? entries.map((e) => e.name) : ["x"];
   for (let i = 0; i < n; i++) {
     const e = entries.length > 0 ? rng.pick(entries) : { name: "x", typeflag: "0", data: Buffer.alloc(0) };
     switch (rng.int(10)) {

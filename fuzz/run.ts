@@ -25,6 +25,8 @@ const { values } = parseArgs({
     case: { type: "string" },
     out: { type: "string" },
     verbose: { type: "boolean", default: false },
+    snapshot: { type: "boolean", default: true },
+    "no-snapshot": { type: "boolean", default: false },
   },
 });
 
@@ -57,6 +59,7 @@ const summary = await runFuzz({
   memoryLimitBytes: Number(values["memory-limit-mib"]) * (1 << 20),
   timeBudgetMs: limit,
   realFixtures: !values["no-real"],
+  snapshot: !values["no-snapshot"],
   onResult: (r, done) => {
     if (values.verbose || (r.outcome !== "ok" && r.outcome !== "clean error"))
       console.log(`case ${r.number}: ${r.outcome} (${r.command} on ${r.seed}) ${r.detail.slice(0, 300)}`);

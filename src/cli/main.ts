@@ -15,6 +15,7 @@ import { type CliArgs, parseArgs } from "./args.js";
 import { baseWarnings, readExactBase } from "./base.js";
 import { USAGE } from "./help.js";
 import { type CliIo, EXIT, openOptions, openWithProgress, printDiagnostics } from "./io.js";
+import { cleanupOnExit, handleTermination } from "./signals.js";
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   let args: CliArgs;
@@ -49,6 +50,8 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return EXIT.usage;
   }
   const interactive = args.mode === "auto" && !args.ci && io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const explorer = interactive && args.command === "inspect";
+  const stopHandling = explorer ? cleanupOnExit() : handleTermination(io, () => undoneBy(args));
   try {
     if (args.command !== "inspect" || args.ci) return await runCommand(args, io);
     if (interactive) return await explore(args, io);
@@ -58,7 +61,16 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   } catch (e) {
     reportError(io, e, args.debug);
     return EXIT.failed;
+  } finally {
+    stopHandling();
   }
+}
+
+/** What an interruption leaves incomplete, for its one line. */
+function undoneBy(args: CliArgs): string | null {
+  if (args.command === "extract") return `the extraction into ${args.operands[1]} is incomplete`;
+  if (args.command === "cat") return "the output is incomplete";
+  return null;
 }
 
 async function runCommand(args: CliArgs, io: CliIo): Promise<number> {

@@ -15,7 +15,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
@@ -34,6 +33,7 @@ import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { type OpenOptions, openImage, resolveSource } from "./resolve.js";
 import { copyTo, drain, writeAll } from "./stream-io.js";
 import { TarFileStore } from "./tar-file-store.js";
+import { tempDirPrefix } from "./temp-dirs.js";
 import type { ImageData } from "./types.js";
 
 export interface ContentOptions extends OpenOptions {
@@ -149,7 +149,7 @@ export class ImageContent {
               return;
             }
             // The same path more than once in this layer tar: keep the last copy, as the model does.
-            spoolDir ??= await mkdtemp(join(tmpdir(), "layerview-cat-"));
+            spoolDir ??= await mkdtemp(tempDirPrefix("cat"));
             spoolFile = join(spoolDir, "data");
             const fh = await open(spoolFile, "w");
             try {

@@ -1,6 +1,5 @@
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../model/diagnostics.js";
 import type { ImageModel } from "../../model/image-model.js";
@@ -8,6 +7,7 @@ import { planImage } from "../image-plan.js";
 import { sniffCompression } from "../layer-blob.js";
 import { prefixed, writeAll } from "../stream-io.js";
 import { type KeptMember, KeptMembers, walkArchive } from "../tar-walk.js";
+import { tempDirPrefix } from "../temp-dirs.js";
 import { type BlobSource, checkPlan, scanLayer, tarError } from "./blob-source.js";
 
 type Member = KeptMember<{ spooled: SpooledEntry[] }>;
@@ -47,7 +47,7 @@ export class SpooledBlobSource implements BlobSource {
       const hex = /[a-f0-9]{64}/.exec(path)?.[0];
       return (hex === undefined ? undefined : keysOfHex.get(hex)) ?? keys;
     };
-    const dir = await mkdtemp(join(tmpdir(), "layerview-spool-"));
+    const dir = await mkdtemp(tempDirPrefix("spool"));
     try {
       const members = new Map<string, Member>();
       let counter = 0;
