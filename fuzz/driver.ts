@@ -30,6 +30,9 @@ export interface CaseResult {
   ms: number;
   /** Why the outcome is what it is: stderr's first lines, the signal, the paths written outside DEST. */
   detail: string;
+  /** The worker that ran it, and how many cases that worker process had run before it. */
+  worker: number;
+  casesBefore: number;
 }
 
 export interface FuzzOptions {
@@ -37,6 +40,8 @@ export interface FuzzOptions {
   cases: number;
   /** The first case number (a range of a longer run). */
   first?: number;
+  /** Run these case numbers (of `seed`) instead of a range: the cases that once found a bug. */
+  only?: readonly number[];
   jobs: number;
   /** A case that takes longer is a hang. */
   timeoutMs: number;
@@ -132,7 +137,11 @@ class Worker {
   /** Set when the run ends: a worker told to stop is not a crash. */
   stopping = false;
 
+  /** Cases run by the current worker process. */
+  ran = 0;
+
   constructor(
+    readonly id: number,
     readonly dir: string,
     readonly mainPath: string,
   ) {
@@ -141,6 +150,7 @@ class Worker {
 
   start(): Promise<void> {
     this.childErr = "";
+    this.ran = 0;
     const child = fork(join(repoRoot(), "fuzz/child.js"), [this.mainPath, this.dir], {
       execArgv: ["--max-old-space-size=1536"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -198,6 +208,8 @@ class Worker {
       code,
       ms: performance.now() - started,
       detail,
+      worker: this.id,
+      casesBefore: this.ran,
     });
     return new Promise<CaseResult>((resolve) => {
       let settled = false;
@@ -208,6 +220,7 @@ class Worker {
         clearInterval(poll);
         child.off("message", onMessage);
         child.off("exit", onExit);
+        this.ran++;
         if (restart) this.kill();
         resolve(r);
       };
@@ -270,7 +283,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const byName = new Map(seeds.map((s) => [s.name, s]));
   const workers = Array.from(
     { length: Math.max(1, opts.jobs) },
-    (_, i) => new Worker(join(work, `w${i}`), mainPath),
+    (_, i) => new Worker(i, join(work, `w${i}`), mainPath),
   );
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const byCommand: Record<string, Record<Outcome, number>> = {};
@@ -279,14 +292,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   let slowest: CaseResult | null = null;
   const started = performance.now();
   const first = opts.first ?? 0;
-  let next = first;
+  const numbers = opts.only ?? Array.from({ length: opts.cases }, (_, i) => first + i);
+  let next = 0;
   let done = 0;
   const budgetOver = () => opts.timeBudgetMs !== undefined && performance.now() - started > opts.timeBudgetMs;
   try {
     await Promise.all(
       workers.map(async (w) => {
-        while (next < first + opts.cases && !budgetOver()) {
-          const c = makeCase(seeds, opts.seed, next++);
+        while (next < numbers.length && !budgetOver()) {
+          const c = makeCase(seeds, opts.seed, numbers[next++]!);
           const seedPath = seedPaths.get(byName.get(c.seed)!)!;
           let r = await w.run(c, opts, seedPath);
           if (r.outcome === "hang") {

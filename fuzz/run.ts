@@ -1,10 +1,11 @@
 /**
  * `npm run fuzz -- [--cases N] [--seed S] [--first N] [--jobs J] [--timeout MS] [--time-limit S]
- *                  [--no-real] [--json FILE]`: a mutation fuzz run of the CLI, with its figures.
+ *                  [--no-real] [--json FILE] [--log FILE] [--verbose] [--no-snapshot]`: a mutation fuzz run of
+ *   the CLI, with its figures; --json writes the summary, --log one line per case.
  * `npm run fuzz -- --case N [--seed S] [--out FILE]`: write case N's archive to FILE (default
  * fuzz-case-N.tar) and print the command that reproduces it.
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ARCHIVE, DEST, makeCase, ORIGINAL } from "./cases.js";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     "memory-limit-mib": { type: "string", default: "1024" },
     "no-real": { type: "boolean", default: false },
     json: { type: "string" },
+    log: { type: "string" },
     case: { type: "string" },
     out: { type: "string" },
     verbose: { type: "boolean", default: false },
@@ -61,6 +63,10 @@ const summary = await runFuzz({
   realFixtures: !values["no-real"],
   snapshot: !values["no-snapshot"],
   onResult: (r, done) => {
+    if (values.log) {
+      const { mutations: _m, args: _a, ...brief } = r;
+      appendFileSync(values.log, `${JSON.stringify({ ...brief, detail: r.detail.slice(0, 200) })}\n`);
+    }
     if (values.verbose || (r.outcome !== "ok" && r.outcome !== "clean error"))
       console.log(`case ${r.number}: ${r.outcome} (${r.command} on ${r.seed}) ${r.detail.slice(0, 300)}`);
     if (done % 250 === 0) console.error(`[fuzz] ${done} cases`);

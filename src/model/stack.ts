@@ -250,18 +250,27 @@ export class LayerStack {
   }
 
   /** Make sure `dir` is a live directory, implying it (and its ancestors) when the layer did not list it. */
-  private ensureParentDir(dir: number, L: number, removals: Removal[]): void {
-    const v = this.live[dir]!;
-    if (v !== NONE && this.isDir(v)) return;
-    if (dir !== ROOT) this.ensureParentDir(this.paths.parent(dir), L, removals);
-    if (v !== NONE) this.hide(v, L, HiddenReason.Overwritten);
-    const before = v !== NONE ? v : this.deletedHere(dir, L);
-    const change =
-      before === NONE ? ChangeKind.Added : this.isDir(before) ? ChangeKind.Same : ChangeKind.Modified;
-    const nv = this.versions.push(dir, L, -1, change);
-    if (before !== NONE) this.impliedOver.set(nv, before);
-    this.live[dir] = nv;
-    this.last[dir] = nv;
+  private ensureParentDir(dir: number, L: number, _removals: Removal[]): void {
+    // The directories up to the first live one, made top-down: a loop, as paths may be thousands deep.
+    const chain: number[] = [];
+    for (let d = dir; ; d = this.paths.parent(d)) {
+      const v = this.live[d]!;
+      if (v !== NONE && this.isDir(v)) break;
+      chain.push(d);
+      if (d === ROOT) break;
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const d = chain[i]!;
+      const v = this.live[d]!;
+      if (v !== NONE) this.hide(v, L, HiddenReason.Overwritten);
+      const before = v !== NONE ? v : this.deletedHere(d, L);
+      const change =
+        before === NONE ? ChangeKind.Added : this.isDir(before) ? ChangeKind.Same : ChangeKind.Modified;
+      const nv = this.versions.push(d, L, -1, change);
+      if (before !== NONE) this.impliedOver.set(nv, before);
+      this.live[d] = nv;
+      this.last[d] = nv;
+    }
   }
 
   /** A non-directory now stands where a directory was: everything below it goes. */
