@@ -70,6 +70,8 @@ export interface FuzzSummary {
   failures: CaseResult[];
   /** Cases that hung once but not when run again in a fresh worker. */
   flaky: CaseResult[];
+  /** Cases the fuzzer could not make (its own bugs), with their stacks. */
+  generatorErrors: string[];
   seeds: string[];
 }
 
@@ -289,6 +291,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   const byCommand: Record<string, Record<Outcome, number>> = {};
   const failures: CaseResult[] = [];
   const flaky: CaseResult[] = [];
+  const generatorErrors: string[] = [];
   let slowest: CaseResult | null = null;
   const started = performance.now();
   const first = opts.first ?? 0;
@@ -300,7 +303,15 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     await Promise.all(
       workers.map(async (w) => {
         while (next < numbers.length && !budgetOver()) {
-          const c = makeCase(seeds, opts.seed, numbers[next++]!);
+          const number = numbers[next++]!;
+          let c: FuzzCase;
+          try {
+            c = makeCase(seeds, opts.seed, number);
+          } catch (e) {
+            // A bug of the fuzzer's own: counted and shown, the run goes on.
+            generatorErrors.push(`case ${number}: ${(e as Error)?.stack ?? String(e)}`.slice(0, 600));
+            continue;
+          }
           const seedPath = seedPaths.get(byName.get(c.seed)!)!;
           let r = await w.run(c, opts, seedPath);
           if (r.outcome === "hang") {
@@ -343,6 +354,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     slowest,
     failures,
     flaky,
+    generatorErrors,
     seeds: seeds.map((s) => s.name),
   };
 }

@@ -453,7 +453,8 @@ export function mutateLayerEntries(entries: RawTarEntry[], rng: Rng, log: string
   const n = 1 + rng.int(3);
   const names = entries.length > 0 ? entries.map((e) => e.name) : ["x"];
   for (let i = 0; i < n; i++) {
-    const e = entries.length > 0 ? rng.pick(entries) : { name: "x", typeflag: "0", data: Buffer.alloc(0) };
+    if (entries.length === 0) entries.push({ name: "x", typeflag: "0", data: Buffer.alloc(0) });
+    const e = rng.pick(entries);
     switch (rng.int(10)) {
       case 0: {
         const old = e.name;

@@ -74,7 +74,7 @@ const summary = await runFuzz({
 });
 console.log(formatSummary(summary));
 if (values.json) writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);
-process.exitCode = summary.failures.length > 0 ? 1 : 0;
+process.exitCode = summary.failures.length > 0 || summary.generatorErrors.length > 0 ? 1 : 0;
 
 export function formatSummary(s: FuzzSummary): string {
   const lines = [
@@ -86,6 +86,7 @@ export function formatSummary(s: FuzzSummary): string {
   }
   if (s.slowest)
     lines.push(`  slowest: case ${s.slowest.number} (${s.slowest.command}), ${Math.round(s.slowest.ms)} ms`);
+  for (const g of s.generatorErrors) lines.push(`  fuzzer error: ${g}`);
   for (const f of s.flaky)
     lines.push(`  flaky: case ${f.number} ${f.command} on ${f.seed}: ${f.detail.slice(0, 200)}`);
   for (const f of s.failures.slice(0, 100)) {

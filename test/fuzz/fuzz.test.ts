@@ -31,6 +31,7 @@ describe("the fuzzer", () => {
     ensureBuilt();
     const s = await runFuzz({ ...base, cases: 150, first: 5000, timeBudgetMs: 120_000 });
     expect(failures(s)).toEqual([]);
+    expect(s.generatorErrors).toEqual([]);
     // Every command ran, and most of the set did within the budget.
     expect(Object.keys(s.byCommand).sort()).toEqual(["--ci", "--json", "--report", "cat", "diff", "extract"]);
     expect(s.cases).toBeGreaterThanOrEqual(60);
