@@ -115,6 +115,8 @@ async function explore(args: CliArgs, io: CliIo): Promise<number> {
   const code = await runExplorer({
     stdin: io.stdin,
     stdout: io.stdout,
+    stderr: io.stderr,
+    debug: args.debug,
     subscribe: loader.subscribe,
     openContent: loader.openContent,
   });

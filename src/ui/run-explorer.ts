@@ -21,6 +21,10 @@ export interface ExplorerOptions {
    * function that cancels the read; it is called when the user quits first.
    */
   subscribe: Subscribe;
+  /** Where a failure of the explorer is reported once the terminal is restored (default: process.stderr). */
+  stderr?: NodeJS.WritableStream;
+  /** A failure is one line; with --debug its stack follows. */
+  debug?: boolean;
   /** No colours (markers, bold and inverse stay). Defaults to NO_COLOR being set and non-empty. */
   noColor?: boolean;
   /** The bytes of a file (node id) as of a layer, for the file viewer; read at most 1 MiB, then destroyed. */
@@ -51,9 +55,25 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
     restore();
     process.exit(SIGNAL_EXIT[signal] ?? 1);
   };
+  const stderr = opts.stderr ?? process.stderr;
+  const failed = (err: unknown) => {
+    restore();
+    const message = err instanceof Error ? err.message : String(err);
+    stderr.write(
+      `layerview: the explorer failed: ${message}${opts.debug ? "" : " (run with --debug for details)"}\n`,
+    );
+    if (opts.debug && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  };
+  // An exception outside React (a timer, a stream's callback) would end the process with a stack
+  // trace and the terminal still raw: restore it, say it in one line, exit 1.
+  const onUncaught = (err: unknown) => {
+    failed(err);
+    process.exit(1);
+  };
   const signals = Object.keys(SIGNAL_EXIT) as NodeJS.Signals[];
   for (const s of signals) process.on(s, onSignal);
   process.on("exit", restore);
+  process.on("uncaughtException", onUncaught);
   try {
     session.enter();
     const { mountExplorer } = await import("./terminal/mount-explorer.js");
@@ -71,14 +91,12 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
       ink.cleanup();
     }
   } catch (err) {
-    restore();
-    process.stderr.write(
-      `layerview: the explorer failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
+    failed(err);
     return 1;
   } finally {
     restore();
     for (const s of signals) process.off(s, onSignal);
     process.off("exit", restore);
+    process.off("uncaughtException", onUncaught);
   }
 }
