@@ -103,3 +103,19 @@ describe("configs of the wrong shape in an archive", () => {
     expect(msg.message).toMatch(/is not an image config \(it is a list, not a JSON object\)/);
   });
 });
+
+describe("a daemon's answers of the wrong shape", () => {
+  it("history rows and fields of another type are left out", async () => {
+    const { historyFromRows } = await import("../../src/sources/daemon/inspect.js");
+    const rows = [
+      { CreatedBy: 7, Size: "12" },
+      null,
+      { CreatedBy: "/bin/sh -c #(nop) ADD file:abc in / ", Size: 100, Created: 1_700_000_000 },
+    ] as unknown as Parameters<typeof historyFromRows>[0];
+    expect(historyFromRows(rows, 1)).toEqual([
+      { created: "2023-11-14T22:13:20.000Z", created_by: "/bin/sh -c #(nop) ADD file:abc in / " },
+      { empty_layer: true },
+    ]);
+    expect(historyFromRows("x" as unknown as Parameters<typeof historyFromRows>[0], 1)).toBeUndefined();
+  });
+});

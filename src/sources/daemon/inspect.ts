@@ -148,7 +148,17 @@ function pickConfig(c: Record<string, unknown>): NonNullable<RawImageConfig["con
  * size; when neither matches, the history is left out rather than blamed on the wrong layers.
  */
 export function historyFromRows(rows: HistoryRow[], layerCount: number): RawHistoryEntry[] | undefined {
-  const oldestFirst = [...rows].reverse();
+  // The daemon's JSON, decoded here: a row or field of another type is left out.
+  if (!Array.isArray(rows)) return undefined;
+  const oldestFirst = rows
+    .filter((r): r is HistoryRow => typeof r === "object" && r !== null)
+    .map((r) => ({
+      Created: typeof r.Created === "number" ? r.Created : undefined,
+      CreatedBy: typeof r.CreatedBy === "string" ? r.CreatedBy : undefined,
+      Size: typeof r.Size === "number" ? r.Size : undefined,
+      Comment: typeof r.Comment === "string" ? r.Comment : undefined,
+    }))
+    .reverse();
   const byCommand = oldestFirst.map((r) => isMetadataOnly(r.CreatedBy ?? ""));
   const bySize = oldestFirst.map((r) => (r.Size ?? 0) === 0);
   const count = (empty: boolean[]) => empty.filter((e) => !e).length;
