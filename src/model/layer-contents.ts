@@ -43,6 +43,27 @@ export interface EntryProblem {
   message: string;
 }
 
+/** Longest entry name (bytes, UTF-8) and longest part of one that Linux takes: PATH_MAX and NAME_MAX. */
+export const MAX_NAME_BYTES = 4096;
+export const MAX_COMPONENT_BYTES = 255;
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A surrogate pair is 4 bytes: counted at its first half.
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0xd800 || c >= 0xe000 ? 3 : c < 0xdc00 ? 4 : 0;
+  }
+  return n;
+}
+
+/** An entry name as problems keep it: whole when it fits a Linux path, else cut (it was skipped anyway). */
+function keptName(name: string): string {
+  return name.length <= MAX_NAME_BYTES / 3 || utf8Length(name) <= MAX_NAME_BYTES
+    ? name
+    : `${name.slice(0, 120)}… (${utf8Length(name)} bytes)`;
+}
+
 export const OPAQUE_MARKER = ".wh..wh..opq";
 const WHITEOUT_PREFIX = ".wh.";
 const AUFS_META_PREFIX = ".wh..wh.";
@@ -60,9 +81,23 @@ export type ParsedName =
  * The opaque marker is matched exactly before the general ".wh." rule.
  */
 export function parseEntryName(raw: string): ParsedName {
+  // A name no engine could unpack (containerd and Docker write each path with one system call):
+  // skipped, which also bounds what one entry can cost in memory.
+  if (raw.length > MAX_NAME_BYTES / 3 && utf8Length(raw) > MAX_NAME_BYTES) {
+    return {
+      kind: "invalid",
+      reason: `its name is ${utf8Length(raw)} bytes long (a Linux path holds ${MAX_NAME_BYTES})`,
+    };
+  }
   const segments: string[] = [];
   for (const part of raw.split("/")) {
     if (part === "" || part === ".") continue;
+    if (part.length > MAX_COMPONENT_BYTES / 3 && utf8Length(part) > MAX_COMPONENT_BYTES) {
+      return {
+        kind: "invalid",
+        reason: `a part of its name is ${utf8Length(part)} bytes long (a Linux file name holds ${MAX_COMPONENT_BYTES})`,
+      };
+    }
     if (part === "..") {
       if (segments.length === 0)
         return { kind: "invalid", reason: "its name climbs out of the root with '..'" };
@@ -242,7 +277,9 @@ export class LayerContentsBuilder {
       slash === this.lastDirRaw.length
     ) {
       const base = name.slice(slash + 1, end);
-      if (base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
+      // Short enough to need no byte count (see parseEntryName's limits); longer ones go the slow way.
+      const short = end <= MAX_NAME_BYTES / 3 && base.length <= MAX_COMPONENT_BYTES / 3;
+      if (short && base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
         this.addEntry(h, this.paths.internChild(this.lastDirNode, base), digest, dataOffset);
         return;
       }
@@ -250,7 +287,11 @@ export class LayerContentsBuilder {
     const parsed = parseEntryName(name);
     switch (parsed.kind) {
       case "invalid":
-        this.problems.push({ severity: "error", entry: h.name, message: `skipped: ${parsed.reason}` });
+        this.problems.push({
+          severity: "error",
+          entry: keptName(h.name),
+          message: `skipped: ${parsed.reason}`,
+        });
         return;
       case "ignored":
         return;
@@ -280,7 +321,7 @@ export class LayerContentsBuilder {
       if (target.kind !== "entry" || target.segments.length === 0) {
         this.problems.push({
           severity: "error",
-          entry: h.name,
+          entry: keptName(h.name),
           message: `skipped: hardlink target '${h.linkName ?? ""}' is not a path inside the image`,
         });
         return;
@@ -292,7 +333,7 @@ export class LayerContentsBuilder {
     if (node === ROOT && type !== EntryType.Dir) {
       this.problems.push({
         severity: "error",
-        entry: h.name,
+        entry: keptName(h.name),
         message: "skipped: the root can only be a directory",
       });
       return;
@@ -309,7 +350,7 @@ export class LayerContentsBuilder {
       if (!(type === EntryType.Dir && this.type[previous] === EntryType.Dir)) {
         this.problems.push({
           severity: "warning",
-          entry: h.name,
+          entry: keptName(h.name),
           message: "appears more than once in this layer; the last entry wins",
         });
       }

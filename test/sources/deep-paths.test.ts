@@ -9,16 +9,17 @@ import { buildDockerArchive, removeFixtures, writeFixture } from "../fixtures/im
 
 afterAll(removeFixtures);
 
-describe("a path 20,000 directories deep (fuzz case 5077)", () => {
-  it("is stacked, reported and diffed without recursion on its depth", async () => {
-    const deep = `${"d/".repeat(20_000)}leaf.txt`;
+describe("deep and long paths (fuzz cases 5077, 1389 of seed 2)", () => {
+  it("a path as deep as Linux allows is stacked, reported and diffed", async () => {
+    // 2,000 directories: as deep as a Linux path (4,096 bytes) goes.
+    const deep = `${"d/".repeat(2_000)}leaf.txt`;
     const tar = buildDockerArchive({
       tags: ["deep:1"],
       layers: [[{ file: "top.txt", content: "a" }], [{ file: deep, content: "deep" }]],
     });
     const data = await readImage(await writeFixture("deep.tar", tar), {});
     const model = ImageModel.build(data);
-    expect(model.paths.size).toBeGreaterThan(20_000);
+    expect(model.paths.size).toBeGreaterThan(2_000);
     expect(buildJsonReport(model).layers[1]!.added).toBe(1);
     expect(buildTextReport(model)).toContain("Layers");
     const flat = ImageModel.build(
@@ -30,5 +31,37 @@ describe("a path 20,000 directories deep (fuzz case 5077)", () => {
     const diff = diffImages(flat, model, {});
     expect(JSON.stringify(diffJson(diff, flat, model)).length).toBeGreaterThan(0);
     expect(diffText(diff, flat, model, {})).toContain("leaf.txt");
+  });
+
+  it("names no engine could unpack are skipped, each with one short line, and cost no memory", async () => {
+    const tar = buildDockerArchive({
+      tags: ["long:1"],
+      layers: [
+        [
+          { file: "ok.txt", content: "ok" },
+          { file: `dir/${"n".repeat(256)}`, content: "x" },
+          { file: `${"d/".repeat(20_000)}too-deep.txt`, content: "x" },
+          ...Array.from({ length: 200 }, (_, i) => ({ file: `${"p".repeat(70_000)}-${i}`, content: "x" })),
+        ],
+      ],
+    });
+    const data = await readImage(await writeFixture("long.tar", tar), {});
+    const model = ImageModel.build(data);
+    expect(model.paths.size).toBe(2);
+    const lines = data.diagnostics.map((d) => d.message);
+    expect(
+      lines.some((l) =>
+        /: d\/d\/d.*… \(40012 bytes\): skipped: its name is 40012 bytes long \(a Linux path holds 4096\)$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+    expect(
+      lines.some((l) =>
+        /: dir\/n+: skipped: a part of its name is 256 bytes long \(a Linux file name holds 255\)$/.test(l),
+      ),
+    ).toBe(true);
+    // Every line stays short whatever the name's length.
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(500);
   });
 });
