@@ -1,7 +1,16 @@
 // One fuzz worker: runs cases in this process (much faster than a process per case) and reports each
 // case's outcome to the driver over IPC. The driver times cases out, watches memory and restarts a
 // worker that hung, crashed or grew too big. Usage: forked by fuzz/driver.ts, never run by hand.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from "node:fs";
 import { join, sep } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
@@ -95,6 +104,18 @@ function clearDir(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * This process's peak resident memory. Linux's VmHWM belongs to this process image; getrusage's
+ * maxRSS is carried over exec from the parent (a big test runner would make every case look big).
+ */
+function peakRss() {
+  try {
+    const kb = /VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"));
+    if (kb) return Number(kb[1]) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 process.on("message", async (msg) => {
   if (msg.type === "stop") process.exit(0);
   if (msg.type !== "case") return;
@@ -127,7 +148,7 @@ process.on("message", async (msg) => {
       escaped = [`cannot check: ${e.message}`];
     }
   }
-  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
+  const maxRssBytes = peakRss();
   send({
     type: "result",
     number: msg.number,
