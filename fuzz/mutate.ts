@@ -518,7 +518,10 @@ export function mutateLayerEntries(entries: RawTarEntry[], rng: Rng, log: string
         break;
       }
       case 6: {
-        const count = rng.pick([2, 1000, 5000]);
+        // At most ~16 MiB of repeated headers and names: the case must stay quick to make.
+        const each =
+          1024 + Buffer.byteLength(e.name) + (e.data?.length ?? 0) + JSON.stringify(e.pax ?? {}).length;
+        const count = Math.min(rng.pick([2, 1000, 5000]), Math.max(2, Math.floor((16 << 20) / each)));
         for (let j = 0; j < count; j++) entries.push({ ...e, name: count === 2 ? e.name : `${e.name}-${j}` });
         log.push(`entry ${e.name.slice(0, 40)} repeated ${count} times`);
         break;
