@@ -334,7 +334,8 @@ function weirdValue(rng: Rng, old: Json): { value: Json; what: string } {
       // Copies of a small value only: the case must stay a few MiB.
       const small = JSON.stringify(old ?? null).length <= 200;
       return {
-        value: new Array<Json>(n).fill(small ? old : null),
+        // Clones, not one shared object: a later change inside one copy must not change them all.
+        value: Array.from({ length: n }, () => (small ? structuredClone(old) : null)),
         what: `an array of ${n} ${small ? "copies" : "nulls"}`,
       };
     },
