@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { type ImageModel, NodeStatus } from "../../../src/model/image-model.js";
 import { ROOT } from "../../../src/model/path-table.js";
 import type { LayerTree } from "../../../src/ui/tree/layer-tree.js";
-import { globMatcher } from "../../../src/ui/tree/path-filter.js";
+import { filterKind, filterRegex, globMatcher, regexFilter } from "../../../src/ui/tree/path-filter.js";
 import type { TreeQuery } from "../../../src/ui/tree/tree-query.js";
 
 export function childrenOf(m: ImageModel, n: number): number[] {
@@ -31,13 +31,20 @@ export function refSizes(m: ImageModel, layer: number): Map<number, number> {
 
 export function refMatches(m: ImageModel, text: string): (n: number) => boolean {
   if (text === "") return () => true;
-  const glob = /[*?[]/.test(text);
+  const kind = filterKind(text);
+  const glob = kind === "glob";
   const chain = (n: number) => {
     const xs: number[] = [];
     for (let x = n; x !== ROOT; x = m.paths.parent(x)) xs.push(x);
     return xs;
   };
-  if (!glob) return (n) => m.paths.path(n).includes(text);
+  if (kind === "regex") {
+    const re = filterRegex(text);
+    return (n) => typeof re !== "string" && chain(n).some((x) => re.test(m.paths.path(x)));
+  }
+  // Smart case: all lower case ignores case.
+  const fold = text === text.toLowerCase();
+  if (!glob) return (n) => (fold ? m.paths.path(n).toLowerCase() : m.paths.path(n)).includes(text);
   if (!text.includes("/")) {
     const match = globMatcher(text, false);
     return (n) => chain(n).some((x) => match(m.paths.name(x)));
@@ -82,7 +89,26 @@ export function refRows(m: ImageModel, q: TreeQuery): number[] {
   return out;
 }
 
-export const FILTERS = ["", "a", "b/", "/a/b", "lib", "*.so", "c*", "a/*/b", "**/x.so", "[ab]", "zzz"];
+export const FILTERS = [
+  "",
+  "a",
+  "b/",
+  "/a/b",
+  "lib",
+  "*.so",
+  "c*",
+  "a/*/b",
+  "**/x.so",
+  "[ab]",
+  "zzz",
+  "Lib",
+  "A/B",
+  "*.SO",
+  regexFilter("lib$"),
+  regexFilter("^/a/.*\\.so$"),
+  regexFilter("B|x"),
+  regexFilter("(unclosed"),
+];
 
 export function expectTreeMatches(m: ImageModel, t: LayerTree, ctx: string) {
   const L = t.layer;
