@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { Agent as HttpsAgent } from "node:https";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../model/diagnostics.js";
 
@@ -26,10 +26,13 @@ interface EndpointBase {
 
 export type Endpoint =
   | (EndpointBase & {
-      kind: "unix";
+      /** A unix socket, or a Windows named pipe (socketPath `\\.\pipe\docker_engine`). */
+      kind: "unix" | "npipe";
       socketPath: string;
       /** Default sockets looked for when nothing was configured (the chosen one first if it exists). */
       tried: string[];
+      /** The desktop VMs' sockets looked for too, and whose they are ("Colima, OrbStack or …"), for messages. */
+      alsoTried?: { tools: string; paths: string[] };
     })
   | (EndpointBase & { kind: "tcp"; host: string; port: number; tls: TlsFiles | null });
 
@@ -39,6 +42,10 @@ export interface EndpointEnv {
   home: string;
   exists: (path: string) => boolean;
   readFile: (path: string) => string;
+  /** Which default sockets to look for: Windows has named pipes (default: this process's platform). */
+  platform?: NodeJS.Platform;
+  /** The temporary directory (Podman machine's socket lives there on macOS). */
+  tmpdir?: string;
 }
 
 export function processEndpointEnv(): EndpointEnv {
@@ -47,12 +54,15 @@ export function processEndpointEnv(): EndpointEnv {
     home: homedir(),
     exists: existsSync,
     readFile: (p) => readFileSync(p, "utf8"),
+    platform: process.platform,
+    tmpdir: tmpdir(),
   };
 }
 
-/** The endpoint as a URL-ish string for messages: `unix:///var/run/docker.sock`, `tcp://host:2376`. */
+/** The endpoint as a URL-ish string for messages: `unix:///var/run/docker.sock`, `tcp://host:2376`, `npipe:////./pipe/x`. */
 export function endpointUrl(e: Endpoint): string {
-  return e.kind === "unix" ? `unix://${e.socketPath}` : `tcp://${e.host}:${e.port}`;
+  if (e.kind === "npipe") return `npipe://${e.socketPath.replace(/\\/g, "/")}`;
+  return e.kind !== "tcp" ? `unix://${e.socketPath}` : `tcp://${e.host}:${e.port}`;
 }
 
 /**
@@ -72,7 +82,7 @@ export function dockerodeOptions(
     key: undefined,
   };
   const common = { ...none, pathPrefix: undefined, timeout: undefined, agent: undefined };
-  if (e.kind === "unix") return { ...common, protocol: "http", socketPath: e.socketPath };
+  if (e.kind !== "tcp") return { ...common, protocol: "http", socketPath: e.socketPath };
   if (e.tls === null) return { ...common, protocol: "http", host: e.host, port: e.port };
   const read = (p: string | null) => {
     if (p === null) return undefined;
@@ -116,7 +126,7 @@ export function findEndpoint(engine: Engine, ctx: EndpointEnv = processEndpointE
 /** True when the user configured this engine (env or context) or one of its default sockets exists. */
 export function engineConfigured(engine: Engine, ctx: EndpointEnv = processEndpointEnv()): boolean {
   const e = findEndpoint(engine, ctx);
-  return e.origin !== "default socket" || (e.kind === "unix" && ctx.exists(e.socketPath));
+  return e.origin !== "default socket" || (e.kind !== "tcp" && ctx.exists(e.socketPath));
 }
 
 function nonEmpty(v: string | undefined): string | undefined {
@@ -161,27 +171,92 @@ function findDockerEndpoint(ctx: EndpointEnv): Endpoint {
     const tls = ctx.exists(tlsDir) || skipVerify ? tlsFilesIn(tlsDir, !skipVerify, ctx) : null;
     return parseHost(ep.Host, "docker", origin, tls);
   }
+  if (ctx.platform === "win32") {
+    return defaultPipe("docker", ctx, [
+      "docker_engine",
+      "dockerDesktopLinuxEngine",
+      "podman-machine-default",
+    ]);
+  }
   const runtime = nonEmpty(ctx.env.XDG_RUNTIME_DIR);
-  return defaultSocket("docker", ctx, [
-    "/var/run/docker.sock",
-    ...(runtime !== undefined ? [join(runtime, "docker.sock")] : []),
-    join(ctx.home, ".docker", "run", "docker.sock"),
-  ]);
+  return defaultSocket(
+    "docker",
+    ctx,
+    [
+      "/var/run/docker.sock",
+      ...(runtime !== undefined ? [join(runtime, "docker.sock")] : []),
+      join(ctx.home, ".docker", "run", "docker.sock"),
+    ],
+    desktopVmSockets(ctx),
+  );
+}
+
+/**
+ * Where the desktop VMs put a Docker API socket when no context names it: Docker Desktop on Linux,
+ * Colima ($COLIMA_HOME, its default profile), OrbStack, Rancher Desktop, Podman machine (macOS: in
+ * $TMPDIR with podman 5, under ~/.local/share with podman 4).
+ */
+function desktopVmSockets(ctx: EndpointEnv): { tool: string; path: string }[] {
+  const home = ctx.home;
+  const colima = nonEmpty(ctx.env.COLIMA_HOME) ?? join(home, ".colima");
+  const machine = join(home, ".local", "share", "containers", "podman", "machine");
+  return [
+    { tool: "Docker Desktop", path: join(home, ".docker", "desktop", "docker.sock") },
+    { tool: "Colima", path: join(colima, "default", "docker.sock") },
+    { tool: "Colima", path: join(home, ".config", "colima", "default", "docker.sock") },
+    { tool: "OrbStack", path: join(home, ".orbstack", "run", "docker.sock") },
+    { tool: "Rancher Desktop", path: join(home, ".rd", "docker.sock") },
+    ...podmanMachineSockets(ctx).map((path) => ({ tool: "Podman machine", path })),
+    { tool: "Podman machine", path: join(machine, "qemu", "podman.sock") },
+    { tool: "Podman machine", path: join(machine, "applehv", "podman.sock") },
+  ];
+}
+
+function podmanMachineSockets(ctx: EndpointEnv): string[] {
+  const tmp = nonEmpty(ctx.env.TMPDIR) ?? ctx.tmpdir;
+  const machine = join(ctx.home, ".local", "share", "containers", "podman", "machine");
+  return [
+    ...(tmp !== undefined ? [join(tmp, "podman", "podman-machine-default-api.sock")] : []),
+    join(machine, "podman.sock"),
+  ];
 }
 
 function findPodmanEndpoint(ctx: EndpointEnv): Endpoint {
   const host = nonEmpty(ctx.env.CONTAINER_HOST);
   if (host !== undefined) return parseHost(host, "podman", "CONTAINER_HOST", null);
+  if (ctx.platform === "win32") return defaultPipe("podman", ctx, ["podman-machine-default"]);
   const runtime = nonEmpty(ctx.env.XDG_RUNTIME_DIR);
-  return defaultSocket("podman", ctx, [
-    ...(runtime !== undefined ? [join(runtime, "podman", "podman.sock")] : []),
-    "/run/podman/podman.sock",
-  ]);
+  return defaultSocket(
+    "podman",
+    ctx,
+    [...(runtime !== undefined ? [join(runtime, "podman", "podman.sock")] : []), "/run/podman/podman.sock"],
+    podmanMachineSockets(ctx).map((path) => ({ tool: "Podman machine", path })),
+  );
 }
 
-function defaultSocket(engine: Engine, ctx: EndpointEnv, candidates: string[]): Endpoint {
-  const found = candidates.find((p) => ctx.exists(p)) ?? candidates[0]!;
-  return { engine, origin: "default socket", kind: "unix", socketPath: found, tried: candidates };
+function defaultSocket(
+  engine: Engine,
+  ctx: EndpointEnv,
+  candidates: string[],
+  vms: { tool: string; path: string }[] = [],
+): Endpoint {
+  const all = [...candidates, ...vms.map((v) => v.path)];
+  const found = all.find((p) => ctx.exists(p)) ?? candidates[0]!;
+  const tools = [...new Set(vms.map((v) => v.tool))];
+  const alsoTried =
+    tools.length === 0 ? undefined : { tools: listOf(tools, "or"), paths: vms.map((v) => v.path) };
+  return { engine, origin: "default socket", kind: "unix", socketPath: found, tried: candidates, alsoTried };
+}
+
+/** Windows: the engine's named pipes, the first that exists (else the first). */
+function defaultPipe(engine: Engine, ctx: EndpointEnv, names: string[]): Endpoint {
+  const pipes = names.map((n) => `\\\\.\\pipe\\${n}`);
+  const found = pipes.find((p) => ctx.exists(p)) ?? pipes[0]!;
+  return { engine, origin: "default socket", kind: "npipe", socketPath: found, tried: pipes };
+}
+
+function listOf(items: string[], word: string): string {
+  return items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} ${word} ${items.at(-1)}`;
 }
 
 interface ContextMeta {
@@ -220,7 +295,7 @@ export function parseHost(value: string, engine: Engine, origin: string, tls: Tl
     new UserError(
       `${origin}=${value} ${why}`,
       engine === "docker"
-        ? "Use unix:///path/to/docker.sock or tcp://HOST:PORT"
+        ? "Use unix:///path/to/docker.sock, npipe:////./pipe/NAME or tcp://HOST:PORT"
         : "Use unix:///path/to/podman.sock or tcp://HOST:PORT",
     );
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
@@ -233,6 +308,12 @@ export function parseHost(value: string, engine: Engine, origin: string, tls: Tl
   if (scheme === "unix") {
     if (rest === "") throw bad("names no socket path");
     return { engine, origin, kind: "unix", socketPath: rest, tried: [] };
+  }
+  if (scheme === "npipe") {
+    // npipe:////./pipe/docker_engine (as the docker CLI writes it) → \\.\pipe\docker_engine.
+    const pipe = rest.replace(/\//g, "\\");
+    if (!/^\\\\[.?]\\pipe\\[^\\]+$/.test(pipe)) throw bad("names no pipe (npipe:////./pipe/NAME)");
+    return { engine, origin, kind: "npipe", socketPath: pipe, tried: [] };
   }
   if (scheme === "tcp" || scheme === "http" || scheme === "https") {
     let url: URL;

@@ -335,13 +335,13 @@ describe("daemon connection errors", () => {
       readDaemonImage("x", { engine: "docker", endpointEnv: env({ XDG_RUNTIME_DIR: "/nonexistent/run" }) }),
     );
     expect(err.message).toBe(
-      "cannot reach the Docker daemon: no socket at /var/run/docker.sock, /nonexistent/run/docker.sock, /nonexistent-home/.docker/run/docker.sock",
+      "cannot reach the Docker daemon: no socket at /var/run/docker.sock, /nonexistent/run/docker.sock, /nonexistent-home/.docker/run/docker.sock (nor the sockets of Docker Desktop, Colima, OrbStack, Rancher Desktop or Podman machine)",
     );
     const podman = await rejection(
       readDaemonImage("x", { engine: "podman", endpointEnv: env({ XDG_RUNTIME_DIR: "/nonexistent/run" }) }),
     );
     expect(podman.message).toBe(
-      "cannot reach the Podman daemon: no socket at /nonexistent/run/podman/podman.sock, /run/podman/podman.sock",
+      "cannot reach the Podman daemon: no socket at /nonexistent/run/podman/podman.sock, /run/podman/podman.sock (nor the sockets of Podman machine)",
     );
     expect(podman.hint).toMatch(/CONTAINER_HOST=unix:\/\/\/path\/podman\.sock/);
     expect(podman.hint).toMatch(/--source docker/);

@@ -15,11 +15,17 @@ import {
 const HOME = "/home/u";
 
 /** An in-memory environment: `files` maps absolute paths to contents; their parent dirs exist too. */
-function fake(env: Record<string, string>, files: Record<string, string> = {}): EndpointEnv {
+function fake(
+  env: Record<string, string>,
+  files: Record<string, string> = {},
+  platform: NodeJS.Platform = "linux",
+): EndpointEnv {
   const exists = (p: string) => p in files || Object.keys(files).some((f) => f.startsWith(`${p}/`));
   return {
     env,
     home: HOME,
+    platform,
+    tmpdir: "/tmp",
     exists,
     readFile: (p) => {
       const text = files[p];
@@ -170,6 +176,70 @@ describe("docker endpoint discovery", () => {
     expect(rootless).toMatchObject({ socketPath: "/run/user/1000/docker.sock" });
     const desktop = findEndpoint("docker", fake({}, { [`${HOME}/.docker/run/docker.sock`]: "" }));
     expect(desktop).toMatchObject({ socketPath: `${HOME}/.docker/run/docker.sock` });
+  });
+
+  it("finds the sockets of Docker Desktop, Colima, OrbStack, Rancher Desktop and Podman machine", () => {
+    const cases: [string, Record<string, string>][] = [
+      [`${HOME}/.docker/desktop/docker.sock`, {}],
+      [`${HOME}/.colima/default/docker.sock`, {}],
+      ["/opt/colima/default/docker.sock", { COLIMA_HOME: "/opt/colima" }],
+      [`${HOME}/.orbstack/run/docker.sock`, {}],
+      [`${HOME}/.rd/docker.sock`, {}],
+      ["/tmp/podman/podman-machine-default-api.sock", {}],
+      ["/var/folders/x/T/podman/podman-machine-default-api.sock", { TMPDIR: "/var/folders/x/T" }],
+      [`${HOME}/.local/share/containers/podman/machine/podman.sock`, {}],
+      [`${HOME}/.local/share/containers/podman/machine/qemu/podman.sock`, {}],
+    ];
+    for (const [socket, env] of cases) {
+      expect(findEndpoint("docker", fake(env, { [socket]: "" })), socket).toMatchObject({
+        kind: "unix",
+        socketPath: socket,
+        origin: "default socket",
+      });
+      expect(engineConfigured("docker", fake(env, { [socket]: "" }))).toBe(true);
+    }
+    // The engine's own socket comes first; a VM's socket is a fallback.
+    const both = { "/var/run/docker.sock": "", [`${HOME}/.orbstack/run/docker.sock`]: "" };
+    expect(findEndpoint("docker", fake({}, both))).toMatchObject({ socketPath: "/var/run/docker.sock" });
+    // A context or DOCKER_HOST names the endpoint: the VM sockets are not looked at.
+    const ctx = {
+      [`${HOME}/.docker/config.json`]: JSON.stringify({ currentContext: "x" }),
+      ...contextMeta("x", "unix:///ctx.sock"),
+    };
+    expect(findEndpoint("docker", fake({}, { ...ctx, [`${HOME}/.rd/docker.sock`]: "" }))).toMatchObject({
+      socketPath: "/ctx.sock",
+    });
+    const none = findEndpoint("docker", fake({}));
+    expect(none).toMatchObject({ socketPath: "/var/run/docker.sock" });
+    expect(none.kind === "unix" && none.alsoTried?.tools).toBe(
+      "Docker Desktop, Colima, OrbStack, Rancher Desktop or Podman machine",
+    );
+    expect(engineConfigured("docker", fake({}))).toBe(false);
+    const podman = findEndpoint("podman", fake({}, { "/tmp/podman/podman-machine-default-api.sock": "" }));
+    expect(podman).toMatchObject({ socketPath: "/tmp/podman/podman-machine-default-api.sock" });
+  });
+
+  it("uses the Windows named pipes: npipe:// in DOCKER_HOST and contexts, docker_engine by default", () => {
+    const pipe = findEndpoint("docker", fake({ DOCKER_HOST: "npipe:////./pipe/docker_engine" }));
+    expect(pipe).toMatchObject({ kind: "npipe", socketPath: "\\\\.\\pipe\\docker_engine" });
+    expect(endpointUrl(pipe)).toBe("npipe:////./pipe/docker_engine");
+    expect(dockerodeOptions(pipe)).toMatchObject({
+      socketPath: "\\\\.\\pipe\\docker_engine",
+      host: undefined,
+    });
+    const files = {
+      [`${HOME}/.docker/config.json`]: JSON.stringify({ currentContext: "desktop-linux" }),
+      ...contextMeta("desktop-linux", "npipe:////./pipe/dockerDesktopLinuxEngine"),
+    };
+    expect(findEndpoint("docker", fake({}, files, "win32"))).toMatchObject({
+      kind: "npipe",
+      socketPath: "\\\\.\\pipe\\dockerDesktopLinuxEngine",
+    });
+    const byDefault = findEndpoint("docker", fake({}, {}, "win32"));
+    expect(byDefault).toMatchObject({ kind: "npipe", socketPath: "\\\\.\\pipe\\docker_engine" });
+    const podman = findEndpoint("podman", fake({}, { "\\\\.\\pipe\\podman-machine-default": "" }, "win32"));
+    expect(podman).toMatchObject({ kind: "npipe", socketPath: "\\\\.\\pipe\\podman-machine-default" });
+    expect(() => findEndpoint("docker", fake({ DOCKER_HOST: "npipe://" }))).toThrow(/names no pipe/);
   });
 
   it("rejects endpoints it cannot use with a one-line reason", () => {

@@ -75,7 +75,7 @@ export function daemonError(
   const unusable = { cause: err, reason: "daemon-unreachable" as const };
 
   if (code === "EACCES" || code === "EPERM") {
-    const where = ctx.endpoint.kind === "unix" ? ctx.endpoint.socketPath : url;
+    const where = ctx.endpoint.kind !== "tcp" ? ctx.endpoint.socketPath : url;
     return new UserError(
       `permission denied on the ${name} socket ${where}${from}`,
       ctx.engine === "docker"
@@ -86,9 +86,10 @@ export function daemonError(
   }
   if (code !== undefined && UNREACHABLE.has(code)) {
     let what: string;
-    if (ctx.endpoint.kind === "unix" && (code === "ENOENT" || code === "ENOTDIR")) {
+    if (ctx.endpoint.kind !== "tcp" && (code === "ENOENT" || code === "ENOTDIR")) {
       const tried = ctx.endpoint.tried.length > 0 ? ctx.endpoint.tried : [ctx.endpoint.socketPath];
-      what = `no socket at ${tried.join(", ")}${from}`;
+      const also = ctx.endpoint.alsoTried ? ` (nor the sockets of ${ctx.endpoint.alsoTried.tools})` : "";
+      what = `no ${ctx.endpoint.kind === "npipe" ? "pipe" : "socket"} at ${tried.join(", ")}${also}${from}`;
     } else {
       what = `${url}${from}: ${code === "ECONNREFUSED" ? "connection refused" : code}`;
     }
