@@ -4,7 +4,16 @@ import { parseByteSize } from "../report/byte-size.js";
 
 export type Mode = "auto" | "json" | "report";
 /** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */
-export type Command = "inspect" | "cat" | "extract" | "diff" | "history" | "cache";
+export type Command =
+  | "inspect"
+  | "cat"
+  | "extract"
+  | "diff"
+  | "history"
+  | "cache"
+  | "completion"
+  | "config";
+export type ColorChoice = "auto" | "always" | "never";
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export type CiRuleFlags = Partial<
   Record<"lowestEfficiency" | "highestWastedBytes" | "highestUserWastedPercent", string>
@@ -51,6 +60,10 @@ export interface CliArgs {
   base?: string;
   /** --compare OTHER: the explorer on IMAGE compared with OTHER (`diff IMAGE OTHER` without a terminal). */
   compare?: string;
+  /** --color / --no-color; unset: the config file's, else auto (NO_COLOR, FORCE_COLOR, a terminal). */
+  color?: ColorChoice;
+  /** --no-mouse: the explorer leaves mouse reporting off (also `mouse: false` in the config file). */
+  noMouse: boolean;
 }
 
 /** Where an option is listed in the help text and the README table. */
@@ -85,8 +98,16 @@ export interface CommandSpec {
   help: string[];
 }
 
+/** Options that reach the explorer or a report's colours, not a subcommand that prints no image. */
+const printsImage = {
+  applies: (a: CliArgs) => a.command !== "completion" && a.command !== "config",
+  where: "commands that show an image",
+};
 const inCi = { applies: (a: CliArgs) => a.ci, where: "--ci" };
-const readsImage = { applies: (a: CliArgs) => a.command !== "cache", where: "commands that read an image" };
+const readsImage = {
+  applies: (a: CliArgs) => a.command !== "cache" && a.command !== "completion" && a.command !== "config",
+  where: "commands that read an image",
+};
 
 function wholeNumber(value: string, min: number, message: string): number {
   const n = Number(value);
@@ -291,6 +312,38 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    flag: "--color",
+    value: "auto|always|never",
+    section: "Options",
+    help: ["colours in every output (default auto: a terminal, unless NO_COLOR;", "FORCE_COLOR forces them)"],
+    summary:
+      "colours in every output (default `auto`: a terminal, unless `NO_COLOR`; `FORCE_COLOR` forces them)",
+    only: printsImage,
+    set: (a, v) => {
+      a.color = oneOf("--color", v, ["auto", "always", "never"] as const);
+    },
+  },
+  {
+    flag: "--no-color",
+    section: "Options",
+    help: ["the same as --color never"],
+    summary: "the same as `--color never`",
+    only: printsImage,
+    set: (a) => {
+      a.color = "never";
+    },
+  },
+  {
+    flag: "--no-mouse",
+    section: "Options",
+    help: ["explorer: leave the mouse to the terminal (or mouse: false in the config)"],
+    summary: "explorer: leave the mouse to the terminal (or `mouse: false` in the config file)",
+    only: { applies: (a) => a.command === "inspect", where: "layerview IMAGE" },
+    set: (a) => {
+      a.noMouse = true;
+    },
+  },
+  {
     flag: "--debug",
     section: "Options",
     help: ["show stack traces for errors"],
@@ -459,6 +512,16 @@ export const COMMANDS: readonly CommandSpec[] = [
     operands: ["[show|clear|path]"],
     help: ["the layer index cache (parsed layer listings, never layer data)"],
   },
+  {
+    name: "completion",
+    operands: ["bash|zsh|fish"],
+    help: ["print the shell completion script, e.g. source <(layerview completion bash)"],
+  },
+  {
+    name: "config",
+    operands: [],
+    help: ["print the effective configuration and where each value came from"],
+  },
 ];
 
 const CACHE_ACTIONS = new Set(["show", "clear", "path"]);
@@ -491,6 +554,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ciRules: {},
     force: false,
     noFollow: false,
+    noMouse: false,
   };
   // Not strict: unknown options and missing values get layerview's own one-line messages below.
   const { tokens } = parseArgv({

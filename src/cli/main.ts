@@ -13,8 +13,10 @@ import type { ImageInfo } from "../sources/types.js";
 import type { LoadEvent, OpenContent, Subscribe } from "../ui/run-explorer.js";
 import { type CliArgs, parseArgs } from "./args.js";
 import { baseWarnings, readExactBase } from "./base.js";
+import { type LayerviewConfig, loadConfig } from "./config-file.js";
 import { USAGE } from "./help.js";
 import { type CliIo, EXIT, openOptions, openWithProgress, printDiagnostics } from "./io.js";
+import { resolveSettings, type Settings } from "./settings.js";
 import { cleanupOnExit, handleTermination } from "./signals.js";
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
@@ -33,6 +35,30 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     io.stdout.write(`${version()}\n`);
     return EXIT.ok;
   }
+  if (args.command === "completion") {
+    try {
+      const { runCompletion } = await import("./commands/completion.js");
+      return await runCompletion(args.target!, io);
+    } catch (e) {
+      reportError(io, e, args.debug);
+      return e instanceof UserError ? EXIT.usage : EXIT.failed;
+    }
+  }
+  let config: LayerviewConfig;
+  let settings: Settings;
+  try {
+    config = loadConfig();
+    settings = resolveSettings(args, config, process.env, io.stdout.isTTY === true);
+  } catch (e) {
+    reportError(io, e, args.debug);
+    return EXIT.usage;
+  }
+  if (args.command === "config") {
+    const { runConfig } = await import("./commands/config.js");
+    return runConfig(config, settings, io);
+  }
+  args.source = settings.source;
+  args.color = settings.color.color ? "always" : "never";
   if (args.command === "cache") {
     try {
       const { runCache } = await import("./commands/cache.js");
@@ -54,7 +80,7 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
   const stopHandling = explorer ? cleanupOnExit() : handleTermination(io, () => undoneBy(args));
   try {
     if (args.command !== "inspect" || args.ci) return await runCommand(args, io);
-    if (interactive) return await explore(args, io);
+    if (interactive) return await explore(args, io, config, settings);
     // Not in a terminal, IMAGE --compare OTHER prints what diff IMAGE OTHER prints.
     if (args.compare !== undefined) return await (await import("./commands/diff.js")).runDiff(args, io);
     return await report(args, io);
@@ -101,7 +127,12 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
   } else {
     const adviceOptions = { largeFileBytes: args.largeFileBytes };
     io.stdout.write(
-      buildTextReport(model, { width: io.stdout.columns ?? 100, top: args.top, adviceOptions }),
+      buildTextReport(model, {
+        width: io.stdout.columns ?? 100,
+        top: args.top,
+        adviceOptions,
+        color: args.color === "always",
+      }),
     );
   }
   printDiagnostics(io, diagnostics);
@@ -109,7 +140,12 @@ async function report(args: CliArgs, io: CliIo): Promise<number> {
   return diagnostics.some((d) => d.severity === "error") ? EXIT.partial : EXIT.ok;
 }
 
-async function explore(args: CliArgs, io: CliIo): Promise<number> {
+async function explore(
+  args: CliArgs,
+  io: CliIo,
+  config: LayerviewConfig,
+  settings: Settings,
+): Promise<number> {
   const { runExplorer } = await import("../ui/run-explorer.js");
   const loader = explorerLoader(args);
   const code = await runExplorer({
@@ -119,6 +155,18 @@ async function explore(args: CliArgs, io: CliIo): Promise<number> {
     debug: args.debug,
     subscribe: loader.subscribe,
     openContent: loader.openContent,
+    noColor: !settings.color.color,
+    mouse: settings.mouse.value,
+    preferences: {
+      keymap: settings.keymap,
+      theme: settings.theme,
+      sort: config.sort.value,
+      attributes: config.attributes.value === "auto" ? null : config.attributes.value,
+      changesOnly: config.changes.value === "layer",
+      showHistory: config.history.value,
+      focus: config.focus.value,
+      regex: config.filter.value === "regex",
+    },
   });
   printDiagnostics(io, loader.diagnostics());
   return code;
@@ -198,6 +246,7 @@ function imageLoader(
       signal: reading.signal,
       onImage: (info) => emit(previewEvent(info)),
       onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
+      onPull: (message) => emit({ kind: "pull", message }),
       onPartial: !partials
         ? undefined
         : (layersRead, snapshot) => {

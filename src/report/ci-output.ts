@@ -7,6 +7,7 @@ import { adviceJson } from "./advice-report.js";
 import { type CiResult, type FigureSet, ownScope, pct, type RuleResult } from "./ci-evaluate.js";
 import { FIGURES, type Figures } from "./ci-rules.js";
 import { padEnd, padStart } from "./format.js";
+import { type Paint, painter } from "./paint.js";
 
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export const CI_FORMATS: readonly CiFormat[] = ["text", "json", "junit", "markdown"];
@@ -23,6 +24,8 @@ export interface CiReportInput {
   diagnostics: readonly Diagnostic[];
   /** How many inefficient paths and findings to list (default 10). */
   top?: number;
+  /** Text format: PASS/FAIL/SKIP and headings in colour. */
+  color?: boolean;
 }
 
 export function formatCiReport(format: CiFormat, input: CiReportInput): string {
@@ -79,20 +82,23 @@ function valueText(r: RuleResult, figures: Record<Figures, FigureSet>): string {
   }
 }
 
-function summaryLine(result: CiResult): string {
+function summaryLine(result: CiResult, paint: Paint = painter(false)): string {
   const t = result.tally;
-  return `Result: ${result.pass ? "PASS" : "FAIL"} [Total:${t.total}] [Passed:${t.passed}] [Failed:${t.failed}] [Skipped:${t.skipped}]`;
+  return `Result: ${result.pass ? paint("PASS", "good") : paint("FAIL", "bad")} [Total:${t.total}] [Passed:${t.passed}] [Failed:${t.failed}] [Skipped:${t.skipped}]`;
 }
+
+const STATUS_TONE = { pass: "good", fail: "bad", warn: "warn", skip: "muted" } as const;
 
 export function ciText(input: CiReportInput): string {
   const { model, result } = input;
+  const paint = painter(input.color === true);
   const top = input.top ?? 10;
   const out: string[] = [];
   out.push(`Image        ${imageName(model)}${model.input.reference ? `  (${model.input.source})` : ""}`);
   out.push(`Rules file   ${rulesFileLine(input)}`);
-  for (const w of input.warnings) out.push(`warning: ${w}`);
+  for (const w of input.warnings) out.push(paint(`warning: ${w}`, "warn"));
   out.push("");
-  out.push("Figures");
+  out.push(paint("Figures", "heading"));
   out.push(`  dive       ${figuresLine(result.figures.dive)}`);
   out.push(`  layerview  ${figuresLine(result.figures.layerview)}`);
   if (model.base?.layerCount)
@@ -100,7 +106,10 @@ export function ciText(input: CiReportInput): string {
   out.push("");
   const waste = model.waste().topInefficiencies(top);
   out.push(
-    `Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencyCount})`,
+    paint(
+      `Inefficient files (layerview's accounting, ${waste.length} of ${model.waste().inefficiencyCount})`,
+      "heading",
+    ),
   );
   if (waste.length === 0) out.push("  None");
   else {
@@ -110,10 +119,11 @@ export function ciText(input: CiReportInput): string {
     }
   }
   out.push("");
-  out.push("Results");
+  out.push(paint("Results", "heading"));
   for (const r of result.results) {
+    const tone = STATUS_TONE[r.status as keyof typeof STATUS_TONE] ?? "muted";
     out.push(
-      `  ${padEnd(r.status.toUpperCase(), 4)}  ${padEnd(r.rule.name, 24)}  ${padEnd(r.status === "skip" ? "-" : r.rule.figures, 9)}  ${r.message}`,
+      `  ${paint(padEnd(r.status.toUpperCase(), 4), tone)}  ${padEnd(r.rule.name, 24)}  ${padEnd(r.status === "skip" ? "-" : r.rule.figures, 9)}  ${r.message}`,
     );
   }
   const s = summarizeAdvice(input.advice);
@@ -128,7 +138,7 @@ export function ciText(input: CiReportInput): string {
     out.push("warning: some layers or entries could not be read; the figures cover what was read.");
   }
   out.push("");
-  out.push(summaryLine(result));
+  out.push(summaryLine(result, paint));
   return `${out.join("\n")}\n`;
 }
 

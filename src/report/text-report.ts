@@ -7,6 +7,7 @@ import { formatAdviceText } from "./advice-report.js";
 import { formatPercent, padEnd, padStart, shortDigest, truncate } from "./format.js";
 import { hiddenReasonName } from "./json-report.js";
 import { packagesText } from "./packages-report.js";
+import { painter } from "./paint.js";
 
 export interface TextReportOptions {
   /** Width to fit instruction columns to. */
@@ -18,12 +19,15 @@ export interface TextReportOptions {
   adviceOptions?: AdviceOptions;
   /** Packages per layer; computed when not given. */
   packages?: ImagePackages;
+  /** Section titles and figures in colour (the CLI decides: --color, NO_COLOR, FORCE_COLOR, a terminal). */
+  color?: boolean;
 }
 
 /** The report printed when stdout is not a terminal (or with --report). */
 export function buildTextReport(model: ImageModel, opts: TextReportOptions = {}): string {
   const width = Math.max(60, opts.width ?? 100);
   const top = opts.top ?? 10;
+  const paint = painter(opts.color === true);
   const { input } = model;
   const waste = model.waste();
   const dive = model.dive();
@@ -36,7 +40,7 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
   const base = model.base;
   if (base !== null) out.push(`Base       ${baseLine(model)}`);
   out.push("");
-  out.push("Layers");
+  out.push(paint("Layers", "heading"));
   const head = `${padStart("#", 4)}  ${padStart("SIZE", 9)}  ${padStart("FILES", 7)}  INSTRUCTION`;
   out.push(head);
   const instrWidth = width - head.length + "INSTRUCTION".length;
@@ -47,18 +51,22 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
       );
     }
     const cmd = l.error ? `(unreadable: ${l.error})` : l.command.replace(/\s+/g, " ");
+    const shown = truncate(cmd, instrWidth);
     out.push(
-      `${padStart(String(l.index), 4)}  ${padStart(formatBytes(l.size), 9)}  ${padStart(String(l.fileCount), 7)}  ${truncate(cmd, instrWidth)}`,
+      `${padStart(String(l.index), 4)}  ${padStart(formatBytes(l.size), 9)}  ${padStart(String(l.fileCount), 7)}  ${l.error ? paint(shown, "bad") : shown}`,
     );
   }
   out.push("");
-  out.push("Summary");
+  out.push(paint("Summary", "heading"));
   const rows: [string, string][] = [
     ["Total layer bytes", formatBytes(waste.totalLayerBytes)],
     ["Image content", formatBytes(waste.contentBytes)],
     [
       "Wasted bytes",
-      `${formatBytes(waste.wastedBytes)} (${formatPercent(1 - waste.efficiency)} of layer bytes)`,
+      paint(
+        `${formatBytes(waste.wastedBytes)} (${formatPercent(1 - waste.efficiency)} of layer bytes)`,
+        waste.wastedBytes > 0 ? "warn" : "good",
+      ),
     ],
     ["Efficiency", formatPercent(waste.efficiency)],
     ["Files", String(waste.fileCount)],
@@ -84,9 +92,9 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
   out.push("");
   const shown = waste.topInefficiencies(top);
   if (shown.length === 0) {
-    out.push("No wasted bytes: every file byte in every layer is visible in the final image.");
+    out.push(paint("No wasted bytes: every file byte in every layer is visible in the final image.", "good"));
   } else {
-    out.push(`Most wasteful paths (${shown.length} of ${waste.inefficiencyCount})`);
+    out.push(paint(`Most wasteful paths (${shown.length} of ${waste.inefficiencyCount})`, "heading"));
     out.push(
       `  ${padStart("WASTED", 9)}  ${padStart("COPIES", 6)}  ${padEnd("LAYERS", 10)}  ${padEnd("HIDDEN BY", 16)}  PATH`,
     );
@@ -101,7 +109,10 @@ export function buildTextReport(model: ImageModel, opts: TextReportOptions = {})
   const packages = packagesText(model, opts.packages ?? new ImagePackages(model), { top, width });
   if (packages.length > 0) out.push(...packages, "");
   const advice = opts.advice ?? adviseImage(model, opts.adviceOptions);
-  out.push(formatAdviceText(advice, { top, width }).trimEnd());
+  const adviceText = formatAdviceText(advice, { top, width }).trimEnd();
+  // The advice's first line is its heading.
+  const [first = "", ...rest] = adviceText.split("\n");
+  out.push([paint(first, "heading"), ...rest].join("\n"));
   return `${out.join("\n")}\n`;
 }
 

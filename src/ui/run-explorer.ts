@@ -4,11 +4,14 @@
  */
 
 import type { Subscribe } from "./app/use-load-events.js";
+import type { ThemeName } from "./render/theme.js";
+import type { ExplorerPreferences } from "./state/explorer-state.js";
 import { FrameWriter } from "./terminal/frame-writer.js";
 import { TerminalSession } from "./terminal/terminal-session.js";
 import type { OpenContent } from "./viewer/read-capped.js";
 
 export type { Subscribe } from "./app/use-load-events.js";
+export type { ExplorerPreferences } from "./state/explorer-state.js";
 export type { ImageOutline, LayerProgress, LoadEvent } from "./state/load-events.js";
 export type { OpenContent } from "./viewer/read-capped.js";
 
@@ -29,6 +32,15 @@ export interface ExplorerOptions {
   noColor?: boolean;
   /** The bytes of a file (node id) as of a layer, for the file viewer; read at most 1 MiB, then destroyed. */
   openContent?: OpenContent;
+  /** Mouse reporting on (default): wheel, clicks. Off leaves the mouse to the terminal (selecting text). */
+  mouse?: boolean;
+  /** The user's configuration: keys, views, sort, filter mode, theme. */
+  preferences?: ExplorerPreferences & { theme?: ThemeName };
+}
+
+/** OSC 52: the terminal (also over SSH, and tmux with set-clipboard on) puts `text` on the clipboard. */
+export function osc52(text: string): string {
+  return `\u001b]52;c;${Buffer.from(text, "utf8").toString("base64")}\u0007`;
 }
 
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
@@ -45,8 +57,27 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
     throw new Error("runExplorer needs a terminal on both stdin and stdout; print a report instead");
   }
   const noColor = opts.noColor ?? (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "");
-  const session = new TerminalSession(stdin, stdout);
+  const session = new TerminalSession(stdin, stdout, opts.mouse ?? true);
   const screen = new FrameWriter(stdout);
+  // Ctrl+Z (raw mode delivers it as a key): give the terminal back, stop the process group as the
+  // terminal would, and on `fg` (SIGCONT) take the terminal again and draw the screen whole.
+  const suspend = () => {
+    if (process.platform === "win32") return;
+    screen.pause();
+    session.restore();
+    process.once("SIGCONT", () => {
+      session.reenter();
+      screen.resume();
+    });
+    process.kill(0, "SIGTSTP");
+  };
+  const copy = (text: string) => {
+    try {
+      stdout.write(osc52(text));
+    } catch {
+      // The terminal went away; nothing to copy to.
+    }
+  };
   const restore = () => {
     screen.freeze();
     session.restore();
@@ -83,6 +114,10 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
       subscribe: opts.subscribe,
       noColor,
       openContent: opts.openContent,
+      preferences: opts.preferences,
+      theme: opts.preferences?.theme,
+      onCopy: copy,
+      onSuspend: suspend,
     });
     try {
       const result = await ink.waitUntilExit();

@@ -73,6 +73,7 @@ describe("parseArgs: what a command line means", () => {
       ciRules: {},
       force: false,
       noFollow: false,
+      noMouse: false,
     });
     expect(parseArgs(["--report", "x"]).mode).toBe("report");
   });

@@ -56,6 +56,7 @@ export async function runCi(args: CliArgs, io: CliIo, cwd = process.cwd()): Prom
       advice: adviseImage(model, { largeFileBytes: args.largeFileBytes }),
       diagnostics,
       top: args.top,
+      color: args.color === "always",
     }),
   );
   if (format !== "text") for (const w of warnings) io.stderr.write(`layerview: warning: ${w}\n`);

@@ -1,5 +1,5 @@
 import { useApp } from "ink";
-import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "react";
 import {
   useAdvisor,
   useComparison,
@@ -10,9 +10,11 @@ import {
 } from "../idle/use-idle-work.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
 import { composeFrame } from "../panes/screen.js";
+import { type ThemeName, themed } from "../render/theme.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
-import { type ExplorerState, initialState } from "../state/explorer-state.js";
+import { type ExplorerPreferences, type ExplorerState, initialState } from "../state/explorer-state.js";
 import { comparing } from "../state/geometry.js";
+import type { PointerEvent } from "../state/pointer.js";
 import { reduce } from "../state/reducer.js";
 import { useFrameWrite, useKeys } from "../terminal/ink-adapter.js";
 import { useTerminalSize } from "../terminal/use-terminal-size.js";
@@ -31,6 +33,14 @@ export interface ExplorerAppProps {
   openContent?: OpenContent;
   /** Called when the image's session is made (benchmarks and tests look into it). */
   onSession?: (session: ExplorerSession) => void;
+  /** What the user's configuration sets: keys, sort, views, focus, filter mode. */
+  preferences?: ExplorerPreferences;
+  /** Colours for a dark (default) or a light terminal background. */
+  theme?: ThemeName;
+  /** Put text on the clipboard (the terminal's OSC 52). */
+  onCopy?: (text: string) => void;
+  /** Ctrl+Z: hand the terminal back and stop until `fg`; the frame is redrawn whole after. */
+  onSuspend?: () => void;
 }
 
 /** Exit code when the user quits: 1 if the image (or the one compared with it) could not be read, else 0. */
@@ -49,15 +59,22 @@ export function ExplorerApp({
   onQuit,
   openContent,
   onSession,
+  preferences,
+  theme = "dark",
+  onCopy,
+  onSuspend,
 }: ExplorerAppProps) {
   const { exit } = useApp();
   const write = useFrameWrite();
-  const [state, dispatch] = useReducer(reduce, undefined, () => initialState());
+  const [state, dispatch] = useReducer(reduce, undefined, () => initialState(80, 24, preferences));
   useTerminalSize(
     useCallback((columns: number, rows: number) => dispatch({ type: "resize", columns, rows }), []),
   );
   useImageSession(subscribe, dispatch, onSession);
-  useKeys(useCallback((input: string, key: KeyFlags) => dispatch({ type: "key", input, key }), []));
+  useKeys(
+    useCallback((input: string, key: KeyFlags) => dispatch({ type: "key", input, key }), []),
+    useCallback((event: PointerEvent) => dispatch({ type: "pointer", event }), []),
+  );
   const { session } = state;
   useNeighbourSteps(session, state.layer);
   useViewWarmUp(session, state.layer);
@@ -68,7 +85,23 @@ export function ExplorerApp({
   const compare = state.compare;
   useComparison(compare?.session ?? null, compare !== null && compare.comparison === null, dispatch);
   useFileContent(state.viewer?.status === "loading" ? state.viewer : null, openContent, dispatch);
-  const frame = useMemo(() => composeFrame(state, !noColor).join("\n"), [state, noColor]);
+  const frame = useMemo(() => {
+    const painted = composeFrame(state, !noColor).join("\n");
+    return noColor ? painted : themed(painted, theme);
+  }, [state, noColor, theme]);
+  // Each request is handled once, however often the app renders.
+  const handled = useRef({ copy: 0, suspends: 0 });
+  useEffect(() => {
+    const c = state.copy;
+    if (c === null || c.seq === handled.current.copy) return;
+    handled.current.copy = c.seq;
+    onCopy?.(c.text);
+  }, [state.copy, onCopy]);
+  useEffect(() => {
+    if (state.suspends === handled.current.suspends) return;
+    handled.current.suspends = state.suspends;
+    onSuspend?.();
+  }, [state.suspends, onSuspend]);
   useLayoutEffect(() => {
     if (!state.quit) write(frame);
   }, [frame, write, state.quit]);

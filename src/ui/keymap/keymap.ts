@@ -40,6 +40,12 @@ export const Command = {
   FileHistory: "file-history",
   ToggleCompare: "toggle-compare",
   ViewFileA: "view-file-a",
+  NextMatch: "next-match",
+  PrevMatch: "prev-match",
+  FilterMode: "filter-mode",
+  Copy: "copy",
+  CopyInstruction: "copy-instruction",
+  Suspend: "suspend",
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -94,7 +100,43 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Filter,
     keys: [ch("/"), ctrl("f")],
-    description: "Filter paths: substring, or glob with * ? [ (Enter keeps it)",
+    description: "Filter paths: substring, or glob with * ? [; lower case ignores case (Enter keeps it)",
+    section: "General",
+  },
+  {
+    command: Command.FilterMode,
+    keys: [ctrl("t")],
+    description: "Filter mode: substring/glob, or regular expression",
+    section: "General",
+  },
+  {
+    command: Command.NextMatch,
+    keys: [ch("n")],
+    description: "Next match of the filter",
+    section: "General",
+  },
+  {
+    command: Command.PrevMatch,
+    keys: [ch("N")],
+    description: "Previous match of the filter",
+    section: "General",
+  },
+  {
+    command: Command.Copy,
+    keys: [ch("y")],
+    description: "Copy the path (layers: the digest) to the clipboard (OSC 52)",
+    section: "General",
+  },
+  {
+    command: Command.CopyInstruction,
+    keys: [ch("Y")],
+    description: "Copy the layer's instruction to the clipboard (OSC 52)",
+    section: "General",
+  },
+  {
+    command: Command.Suspend,
+    keys: [ctrl("z")],
+    description: "Suspend to the shell (fg comes back)",
     section: "General",
   },
   {
@@ -281,15 +323,15 @@ export function keyLabel(k: KeySpec): string {
   return (k.ctrl ? "Ctrl+" : "") + (k.shift ? "Shift+" : "") + base;
 }
 
-export function bindingFor(command: Command): Binding {
-  const b = KEYMAP.find((x) => x.command === command);
+export function bindingFor(command: Command, map: readonly Binding[] = KEYMAP): Binding {
+  const b = map.find((x) => x.command === command);
   if (!b) throw new Error(`no binding for ${command}`);
   return b;
 }
 
 /** "q, Ctrl+C". */
-export function keysLabel(command: Command): string {
-  return bindingFor(command).keys.map(keyLabel).join(", ");
+export function keysLabel(command: Command, map: readonly Binding[] = KEYMAP): string {
+  return bindingFor(command, map).keys.map(keyLabel).join(", ");
 }
 
 /** The key the terminal reported, in KeySpec terms; null for keys layerview never binds. */
@@ -320,8 +362,8 @@ function sameKey(a: KeySpec, b: KeySpec): boolean {
 }
 
 /** The command bound to a key, or null. */
-export function commandForKey(k: KeySpec): Command | null {
-  for (const b of KEYMAP) for (const spec of b.keys) if (sameKey(spec, k)) return b.command;
+export function commandForKey(k: KeySpec, map: readonly Binding[] = KEYMAP): Command | null {
+  for (const b of map) for (const spec of b.keys) if (sameKey(spec, k)) return b.command;
   return null;
 }
 

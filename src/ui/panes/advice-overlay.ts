@@ -52,7 +52,7 @@ function detailLines(f: Finding, width: number): Line[] {
 export function adviceLines(s: ExplorerState, color: boolean): string[] {
   const w = s.columns;
   if (s.findings === null) {
-    const closes = `${keysLabel(Command.Advice).split(", ")[0]} or Esc closes`;
+    const closes = `${keysLabel(Command.Advice, s.keymap).split(", ")[0]} or Esc closes`;
     return [
       titleLine("Advice", closes, w, true, color),
       paintLine(
@@ -67,7 +67,7 @@ export function adviceLines(s: ExplorerState, color: boolean): string[] {
   const saved = findings.reduce((n, f) => n + f.bytesSaved, 0);
   const extra =
     findings.length === 0
-      ? `${keysLabel(Command.Advice).split(", ")[0]} or Esc closes`
+      ? `${keysLabel(Command.Advice, s.keymap).split(", ")[0]} or Esc closes`
       : `${formatCount(findings.length)} findings · ${formatBytes(saved)} to save · Enter jumps to the file · Esc closes`;
   const lines = [titleLine("Advice", extra, w, true, color)];
   if (findings.length === 0) {

@@ -1,5 +1,6 @@
 import { NodeStatus } from "../../model/image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "../../model/layer-contents.js";
+import { Command, keysLabel } from "../keymap/keymap.js";
 import { formatBytes, formatCount, formatMode } from "../render/format.js";
 import { sanitize } from "../render/text.js";
 import { HIDDEN_LATER, type Line, paintLine, STYLES, statusLook } from "../render/theme.js";
@@ -7,6 +8,7 @@ import type { ExplorerState } from "../state/explorer-state.js";
 import { attributesShown, treeBodyHeight, treeOf } from "../state/geometry.js";
 import { progressRate } from "../state/load-events.js";
 import type { Rect } from "../state/pane-layout.js";
+import { filterRegex } from "../tree/path-filter.js";
 import { titleLine } from "./pane.js";
 import { attributesHeader, hiddenReasonText, rowFacts, treeRowLine } from "./tree-rows.js";
 
@@ -29,10 +31,22 @@ function titleExtra(s: ExplorerState): string {
     .filter(([on]) => on)
     .map(([, name]) => name);
   if (hidden.length > 0) parts.push(`hiding ${hidden.join(", ")}`);
-  if (s.filter !== "" && !s.filterEditing) parts.push(`filter "${sanitize(s.filter)}"`);
+  if (s.filter !== "" && !s.filterEditing) {
+    parts.push(`${s.filterRegex ? "regex" : "filter"} "${sanitize(s.filter)}" · ${matchesText(s)}`);
+  }
   if (s.packageFilter !== null)
     parts.push(`package ${sanitize(s.packageFilter.name)} (layer ${s.packageFilter.layer})`);
   return parts.join(" · ");
+}
+
+/** "12 matches", or why a regex matches nothing. */
+function matchesText(s: ExplorerState): string {
+  if (s.filterRegex) {
+    const re = filterRegex(s.filter);
+    if (typeof re === "string") return `not a regex: ${re}`;
+  }
+  const n = treeOf(s)?.matchCount() ?? 0;
+  return `${formatCount(n)} match${n === 1 ? "" : "es"}`;
 }
 
 /** "4 s", "2 min 5 s", "1 h 3 min": how long a download still takes. */
@@ -60,6 +74,11 @@ export function progressLines(s: ExplorerState, width: number, height: number): 
   }
   const count = s.outline?.layers.length ?? s.progress.length;
   const read = s.progress.filter((p) => p !== null).length;
+  if (s.pull !== null && read === 0) {
+    out.push([{ text: "Pulling the image…", style: STYLES.label }]);
+    out.push([{ text: sanitize(s.pull), style: STYLES.muted }]);
+    out.push([]);
+  }
   out.push([
     {
       text: count > 0 ? `Indexing the file tree… (${read} of ${count} layers started)` : "Reading the image…",
@@ -107,10 +126,15 @@ function ownerOf(s: ExplorerState, node: number): string | null {
 /** The bottom line of the tree pane: the filter being typed, or what the cursor is on. */
 function infoLine(s: ExplorerState): Line {
   if (s.filterEditing) {
+    const mode = keysLabel(Command.FilterMode, s.keymap).split(", ")[0]!;
     return [
-      { text: "Filter: ", style: STYLES.label },
+      { text: s.filterRegex ? "Regex: " : "Filter: ", style: STYLES.label },
       { text: `${sanitize(s.filter)}█` },
-      { text: "  Enter keeps it · Esc clears", style: STYLES.muted },
+      { text: s.filter === "" ? "" : `  ${matchesText(s)}`, style: STYLES.warning },
+      {
+        text: `  Enter keeps it · Esc clears · ${mode} ${s.filterRegex ? "substring" : "regex"}`,
+        style: STYLES.muted,
+      },
     ];
   }
   const model = s.model;

@@ -1,5 +1,5 @@
 import { NodeStatus } from "../../model/image-model.js";
-import { KEYMAP, keyLabel, SECTIONS } from "../keymap/keymap.js";
+import { type Binding, KEYMAP, keyLabel, SECTIONS } from "../keymap/keymap.js";
 import { padEnd, wrap } from "../render/text.js";
 import { HIDDEN_LATER, type Line, paintLine, STYLES, statusLook } from "../render/theme.js";
 import type { ExplorerState } from "../state/explorer-state.js";
@@ -8,12 +8,12 @@ import { titleLine } from "./pane.js";
 const KEYS_WIDTH = 16;
 
 /** Help generated from the keymap, section by section, then the markers' legend; descriptions wrap to `width`. */
-export function helpSections(width: number): Line[][] {
+export function helpSections(width: number, keymap: readonly Binding[] = KEYMAP): Line[][] {
   const blocks: Line[][] = [];
   const room = Math.max(10, width - KEYS_WIDTH - 1);
   for (const section of SECTIONS) {
     const block: Line[] = [[{ text: section, style: STYLES.title }]];
-    for (const b of KEYMAP.filter((x) => x.section === section)) {
+    for (const b of keymap.filter((x) => x.section === section)) {
       wrap(b.description, room).forEach((text, i) => {
         const keys = i === 0 ? `  ${b.keys.map(keyLabel).join(" ")}` : "";
         block.push([{ text: padEnd(keys, KEYS_WIDTH), style: STYLES.key }, { text: ` ${text}` }]);
@@ -40,7 +40,7 @@ export function helpLines(s: ExplorerState, color: boolean): string[] {
   const w = s.columns;
   const h = s.rows;
   const twoColumns = w >= 100;
-  const blocks = helpSections(twoColumns ? Math.floor((w - 1) / 2) : w);
+  const blocks = helpSections(twoColumns ? Math.floor((w - 1) / 2) : w, s.keymap);
   let body: string[];
   if (twoColumns) {
     const colW = Math.floor((w - 1) / 2);

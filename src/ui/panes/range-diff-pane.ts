@@ -34,7 +34,13 @@ export function rangeDiffLines(s: ExplorerState, rect: Rect, color: boolean): st
   }
   const t = diff.totals;
   const lines = [
-    titleLine("Diff", `layer ${from} → layer ${to} · Esc clears`, w, s.focus === "tree", color),
+    titleLine(
+      "Diff",
+      `layer ${from} → layer ${to} · Enter shows the path · Esc clears`,
+      w,
+      s.focus === "tree",
+      color,
+    ),
     paintLine(
       [
         { text: `+${formatCount(t.added)} `, style: KIND_LOOK.added.style },
@@ -61,7 +67,9 @@ export function rangeDiffLines(s: ExplorerState, rect: Rect, color: boolean): st
       { text: sanitize(model.paths.path(diff.nodes[i]!)), style: look.style },
     ];
     if (changes.length > 0) line.push({ text: `  (${changes.join(", ")})`, style: STYLES.muted });
-    lines.push(paintLine(line, w, color));
+    const cursor =
+      i === s.diffRow ? (s.focus === "tree" ? STYLES.cursor : STYLES.cursorUnfocused) : undefined;
+    lines.push(paintLine(line, w, color, cursor));
   }
   if (diff.nodes.length === 0) {
     lines.push(paintLine([{ text: "No files differ between these layers", style: STYLES.muted }], w, color));

@@ -36,7 +36,7 @@ const LAST: [Command, string] = [Command.Quit, "quit"];
 export function statusLine(s: ExplorerState, width: number, color: boolean): string {
   if (s.notice) return paintLine([{ text: ` ${s.notice}`, style: STYLES.label }], width, color);
   const hint = ([command, label]: [Command, string]) => {
-    const key = keysLabel(command).split(", ")[0]!;
+    const key = keysLabel(command, s.keymap).split(", ")[0]!;
     return { key, label, width: displayWidth(key) + 1 + displayWidth(label) + 2 };
   };
   const last = hint(LAST);

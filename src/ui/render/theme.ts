@@ -141,3 +141,32 @@ const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 export function stripAnsi(s: string): string {
   return s.replace(ANSI, "");
 }
+
+export type ThemeName = "dark" | "light";
+
+/**
+ * The light theme: the same styles with colours that read on a light background (yellow, cyan,
+ * green and grey are too pale there), as 256-colour codes. The dark theme is the SGR codes as
+ * `sgr` writes them.
+ */
+const LIGHT: Readonly<Record<string, string>> = {
+  "31": "38;5;124",
+  "32": "38;5;28",
+  "33": "38;5;130",
+  "34": "38;5;25",
+  "35": "38;5;90",
+  "36": "38;5;30",
+  "90": "38;5;242",
+};
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: SGR sequences
+const SGR_SEQ = /\u001b\[([0-9;]*)m/g;
+
+/** A painted frame in a theme's colours (only the colour codes change; markers and attributes stay). */
+export function themed(frame: string, theme: ThemeName): string {
+  if (theme === "dark") return frame;
+  return frame.replace(SGR_SEQ, (_, codes: string) => {
+    const mapped = codes.split(";").map((c) => LIGHT[c] ?? c);
+    return `\u001b[${mapped.join(";")}m`;
+  });
+}

@@ -5,7 +5,7 @@
 import type { ImageModel } from "../../model/image-model.js";
 import { EntryType } from "../../model/layer-contents.js";
 import { ROOT } from "../../model/path-table.js";
-import { Command } from "../keymap/keymap.js";
+import { Command, keysLabel } from "../keymap/keymap.js";
 import { formatBytes } from "../render/format.js";
 import { SHOW_ALL } from "../tree/visible-tree.js";
 import { compareCommand, settleCompare } from "./compare-state.js";
@@ -269,12 +269,14 @@ function jumpToFinding(s: ExplorerState, index: number): ExplorerState {
 }
 
 function compareMark(s: ExplorerState): ExplorerState {
-  if (s.compareFrom >= 0) return { ...s, compareFrom: -1, diffTop: 0, notice: "Compare mark cleared" };
+  if (s.compareFrom >= 0)
+    return { ...s, compareFrom: -1, diffTop: 0, diffRow: 0, notice: "Compare mark cleared" };
   if (!s.model || s.layer < 0) return { ...s, notice: "The image is still being read" };
   return {
     ...s,
     compareFrom: s.layer,
     diffTop: 0,
+    diffRow: 0,
     notice: `Comparing from layer ${s.layer}: select another layer to see what changed (Esc clears)`,
   };
 }
@@ -282,8 +284,116 @@ function compareMark(s: ExplorerState): ExplorerState {
 function diffCommand(s: ExplorerState, c: Command): ExplorerState | null {
   if (!comparing(s) || s.focus !== "tree") return null;
   const total = s.rangeDiff?.nodes.length ?? 0;
-  const top = scrolled(c, s.diffTop, total, diffBodyHeight(s));
-  return top === null ? null : { ...s, diffTop: top };
+  const h = diffBodyHeight(s);
+  if (c === Command.ToggleDir || c === Command.Expand) return showDiffPath(s);
+  const last = Math.max(0, total - 1);
+  const row = (() => {
+    switch (c) {
+      case Command.Up:
+        return s.diffRow - 1;
+      case Command.Down:
+        return s.diffRow + 1;
+      case Command.PageUp:
+        return s.diffRow - h;
+      case Command.PageDown:
+        return s.diffRow + h;
+      case Command.First:
+        return 0;
+      case Command.Last:
+        return last;
+      default:
+        return null;
+    }
+  })();
+  if (row === null) return null;
+  const diffRow = clamp(row, 0, last);
+  return { ...s, diffRow, diffTop: windowTop(s.diffTop, diffRow, h, total) };
+}
+
+/** Enter on a path of the range diff: the tree as of the selected layer, on that path. */
+function showDiffPath(s: ExplorerState): ExplorerState {
+  const node = s.rangeDiff?.nodes[s.diffRow];
+  if (!s.model || node === undefined) return s;
+  return revealNode({ ...s, compareFrom: -1, diffTop: 0, diffRow: 0 }, node, `Layer ${s.layer}`);
+}
+
+/**
+ * Put the tree's cursor on `node` as of the selected layer: its directories expanded, and the
+ * filters and hidden kinds reset when they hide it. A removed path is shown where it was removed.
+ */
+function revealNode(s: ExplorerState, node: number, what: string): ExplorerState {
+  const model = s.model!;
+  let next: ExplorerState = { ...s, focus: "tree" };
+  let expansion = next.expansion;
+  for (let p = model.paths.parent(node); p > ROOT; p = model.paths.parent(p))
+    expansion = setExpanded(expansion, p, true);
+  next = { ...next, expansion };
+  let t = treeOf(next);
+  let row = t ? t.indexOf(node) : -1;
+  let reset = false;
+  if (row < 0) {
+    next = { ...next, filter: "", filterEditing: false, hide: SHOW_ALL, changesOnly: false };
+    t = treeOf(next);
+    row = t ? t.indexOf(node) : -1;
+    reset = true;
+  }
+  const path = model.paths.path(node);
+  if (!t || row < 0) return { ...next, notice: `${path} is not in the tree of layer ${s.layer}` };
+  const moved = moveTreeTo(next, t, row, row - Math.floor(treeBodyHeight(next) / 2));
+  return { ...moved, notice: `${reset ? "Filters cleared · " : ""}${what}: ${path}` };
+}
+
+/** n / N: the next or previous path that matches the filter itself. */
+function jumpMatch(s: ExplorerState, step: 1 | -1): ExplorerState {
+  if (s.filter === "")
+    return { ...s, notice: `No filter: ${keysLabel(Command.Filter, s.keymap).split(", ")[0]} starts one` };
+  const t = treeOf(s);
+  if (!t) return s;
+  const from = s.cursor > ROOT ? t.indexOf(s.cursor) : -1;
+  const row = t.nextMatchRow(from < 0 ? (step === 1 ? -1 : 0) : from, step);
+  const count = t.matchCount();
+  if (row < 0)
+    return { ...s, notice: count === 0 ? "No path matches the filter" : "No match on an open row" };
+  const moved = moveTreeTo({ ...s, focus: "tree" }, t, row);
+  const wrapped = from >= 0 && (step === 1 ? row <= from : row >= from);
+  return {
+    ...moved,
+    notice: `${count} match${count === 1 ? "" : "es"}${wrapped ? " · wrapped around" : ""}`,
+  };
+}
+
+/** y / Y: the path under the cursor, or the selected layer's digest or instruction, to the clipboard. */
+function copy(s: ExplorerState, what: "path" | "instruction"): ExplorerState {
+  let text: string | null = null;
+  let label = "";
+  const layer = s.layer;
+  if (s.viewer) {
+    text = s.viewer.path;
+    label = "path";
+  } else if (what === "instruction" || s.focus === "layers") {
+    const l = s.outline?.layers[layer];
+    if (what === "instruction") {
+      text = s.model?.layers[layer]?.command ?? l?.command ?? null;
+      label = `layer ${layer}'s instruction`;
+    } else {
+      text = l?.digest ?? null;
+      label = `layer ${layer}'s digest`;
+    }
+  } else if (comparing(s)) {
+    const node = s.rangeDiff?.nodes[s.diffRow];
+    if (node !== undefined && s.model) text = s.model.paths.path(node);
+    label = "path";
+  } else if (s.model && s.cursor > ROOT) {
+    text = s.model.paths.path(s.cursor);
+    label = "path";
+  }
+  if (text === null || text === "") return { ...s, notice: "Nothing to copy here" };
+  const shown = text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  return {
+    ...s,
+    copy: { seq: (s.copy?.seq ?? 0) + 1, text },
+    notice: `Copied ${label} (OSC 52): ${shown.replace(/\s+/g, " ")}`,
+  };
 }
 
 function helpCommand(s: ExplorerState, command: Command): ExplorerState {
@@ -311,6 +421,10 @@ function helpCommand(s: ExplorerState, command: Command): ExplorerState {
 /** A command applied to the state it arrives in (overlays first, then the focused pane). */
 export function command(state: ExplorerState, c: Command): ExplorerState {
   const s = state.notice === null ? state : { ...state, notice: null };
+  if (c === Command.Suspend) return { ...s, suspends: s.suspends + 1 };
+  if (c === Command.Copy || c === Command.CopyInstruction) {
+    return copy(s, c === Command.Copy ? "path" : "instruction");
+  }
   if (s.help) return helpCommand(s, c);
   if (s.viewer) return viewerCommand(s, s.viewer, c);
   if (s.fileHistory) return fileHistoryCommand(s, s.fileHistory, c);
@@ -329,10 +443,19 @@ export function command(state: ExplorerState, c: Command): ExplorerState {
       return { ...s, focus: s.focus === "layers" ? "tree" : "layers" };
     case Command.Filter:
       return { ...s, filterEditing: true, focus: "tree" };
+    case Command.FilterMode: {
+      const regex = !s.filterRegex;
+      const next = settleTree({ ...s, filterRegex: regex }, "first-match");
+      return { ...next, notice: regex ? "Filter: a regular expression" : "Filter: a substring, or a glob" };
+    }
+    case Command.NextMatch:
+      return jumpMatch(s, 1);
+    case Command.PrevMatch:
+      return jumpMatch(s, -1);
     case Command.Clear:
       if (s.packageFilter !== null && !s.filterEditing) return settleTree({ ...s, packageFilter: null });
       if (s.filter === "" && !s.filterEditing) {
-        return s.compareFrom >= 0 ? { ...s, compareFrom: -1, diffTop: 0 } : s;
+        return s.compareFrom >= 0 ? { ...s, compareFrom: -1, diffTop: 0, diffRow: 0 } : s;
       }
       return settleTree({ ...s, filter: "", filterEditing: false });
     case Command.Advice:

@@ -54,6 +54,7 @@ export function compareLoad(c: CompareState, e: LoadEvent): CompareState {
       return { ...c, progress };
     }
     case "partial":
+    case "pull":
       return c;
     case "ready":
       return { ...c, model: e.model };

@@ -70,7 +70,7 @@ export function selectLayer(s: ExplorerState, layer: number): ExplorerState {
   if (n === 0) return s;
   const l = clamp(layer, 0, n - 1);
   if (l === s.layer) return s;
-  return settleTree(settleLayers({ ...s, layer: l, largestRank: -1, diffTop: 0 }));
+  return settleTree(settleLayers({ ...s, layer: l, largestRank: -1, diffTop: 0, diffRow: 0 }));
 }
 
 export function setExpanded(exp: Expansion, node: number, expanded: boolean): Expansion {

@@ -9,12 +9,13 @@ import type { CompactRangeDiff } from "../../model/diff.js";
 import type { FileHistory } from "../../model/file-history.js";
 import type { ImageModel } from "../../model/image-model.js";
 import type { KeyFlags } from "../keymap/key-flags.js";
-import type { Command } from "../keymap/keymap.js";
+import { type Binding, type Command, KEYMAP } from "../keymap/keymap.js";
 import type { CompareSession } from "../session/compare-session.js";
 import type { ExplorerSession } from "../session/explorer-session.js";
 import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tree/tree-query.js";
 import type { CompareState } from "./compare-types.js";
 import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
+import type { PointerEvent } from "./pointer.js";
 
 export type Pane = "layers" | "tree";
 
@@ -129,9 +130,33 @@ export interface ExplorerState {
   diffTop: number;
   /** `--compare OTHER`: the second image and the comparison (null when one image is explored). */
   compare: CompareState | null;
+  /** The selected row of the range diff (Enter shows its path in the tree). */
+  diffRow: number;
   /** A one-line message for the status line until the next key. */
   notice: string | null;
   quit: boolean;
+  /** The keys: layerview's, with the user's bindings applied (config file, dive's). */
+  keymap: readonly Binding[];
+  /** The filter is a regular expression (else a substring or a glob). */
+  filterRegex: boolean;
+  /** The latest line of a `--pull` in progress, shown until the image is read. */
+  pull: string | null;
+  /** Text to put on the clipboard (OSC 52): the app writes it when `seq` changes. */
+  copy: { seq: number; text: string } | null;
+  /** Ctrl+Z: the app suspends the process when this grows. */
+  suspends: number;
+}
+
+/** What the user's configuration sets in the explorer (the rest starts as initialState has it). */
+export interface ExplorerPreferences {
+  keymap?: readonly Binding[];
+  sort?: SortOrder;
+  /** null: shown when the tree pane is wide enough. */
+  attributes?: boolean | null;
+  changesOnly?: boolean;
+  showHistory?: boolean;
+  focus?: Pane;
+  regex?: boolean;
 }
 
 export type Action =
@@ -154,9 +179,11 @@ export type Action =
   /** Ctrl+C: quits from anywhere, the viewer and overlays included. */
   | { type: "quit" }
   /** A key as the terminal reported it; resolved against the state it arrives in (key-input.ts). */
-  | { type: "key"; input: string; key: Partial<KeyFlags> };
+  | { type: "key"; input: string; key: Partial<KeyFlags> }
+  /** A mouse event (wheel, press) at a cell of the screen (pointer.ts). */
+  | { type: "pointer"; event: PointerEvent };
 
-export function initialState(columns = 80, rows = 24): ExplorerState {
+export function initialState(columns = 80, rows = 24, prefs: ExplorerPreferences = {}): ExplorerState {
   return {
     columns,
     rows,
@@ -194,7 +221,26 @@ export function initialState(columns = 80, rows = 24): ExplorerState {
     compareFrom: -1,
     diffTop: 0,
     compare: null,
+    diffRow: 0,
     notice: null,
     quit: false,
+    keymap: KEYMAP,
+    filterRegex: false,
+    pull: null,
+    copy: null,
+    suspends: 0,
+    ...definedOf({
+      keymap: prefs.keymap,
+      sort: prefs.sort,
+      attributes: prefs.attributes,
+      changesOnly: prefs.changesOnly,
+      showHistory: prefs.showHistory,
+      focus: prefs.focus,
+      filterRegex: prefs.regex,
+    }),
   };
+}
+
+function definedOf<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

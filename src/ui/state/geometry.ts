@@ -1,5 +1,6 @@
 /** Sizes and derived views of the explorer state: pane rects and bodies, the layer rows, the shown tree. */
 
+import { regexFilter } from "../tree/path-filter.js";
 import type { TreeQuery, VisibleTree } from "../tree/visible-tree.js";
 import { hexLineCount } from "../viewer/file-view.js";
 import type { ExplorerState, FileViewer } from "./explorer-state.js";
@@ -42,7 +43,7 @@ export function treeQueryOf(s: ExplorerState): TreeQuery {
     layer: s.layer,
     changesOnly: s.changesOnly,
     hide: s.hide,
-    filter: s.filter,
+    filter: filterOf(s),
     only: s.packageFilter && {
       key: `package ${s.packageFilter.layer} ${s.packageFilter.key}`,
       mask: s.packageFilter.mask,
@@ -50,6 +51,11 @@ export function treeQueryOf(s: ExplorerState): TreeQuery {
     sort: s.sort,
     expansion: s.expansion,
   };
+}
+
+/** The filter as the tree is asked for it: the typed text, marked as a regex in regex mode. */
+export function filterOf(s: ExplorerState): string {
+  return s.filterRegex ? regexFilter(s.filter) : s.filter;
 }
 
 /** The shown tree, once the model is ready and a layer is selected. */

@@ -34,6 +34,9 @@ const MOVES_WHILE_TYPING: ReadonlySet<Command> = new Set<Command>([
   Command.Expand,
 ]);
 
+/** Ctrl keys that still act while the filter is typed: switch its mode, suspend. */
+const TYPING_CTRL: ReadonlySet<Command> = new Set<Command>([Command.FilterMode, Command.Suspend]);
+
 /** What a key means in this state: a command, or text for the filter being typed. */
 export function actionForKey(s: ExplorerState, input: string, partial: Partial<KeyFlags>): Action | null {
   const key = keyFlagsOf(partial);
@@ -45,8 +48,12 @@ export function actionForKey(s: ExplorerState, input: string, partial: Partial<K
     if (key.tab) return { type: "filter-done" };
     const spec = keySpecOf(input, key);
     if (spec && spec.name !== "char" && spec.name !== "space") {
-      const c = commandForKey(spec);
+      const c = commandForKey(spec, s.keymap);
       return c && MOVES_WHILE_TYPING.has(c) ? { type: "command", command: c } : null;
+    }
+    if (spec && key.ctrl) {
+      const c = commandForKey(spec, s.keymap);
+      if (c && TYPING_CTRL.has(c)) return { type: "command", command: c };
     }
     if (key.ctrl || key.meta || input === "") return null;
     // biome-ignore lint/suspicious/noControlCharactersInRegex: typed text must not carry control characters
@@ -55,6 +62,6 @@ export function actionForKey(s: ExplorerState, input: string, partial: Partial<K
   }
   const spec = keySpecOf(input, key);
   if (!spec) return null;
-  const c = commandForKey(spec);
+  const c = commandForKey(spec, s.keymap);
   return c ? { type: "command", command: c } : null;
 }

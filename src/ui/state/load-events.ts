@@ -27,6 +27,8 @@ export type LoadEvent =
   /** The layers read so far (the first `layersRead`) as an image whose other layers are empty. */
   | { kind: "partial"; model: ImageModel; layersRead: number }
   | { kind: "ready"; model: ImageModel }
+  /** A line of `--pull` progress, before the image is read. */
+  | { kind: "pull"; message: string }
   | { kind: "error"; message: string }
   /**
    * `--compare OTHER`: an event of the second image (`source` is what the user named); null

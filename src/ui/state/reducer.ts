@@ -20,6 +20,7 @@ import type { Action, ExplorerState } from "./explorer-state.js";
 import { comparing } from "./geometry.js";
 import { actionForKey, keyOfChar } from "./key-input.js";
 import { type LoadEvent, outlineOf } from "./load-events.js";
+import { applyPointer } from "./pointer.js";
 
 /** A reducer whose effects reach `state.session` (see above); React's useReducer takes it as is. */
 export type SessionReducer = ((s: ExplorerState, a: Action) => ExplorerState) & {
@@ -69,6 +70,8 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
       const c = s.compare ?? initialCompare(e.source);
       return { ...s, compare: e.event ? compareLoad(c, e.event) : c };
     }
+    case "pull":
+      return s.model ? s : { ...s, pull: e.message };
   }
 }
 
@@ -138,6 +141,8 @@ function reduceAction(s: ExplorerState, a: Action): ExplorerState {
       return load(s, a.event);
     case "quit":
       return { ...s, quit: true };
+    case "pointer":
+      return applyPointer(s, a.event);
     case "viewer-loaded": {
       const v = s.viewer;
       if (!v || v.request !== a.request) return s;

@@ -15,6 +15,9 @@ export class FrameWriter extends EventEmitter {
   readonly isTTY = false;
   private previous: string[] = [];
   private frozen = false;
+  /** While suspended (Ctrl+Z) frames are kept, not drawn; the last one is drawn whole on resume. */
+  private paused = false;
+  private last = "";
 
   constructor(private readonly out: NodeJS.WriteStream) {
     super();
@@ -32,7 +35,10 @@ export class FrameWriter extends EventEmitter {
   write = (data: string | Uint8Array, encodingOrCb?: unknown, cb?: unknown): boolean => {
     const text = typeof data === "string" ? data : Buffer.from(data).toString("utf8");
     // Ink's own (empty) output arrives too; the explorer's frames come through Ink's `write`.
-    if (!this.frozen && text !== "" && text !== "\n") this.draw(text);
+    if (!this.frozen && text !== "" && text !== "\n") {
+      this.last = text;
+      if (!this.paused) this.draw(text);
+    }
     const done = typeof encodingOrCb === "function" ? encodingOrCb : cb;
     if (typeof done === "function") done();
     return true;
@@ -62,6 +68,19 @@ export class FrameWriter extends EventEmitter {
   invalidate(): void {
     this.previous = [];
     if (!this.frozen) this.out.write("\u001b[0m\u001b[2J");
+  }
+
+  /** Stop drawing until `resume` (the process is being suspended). */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Draw the latest frame whole again (the terminal was someone else's meanwhile). */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.invalidate();
+    if (!this.frozen && this.last !== "") this.draw(this.last);
   }
 
   /** Stop drawing (the session is ending); later writes are dropped. */

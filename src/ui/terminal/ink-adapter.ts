@@ -17,6 +17,7 @@
 import { type Instance, type Key, render, useInput, useStdout } from "ink";
 import { type ReactElement, useCallback, useRef } from "react";
 import { type KeyFlags, keyFlagsOf } from "../keymap/key-flags.js";
+import { type PointerEvent, parsePointer } from "../state/pointer.js";
 
 /** What frames are written to: a terminal-sized sink that decides what reaches the terminal (FrameWriter). */
 export interface FrameSink {
@@ -57,10 +58,28 @@ export function useFrameWrite(): (frame: string) => void {
   return useStdout().write;
 }
 
-/** Key presses from Ink, translated to KeyFlags here so that nothing past this module sees Ink's Key. */
-export function useKeys(onKey: (input: string, key: KeyFlags) => void): void {
+/**
+ * Key presses from Ink, translated to KeyFlags here so that nothing past this module sees Ink's Key.
+ * Ink passes a mouse report on as one unknown key (its CSI sequence without the ESC): those go to
+ * `onPointer` instead, so a click never types into the filter.
+ */
+export function useKeys(
+  onKey: (input: string, key: KeyFlags) => void,
+  onPointer?: (event: PointerEvent) => void,
+): void {
   // One handler for the app's life: Ink subscribes again (and may miss a key) when it changes.
-  const latest = useRef(onKey);
-  latest.current = onKey;
-  useInput(useCallback((input: string, key: Key) => latest.current(input, keyFlagsOf(key)), []));
+  const latest = useRef({ onKey, onPointer });
+  latest.current = { onKey, onPointer };
+  useInput(
+    useCallback((input: string, key: Key) => {
+      if (input.startsWith("[<") || input.startsWith("\u001b[<")) {
+        const event = parsePointer(input);
+        if (event) {
+          latest.current.onPointer?.(event);
+          return;
+        }
+      }
+      latest.current.onKey(input, keyFlagsOf(key));
+    }, []),
+  );
 }

@@ -1,9 +1,13 @@
 /**
- * The terminal state the explorer changes — alternate screen, hidden cursor, no auto-wrap, raw
- * mode — and the one place that puts it back, whatever way the session ends.
+ * The terminal state the explorer changes — alternate screen, hidden cursor, no auto-wrap, mouse
+ * reporting, raw mode — and the one place that puts it back, whatever way the session ends.
  */
 const ENTER = "\u001b[?1049h\u001b[?25l\u001b[?7l\u001b[H\u001b[2J";
-const LEAVE = "\u001b[0m\u001b[?7h\u001b[?25h\u001b[?1049l";
+/** Button presses and the wheel (1000), with drags (1002), reported as SGR (1006: no 223-column limit). */
+export const MOUSE_ON = "\u001b[?1000h\u001b[?1002h\u001b[?1006h";
+export const MOUSE_OFF = "\u001b[?1006l\u001b[?1002l\u001b[?1000l";
+/** Mouse reporting goes off whether or not it was turned on: a terminal left reporting is unusable. */
+const LEAVE = `\u001b[0m${MOUSE_OFF}\u001b[?7h\u001b[?25h\u001b[?1049l`;
 
 export class TerminalSession {
   private active = false;
@@ -12,13 +16,24 @@ export class TerminalSession {
   constructor(
     private readonly stdin: NodeJS.ReadStream,
     private readonly stdout: NodeJS.WriteStream,
+    private readonly mouse = false,
   ) {}
 
   enter(): void {
     if (this.active) return;
     this.active = true;
     this.captured = captureStray(this.stdout);
-    this.stdout.write(ENTER);
+    this.stdout.write(this.mouse ? `${ENTER}${MOUSE_ON}` : ENTER);
+  }
+
+  /** After a suspension: the same state again, raw mode included (Ink set it the first time). */
+  reenter(): void {
+    this.enter();
+    try {
+      if (this.stdin.isTTY) this.stdin.setRawMode(true);
+    } catch {
+      // stdin went away while stopped: the session ends on its own.
+    }
   }
 
   /** Idempotent and synchronous enough for an 'exit' handler (TTY writes are synchronous). */

@@ -60,6 +60,8 @@ export class ViewCounts {
   private largest: Int32Array | null = null;
   /** The filter mask was made for this view (not the filter module's cached one). */
   private ownMask = false;
+  /** Shown paths that match the filter themselves, once counted. */
+  private matchTotal = -1;
 
   /**
    * `narrowFrom`: counts of the same view for a filter that `q.filter` contains; only the nodes
@@ -216,6 +218,24 @@ export class ViewCounts {
   released = false;
 
   /** Hand the arrays this view owns to the pool (views on it fetch new counts after). */
+  /** 1 where a node's own path matches the filter (not only an ancestor's); null without a filter. */
+  ownMatches(): Uint8Array | null {
+    return this.deps.filter.ownMatches(this.q.filter);
+  }
+
+  /** How many shown paths match the filter themselves (0 without a filter); counted once per view. */
+  matchCount(): number {
+    if (this.matchTotal >= 0) return this.matchTotal;
+    const own = this.ownMatches();
+    let n = 0;
+    if (own !== null) {
+      const inc = this.inc;
+      for (let i = 1; i < own.length; i++) n += own[i]! & (inc[i]! === 0 ? 0 : 1);
+    }
+    this.matchTotal = n;
+    return n;
+  }
+
   release(): void {
     this.released = true;
     // The default view borrows the layer's arrays (inc always, below until a first collapse).

@@ -206,6 +206,48 @@ export class VisibleTree {
     return m === null || m[node] === 1;
   }
 
+  /** Shown paths that match the filter themselves (not only through a directory that does). */
+  matchCount(): number {
+    return this.sync().matchCount();
+  }
+
+  /** Whether the node's own path matches the filter (false without a filter). */
+  isOwnMatch(node: number): boolean {
+    const own = this.sync().ownMatches();
+    return own !== null && own[node] === 1;
+  }
+
+  /**
+   * The row of the next (`step` 1) or previous (-1) own match after row `from`, wrapping around;
+   * -1 when none is on a row (matches under collapsed directories have none). Looks at most at
+   * `limit` rows.
+   */
+  nextMatchRow(from: number, step: 1 | -1, limit = 200_000): number {
+    const total = this.total;
+    if (total === 0 || this.sync().ownMatches() === null) return -1;
+    const CHUNK = 256;
+    let left = Math.min(total, limit);
+    let pos = from + step;
+    while (left > 0) {
+      if (step === 1) {
+        pos %= total;
+        const c = Math.min(CHUNK, left, total - pos);
+        for (const r of this.rows(pos, c)) if (this.isOwnMatch(r.node)) return r.index;
+        pos += c;
+        left -= c;
+      } else {
+        if (pos < 0) pos += total;
+        const c = Math.min(CHUNK, left, pos + 1);
+        const chunk = this.rows(pos - c + 1, c);
+        for (let i = chunk.length - 1; i >= 0; i--)
+          if (this.isOwnMatch(chunk[i]!.node)) return chunk[i]!.index;
+        pos -= c;
+        left -= c;
+      }
+    }
+    return -1;
+  }
+
   /** Shown files, largest first. */
   largestFiles(limit = 100): Int32Array {
     return this.sync().largestFiles(limit);

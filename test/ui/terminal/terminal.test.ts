@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { describe, expect, test } from "vitest";
 import { runExplorer } from "../../../src/ui/run-explorer.js";
 import { FrameWriter } from "../../../src/ui/terminal/frame-writer.js";
-import { TerminalSession } from "../../../src/ui/terminal/terminal-session.js";
+import { MOUSE_OFF, TerminalSession } from "../../../src/ui/terminal/terminal-session.js";
 
 class FakeTty extends EventEmitter {
   isTTY = true;
@@ -75,7 +75,7 @@ describe("TerminalSession", () => {
     console.log("held while the explorer is up");
     s.restore();
     expect(stdin.isRaw).toBe(false);
-    expect(stdout.out.endsWith("\u001b[0m\u001b[?7h\u001b[?25h\u001b[?1049l")).toBe(true);
+    expect(stdout.out.endsWith(`\u001b[0m${MOUSE_OFF}\u001b[?7h\u001b[?25h\u001b[?1049l`)).toBe(true);
     const len = stdout.out.length;
     s.restore();
     expect(stdout.out.length).toBe(len);

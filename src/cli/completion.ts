@@ -1,0 +1,245 @@
+/**
+ * `layerview completion bash|zsh|fish`: the scripts are made from the option and subcommand tables
+ * (args.ts), so an option added there completes with no change here. What a value completes to is
+ * read from its placeholder: "a|b|c" are its choices, FILE a file, DEST a directory, IMAGE an image
+ * name (asked of the daemons through `layerview completion images`) or an archive path.
+ */
+import { COMMANDS, type CommandSpec, OPTIONS, type OptionSpec } from "./args.js";
+
+export const SHELLS = ["bash", "zsh", "fish"] as const;
+export type Shell = (typeof SHELLS)[number];
+
+/** What a value or an operand completes to. */
+export type Completes =
+  | { kind: "choices"; words: string[] }
+  | { kind: "file" }
+  | { kind: "dir" }
+  | { kind: "image" }
+  | { kind: "none" };
+
+/** "docker|podman" → its choices; "[show|clear|path]" too; FILE, DEST, IMAGE… by name. */
+export function completesFor(placeholder: string): Completes {
+  const bare = placeholder.replace(/^\[(.*)\]$/, "$1");
+  if (/^[a-z0-9-]+(\|[a-z0-9-]+)+$/.test(bare)) return { kind: "choices", words: bare.split("|") };
+  if (/^(FILE|ARCHIVE)$/.test(bare)) return { kind: "file" };
+  if (/^(DEST|DIR)$/.test(bare)) return { kind: "dir" };
+  if (/^IMAGE(_[A-Z])?$/.test(bare)) return { kind: "image" };
+  return { kind: "none" };
+}
+
+/** Every spelling of an option that takes no value / takes one. */
+function spellings(options: readonly OptionSpec[]) {
+  const all = (o: OptionSpec) => [o.flag, ...(o.aliases ?? []), ...(o.short ? [`-${o.short}`] : [])];
+  return {
+    flags: options.flatMap((o) => [o.flag, ...(o.short ? [`-${o.short}`] : [])]),
+    valued: options.filter((o) => o.value !== undefined).flatMap(all),
+  };
+}
+
+function shellWords(words: readonly string[]): string {
+  return words.map((w) => w.replace(/[^A-Za-z0-9_./:=+-]/g, "")).join(" ");
+}
+
+/** A shell `case` pattern for the spellings of an option. */
+function pattern(o: OptionSpec): string {
+  return [o.flag, ...(o.aliases ?? []), ...(o.short ? [`-${o.short}`] : [])].join("|");
+}
+
+/** The operand of `command` at position `i` (0 = IMAGE), as completions. */
+function operandCompletes(c: CommandSpec, i: number): Completes {
+  const op = c.operands[i];
+  return op === undefined ? { kind: "none" } : completesFor(op);
+}
+
+export function completionScript(
+  shell: Shell,
+  options: readonly OptionSpec[] = OPTIONS,
+  commands: readonly CommandSpec[] = COMMANDS,
+): string {
+  switch (shell) {
+    case "bash":
+      return bashScript(options, commands);
+    case "zsh":
+      return zshScript(options, commands);
+    case "fish":
+      return fishScript(options, commands);
+  }
+}
+
+function bashCompgen(c: Completes, images: boolean): string {
+  switch (c.kind) {
+    case "choices":
+      return `COMPREPLY=($(compgen -W "${shellWords(c.words)}" -- "$cur"))`;
+    case "file":
+      return `COMPREPLY=($(compgen -f -- "$cur"))`;
+    case "dir":
+      return `COMPREPLY=($(compgen -d -- "$cur"))`;
+    case "image":
+      return images
+        ? `COMPREPLY=($(compgen -W "$(_layerview_images)" -- "$cur") $(compgen -f -- "$cur"))`
+        : `COMPREPLY=($(compgen -f -- "$cur"))`;
+    case "none":
+      return "COMPREPLY=()";
+  }
+}
+
+function bashScript(options: readonly OptionSpec[], commands: readonly CommandSpec[]): string {
+  const { flags, valued } = spellings(options);
+  const valueCases = options
+    .filter((o) => o.value !== undefined)
+    .map((o) => `    ${pattern(o)}) ${bashCompgen(completesFor(o.value!), true)}; return ;;`);
+  const commandCases = commands.map((c) => {
+    const ops = c.operands.map((_, i) => `      ${i}) ${bashCompgen(operandCompletes(c, i), true)} ;;`);
+    return [`    ${c.name})`, '      case "$n" in', ...ops, "      *) COMPREPLY=() ;;", "      esac ;;"].join(
+      "\n",
+    );
+  });
+  return `# layerview completion for bash: source <(layerview completion bash)
+_layerview_images() {
+  layerview completion images 2>/dev/null
+}
+_layerview() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
+  # Image names hold ':'; complete them whole.
+  COMP_WORDBREAKS="\${COMP_WORDBREAKS//:/}"
+  case "$prev" in
+${valueCases.join("\n")}
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=($(compgen -W "${shellWords(flags)}" -- "$cur"))
+    return
+  fi
+  local valued=" ${shellWords(valued)} "
+  local sub="" n=0 i w
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    if [[ "$w" == -* ]]; then
+      [[ "$valued" == *" $w "* ]] && ((i++))
+      continue
+    fi
+    if [[ -z "$sub" ]]; then sub="$w"; else ((n++)); fi
+  done
+  if [[ -z "$sub" ]]; then
+    COMPREPLY=($(compgen -W "${shellWords(commands.map((c) => c.name))} $(_layerview_images)" -- "$cur") $(compgen -f -- "$cur"))
+    return
+  fi
+  case "$sub" in
+${commandCases.join("\n")}
+    *) COMPREPLY=() ;;
+  esac
+}
+complete -o default -F _layerview layerview
+`;
+}
+
+function zshAction(c: Completes): string {
+  switch (c.kind) {
+    case "choices":
+      return `(${shellWords(c.words)})`;
+    case "file":
+      return "_files";
+    case "dir":
+      return "_files -/";
+    case "image":
+      return "_layerview_image_or_file";
+    case "none":
+      return " ";
+  }
+}
+
+function zshDescription(o: OptionSpec): string {
+  return o.summary.replace(/`/g, "").replace(/[[\]:'\\]/g, "");
+}
+
+function zshScript(options: readonly OptionSpec[], commands: readonly CommandSpec[]): string {
+  const specs = options.flatMap((o) =>
+    [o.flag, ...(o.aliases ?? []), ...(o.short ? [`-${o.short}`] : [])].map((spelled) => {
+      const value =
+        o.value !== undefined ? `:${o.value.replace(/:/g, "")}:${zshAction(completesFor(o.value))}` : "";
+      return `    '${spelled}[${zshDescription(o)}]${value}'`;
+    }),
+  );
+  const commandCases = commands.map((c) => {
+    const ops = c.operands.map(
+      (_, i) => `        ${i + 1}) _alternative 'x:x:${zshAction(operandCompletes(c, i))}' ;;`,
+    );
+    return [`      ${c.name})`, "        case $n in", ...ops, "        esac ;;"].join("\n");
+  });
+  const subs = commands.map((c) => `'${c.name}:${c.help[0]!.replace(/[':\\]/g, "")}'`).join(" ");
+  return `#compdef layerview
+# layerview completion for zsh: source <(layerview completion zsh), or save as _layerview on $fpath
+_layerview_image_or_file() {
+  local -a images
+  images=(\${(f)"$(layerview completion images 2>/dev/null)"})
+  _alternative 'images:image:compadd -a images' 'files:archive:_files'
+}
+_layerview() {
+  local curcontext="$curcontext" state line
+  typeset -A opt_args
+  _arguments -s -S \\
+${specs.join(" \\\n")} \\
+    '1: :->first' \\
+    '*:: :->rest'
+  case $state in
+    first)
+      local -a subs
+      subs=(${subs})
+      _alternative 'subcommands:subcommand:_describe subcommand subs' 'images:image:_layerview_image_or_file' ;;
+    rest)
+      local n=$((CURRENT - 1))
+      case $line[1] in
+${commandCases.join("\n")}
+      esac ;;
+  esac
+}
+if [[ "$funcstack[1]" == _layerview ]]; then _layerview "$@"; else compdef _layerview layerview; fi
+`;
+}
+
+function fishQuote(s: string): string {
+  return `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function fishValue(c: Completes): string {
+  switch (c.kind) {
+    case "choices":
+      return ` -x -a ${fishQuote(c.words.join(" "))}`;
+    case "file":
+      return " -r -F";
+    case "dir":
+      return " -x -a '(__fish_complete_directories)'";
+    case "image":
+      return " -x -a '(layerview completion images 2>/dev/null) (__fish_complete_path)'";
+    case "none":
+      return " -x";
+  }
+}
+
+function fishScript(options: readonly OptionSpec[], commands: readonly CommandSpec[]): string {
+  const names = commands.map((c) => c.name).join(" ");
+  const lines = [
+    "# layerview completion for fish: layerview completion fish | source",
+    "complete -c layerview -f",
+    // The first operand: a subcommand, an image, or an archive.
+    `complete -c layerview -n 'not __fish_seen_subcommand_from ${names}' -a '(layerview completion images 2>/dev/null) (__fish_complete_path (commandline -ct))'`,
+  ];
+  for (const c of commands) {
+    lines.push(
+      `complete -c layerview -n 'not __fish_seen_subcommand_from ${names}' -a ${c.name} -d ${fishQuote(c.help[0]!)}`,
+    );
+    const first = operandCompletes(c, 0);
+    if (first.kind !== "none") {
+      lines.push(`complete -c layerview -n '__fish_seen_subcommand_from ${c.name}'${fishValue(first)}`);
+    }
+  }
+  for (const o of options) {
+    for (const spelled of [o.flag, ...(o.aliases ?? [])]) {
+      const short = spelled === o.flag && o.short ? ` -s ${o.short}` : "";
+      const value = o.value !== undefined ? fishValue(completesFor(o.value)) : "";
+      lines.push(
+        `complete -c layerview -l ${spelled.slice(2)}${short}${value} -d ${fishQuote(o.summary.replace(/`/g, ""))}`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,48 @@
+/** Image names a daemon holds, for shell completion: quick, quiet, and never an error. */
+import { type Engine, engineConfigured, findEndpoint } from "../endpoint.js";
+import { createClient, dial } from "./client.js";
+
+interface ImageSummary {
+  RepoTags?: unknown;
+}
+
+/** Names are capped: a completion menu of more is no help, and the answer is untrusted. */
+const MAX_NAMES = 2000;
+
+/**
+ * "name:tag" of every image of each configured engine, sorted and without duplicates. An engine
+ * that is not configured, does not answer within `timeoutMs` or answers nonsense adds nothing.
+ */
+export async function listImageNames(
+  engines: readonly Engine[] = ["docker", "podman"],
+  timeoutMs = 1500,
+): Promise<string[]> {
+  const names = new Set<string>();
+  await Promise.all(
+    engines.map(async (engine) => {
+      try {
+        if (!engineConfigured(engine)) return;
+        const endpoint = findEndpoint(engine);
+        const docker = createClient(endpoint);
+        const list = await dial<unknown>(
+          docker,
+          "/images/json?",
+          { engine, endpoint, ref: "" },
+          { answerTimeoutMs: timeoutMs },
+        );
+        if (!Array.isArray(list)) return;
+        for (const image of list as ImageSummary[]) {
+          if (!Array.isArray(image?.RepoTags)) continue;
+          for (const tag of image.RepoTags) {
+            if (typeof tag !== "string" || tag.includes("<none>") || !/^[\w./:@-]{1,255}$/.test(tag))
+              continue;
+            if (names.size < MAX_NAMES) names.add(tag);
+          }
+        }
+      } catch {
+        // Completion offers what it can find; a daemon that is down just offers nothing.
+      }
+    }),
+  );
+  return [...names].sort();
+}
