@@ -5,7 +5,7 @@ import { setFlagsFromString } from "node:v8";
 // the background and the process waits for that at exit, ~50 ms of a 250 ms registry reopen (bench/registry).
 setFlagsFromString("--liftoff-only");
 const { main } = await import("../dist/cli/main.js");
-const { outputFailure } = await import("../dist/cli/io.js");
+const { outputFailure } = await import("../dist/cli/exit-codes.js");
 
 // Output that cannot be written ends the process at once, without a stack trace (see outputFailure).
 process.stdout.on("error", (e) => {

@@ -4,15 +4,7 @@ import { parseByteSize } from "../report/byte-size.js";
 
 export type Mode = "auto" | "json" | "report";
 /** `layerview IMAGE` inspects (explorer or report); the others are subcommands. */
-export type Command =
-  | "inspect"
-  | "cat"
-  | "extract"
-  | "diff"
-  | "history"
-  | "cache"
-  | "completion"
-  | "config";
+export type Command = "inspect" | "cat" | "extract" | "diff" | "history" | "cache" | "completion" | "config";
 export type ColorChoice = "auto" | "always" | "never";
 export type CiFormat = "text" | "json" | "junit" | "markdown";
 export type CiRuleFlags = Partial<

@@ -2,17 +2,13 @@
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
 import type { ImageContent } from "../sources/content.js";
 import { LayerIndexCache } from "../sources/layer-index-cache.js";
-import { type OpenOptions, openImage } from "../sources/resolve.js";
+import type { OpenOptions } from "../sources/resolve.js";
 import type { ImageData } from "../sources/types.js";
 import type { CliArgs } from "./args.js";
+import { EXIT } from "./exit-codes.js";
 import { stderrProgress } from "./progress.js";
 
-/**
- * Exit codes: 0 fine, 1 the image could not be read (or a file not extracted), 2 bad usage (including a
- * rules file or rule value that cannot be used), 3 read with problems (some layer or entry),
- * 4 a CI rule failed (--ci).
- */
-export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, ciFailed: 4 } as const;
+export { EXIT, EXIT_BROKEN_PIPE, outputFailure } from "./exit-codes.js";
 
 export interface CliIo {
   stdin: NodeJS.ReadStream;
@@ -58,6 +54,8 @@ export async function openWithProgress(target: string, args: CliArgs, io: CliIo)
   let layers: number | null = null;
   const progress = stderrProgress(io.stderr, () => layers);
   const base = openOptions(args, io);
+  // Loaded here, not with the CLI: --version, --help and completion never pay for the sources.
+  const { openImage } = await import("../sources/resolve.js");
   try {
     return await openImage(target, {
       ...base,
@@ -82,31 +80,6 @@ export async function openWithProgress(target: string, args: CliArgs, io: CliIo)
 /** Each diagnostic as one stderr line: "layerview: warning: …". */
 export function printDiagnostics(io: Pick<CliIo, "stderr">, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) io.stderr.write(`layerview: ${d.severity}: ${d.message}\n`);
-}
-
-/** The status a closed pipe gives, as for a program the SIGPIPE signal ended (what `cat` shows). */
-export const EXIT_BROKEN_PIPE = 141;
-
-/**
- * What to do when standard output cannot be written: a reader that went away (`… | head`) ends
- * layerview quietly, as cat does; anything else (a full disk) is one line and a failure.
- */
-export function outputFailure(e: unknown): { code: number; line: string | null } {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === "EPIPE" || err?.code === "ERR_STREAM_DESTROYED")
-    return { code: EXIT_BROKEN_PIPE, line: null };
-  const why =
-    err?.code === "ENOSPC"
-      ? "no space left on the device"
-      : err?.code === "EDQUOT"
-        ? "the disk quota is exhausted"
-        : err?.code === "EIO"
-          ? "an input/output error"
-          : (err?.message ?? String(e));
-  return {
-    code: EXIT.failed,
-    line: `layerview: cannot write the output: ${why}${err?.code ? ` (${err.code})` : ""}; the output is incomplete`,
-  };
 }
 
 /**

@@ -3,9 +3,11 @@
  * loaded only when the explorer actually starts, so report mode never pays for them.
  */
 
+import { subscribeEarly } from "./app/early-subscribe.js";
 import type { Subscribe } from "./app/use-load-events.js";
-import type { ThemeName } from "./render/theme.js";
-import type { ExplorerPreferences } from "./state/explorer-state.js";
+import { composeFrame } from "./panes/screen.js";
+import { type ThemeName, themed } from "./render/theme.js";
+import { type ExplorerPreferences, initialState } from "./state/explorer-state.js";
 import { FrameWriter } from "./terminal/frame-writer.js";
 import { TerminalSession } from "./terminal/terminal-session.js";
 import type { OpenContent } from "./viewer/read-capped.js";
@@ -106,12 +108,19 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
   process.on("exit", restore);
   process.on("uncaughtException", onUncaught);
   try {
+    // Ink and React take most of the start-up to load: ask for them first, and meanwhile draw the
+    // explorer's first frame from its initial state alone (the panes need neither).
+    const loading = import("./terminal/mount-explorer.js");
     session.enter();
-    const { mountExplorer } = await import("./terminal/mount-explorer.js");
+    const first = composeFrame(initialState(screen.columns, screen.rows, opts.preferences), !noColor);
+    screen.write(noColor ? first.join("\n") : themed(first.join("\n"), opts.preferences?.theme ?? "dark"));
+    // The image is read while Ink loads.
+    const subscribe = subscribeEarly(opts.subscribe);
+    const { mountExplorer } = await loading;
     const ink = mountExplorer({
       stdin,
       screen,
-      subscribe: opts.subscribe,
+      subscribe,
       noColor,
       openContent: opts.openContent,
       preferences: opts.preferences,

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
-import { explorerLoader } from "../../src/cli/main.js";
+import { explorerLoader } from "../../src/cli/commands/inspect.js";
 import { EntryType } from "../../src/model/layer-contents.js";
 import type { LoadEvent } from "../../src/ui/run-explorer.js";
 import { buildDockerArchive, removeFixtures, writeFixture } from "../fixtures/images.js";

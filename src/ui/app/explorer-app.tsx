@@ -1,4 +1,4 @@
-import { useApp } from "ink";
+import { useApp, useStdout } from "ink";
 import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef } from "react";
 import {
   useAdvisor,
@@ -66,7 +66,10 @@ export function ExplorerApp({
 }: ExplorerAppProps) {
   const { exit } = useApp();
   const write = useFrameWrite();
-  const [state, dispatch] = useReducer(reduce, undefined, () => initialState(80, 24, preferences));
+  const { stdout } = useStdout();
+  const [state, dispatch] = useReducer(reduce, undefined, () =>
+    initialState(stdout.columns || 80, stdout.rows || 24, preferences),
+  );
   useTerminalSize(
     useCallback((columns: number, rows: number) => dispatch({ type: "resize", columns, rows }), []),
   );

@@ -23,17 +23,18 @@ export class TerminalSession {
     if (this.active) return;
     this.active = true;
     this.captured = captureStray(this.stdout);
+    // Raw at once, not when Ink is up: keys typed meanwhile must not echo onto the screen.
+    try {
+      if (this.stdin.isTTY && !this.stdin.isRaw) this.stdin.setRawMode(true);
+    } catch {
+      // Not a terminal after all (tests): Ink says so when it starts.
+    }
     this.stdout.write(this.mouse ? `${ENTER}${MOUSE_ON}` : ENTER);
   }
 
   /** After a suspension: the same state again, raw mode included (Ink set it the first time). */
   reenter(): void {
     this.enter();
-    try {
-      if (this.stdin.isTTY) this.stdin.setRawMode(true);
-    } catch {
-      // stdin went away while stopped: the session ends on its own.
-    }
   }
 
   /** Idempotent and synchronous enough for an 'exit' handler (TTY writes are synchronous). */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { parseArgs } from "../../../src/cli/args.js";
-import { explorerLoader } from "../../../src/cli/main.js";
+import { explorerLoader } from "../../../src/cli/commands/inspect.js";
 import { formatBytes } from "../../../src/model/format-bytes.js";
 import { buildCompareImages, type CompareImages, TAG_V1, TAG_V2 } from "../../engines/compare-images.js";
 import { engineDescribe, probeEngine } from "../../engines/harness.js";
