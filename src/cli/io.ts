@@ -5,7 +5,6 @@ import { LayerIndexCache } from "../sources/layer-index-cache.js";
 import type { OpenOptions } from "../sources/resolve.js";
 import type { ImageData } from "../sources/types.js";
 import type { CliArgs } from "./args.js";
-import { EXIT } from "./exit-codes.js";
 import { stderrProgress } from "./progress.js";
 
 export { EXIT, EXIT_BROKEN_PIPE, outputFailure } from "./exit-codes.js";
