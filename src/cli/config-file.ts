@@ -211,7 +211,7 @@ function parseYaml(doc: Doc, text: string): YAMLMap | null {
   const parsed = parseDocument(text, { lineCounter: doc.lines, prettyErrors: false, uniqueKeys: true });
   const err = parsed.errors[0];
   if (err !== undefined) {
-    const line = err.linePos?.[0]?.line;
+    const line = err.pos?.[0] !== undefined ? doc.lines.linePos(err.pos[0]).line : undefined;
     throw new UserError(
       `${doc.shown}${line !== undefined ? `:${line}` : ""}: not valid YAML (${err.message.split("\n")[0]})`,
       "fix the file or remove it",

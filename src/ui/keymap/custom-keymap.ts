@@ -135,6 +135,9 @@ export function customKeymap(
       } else owner.set(label, b.command);
     }
   }
+  // In the order of the file's lines, whatever the pass that found them.
+  const lineOf = (p: KeymapProblem) => Number(/:(\d+)$/.exec(p.where)?.[1] ?? 0);
+  problems.sort((a, b) => lineOf(a) - lineOf(b));
   return { keymap: problems.length === 0 ? keymap : base, problems };
 }
 

@@ -1,0 +1,157 @@
+/**
+ * Shell completion: the scripts are made from the option and subcommand tables, and they work in
+ * the real shells (bash always; zsh and fish where installed — .ci/run installs them): a value's
+ * choices, subcommands, archive paths, and image names from the real daemon.
+ */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { COMMANDS, OPTIONS } from "../../src/cli/args.js";
+import { completesFor, completionScript } from "../../src/cli/completion.js";
+import { probeEngine } from "../engines/harness.js";
+import { cli, ensureBuilt, repoRoot } from "./run-cli.js";
+
+const has = (shell: string) => spawnSync(shell, ["-c", "exit 0"]).status === 0;
+const REQUIRE = process.env.LAYERVIEW_REQUIRE_TERMINAL === "1";
+
+describe("the scripts come from the tables", () => {
+  test("what a placeholder completes to", () => {
+    expect(completesFor("docker|podman|archive|registry")).toEqual({
+      kind: "choices",
+      words: ["docker", "podman", "archive", "registry"],
+    });
+    expect(completesFor("[show|clear|path]")).toEqual({ kind: "choices", words: ["show", "clear", "path"] });
+    expect(completesFor("FILE")).toEqual({ kind: "file" });
+    expect(completesFor("DEST")).toEqual({ kind: "dir" });
+    expect(completesFor("IMAGE_B")).toEqual({ kind: "image" });
+    expect(completesFor("N")).toEqual({ kind: "none" });
+  });
+
+  test("every option and subcommand is in every script, and a new option flows in", () => {
+    const extra = {
+      ...OPTIONS[0]!,
+      flag: "--brand-new",
+      value: "one|two",
+      summary: "a new option",
+      help: ["a new option"],
+    };
+    for (const shell of ["bash", "zsh", "fish"] as const) {
+      const script = completionScript(shell, [...OPTIONS, extra], COMMANDS);
+      for (const o of OPTIONS)
+        expect(script, `${shell}: ${o.flag}`).toContain(shell === "fish" ? `-l ${o.flag.slice(2)}` : o.flag);
+      for (const c of COMMANDS) expect(script, `${shell}: ${c.name}`).toContain(c.name);
+      expect(script).toContain("brand-new");
+      expect(script).toMatch(/one two|\(one two\)/);
+    }
+  });
+});
+
+describe("in the shells", () => {
+  let dir = "";
+  let env: NodeJS.ProcessEnv = {};
+  beforeAll(() => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), "lv-completion-"));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    // `layerview` as an installed one is: the scripts call it for image names.
+    writeFileSync(
+      join(bin, "layerview"),
+      `#!/bin/sh\nexec "${process.execPath}" "${repoRoot}/bin/layerview.js" "$@"\n`,
+    );
+    chmodSync(join(bin, "layerview"), 0o755);
+    mkdirSync(join(dir, "work"));
+    writeFileSync(join(dir, "work", "app-image.tar"), "");
+    env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, DOCKER_HOST: "", CONTAINER_HOST: "" };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const bash = (words: string[], extraEnv: NodeJS.ProcessEnv = {}) => {
+    const script = cli(["completion", "bash"]).stdout;
+    writeFileSync(join(dir, "c.bash"), script);
+    const quoted = words.map((w) => `'${w}'`).join(" ");
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `source '${join(dir, "c.bash")}'; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _layerview; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ],
+      { cwd: join(dir, "work"), env: { ...env, ...extraEnv }, encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    return r.stdout.split("\n").filter((l) => l !== "");
+  };
+
+  test("bash: values, options, subcommands, archives", () => {
+    expect(bash(["layerview", "--source", ""])).toEqual(["docker", "podman", "archive", "registry"]);
+    expect(bash(["layerview", "--ci-format", "j"])).toEqual(["json", "junit"]);
+    expect(bash(["layerview", "--no-"])).toEqual(["--no-cache", "--no-color", "--no-mouse", "--no-follow"]);
+    expect(bash(["layerview", "comp"])).toEqual(["completion"]);
+    expect(bash(["layerview", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
+    expect(bash(["layerview", "cache", "c"])).toEqual(["clear"]);
+    expect(bash(["layerview", "app"])).toEqual(["app-image.tar"]);
+    // After --image (which takes a value) the next word is still the image.
+    expect(bash(["layerview", "--image", "x", "app"])).toEqual(["app-image.tar"]);
+  });
+
+  test("bash: image names from the daemon", async () => {
+    const docker = await probeEngine("docker");
+    if (!docker.ok) {
+      if (REQUIRE) throw new Error(docker.reason);
+      return;
+    }
+    const names = bash(["layerview", docker.image.slice(0, 8)], { DOCKER_HOST: docker.host });
+    expect(names).toContain(docker.image);
+    const afterDiff = bash(["layerview", "diff", docker.image, docker.image.slice(0, 8)], {
+      DOCKER_HOST: docker.host,
+    });
+    expect(afterDiff).toContain(docker.image);
+  });
+
+  test.skipIf(!has("zsh") && !REQUIRE)("zsh: the script loads and completes a value's choices", () => {
+    writeFileSync(join(dir, "_layerview"), cli(["completion", "zsh"]).stdout);
+    // zsh's completion system is driven by zpty in tests; here: the script parses, and compdef registers it.
+    const r = spawnSync(
+      "zsh",
+      [
+        "-f",
+        "-c",
+        `autoload -U compinit && compinit -u -D && source '${join(dir, "_layerview")}' && print -r -- \${_comps[layerview]}`,
+      ],
+      { env, encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("_layerview");
+  });
+
+  test.skipIf(!has("fish") && !REQUIRE)("fish: completes options, values and subcommands", () => {
+    writeFileSync(join(dir, "layerview.fish"), cli(["completion", "fish"]).stdout);
+    const complete = (line: string) =>
+      spawnSync(
+        "fish",
+        ["--no-config", "-c", `source '${join(dir, "layerview.fish")}'; complete -C '${line}'`],
+        {
+          cwd: join(dir, "work"),
+          env,
+          encoding: "utf8",
+        },
+      )
+        .stdout.split("\n")
+        .map((l) => l.split("\t")[0])
+        .filter((l) => l !== "");
+    expect(complete("layerview --source ")).toEqual(["archive", "docker", "podman", "registry"]);
+    expect(complete("layerview --ci-f")).toEqual(expect.arrayContaining(["--ci-figures", "--ci-format"]));
+    expect(complete("layerview comp")).toContain("completion");
+    expect(complete("layerview app")).toContain("app-image.tar");
+  });
+
+  test("a shell layerview has no script for is a usage error", () => {
+    const r = cli(["completion", "powershell"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "layerview: layerview completion takes bash, zsh or fish, not 'powershell' — see layerview --help\n",
+    );
+  });
+});

@@ -1,0 +1,233 @@
+/** The explorer's everyday keys and the mouse, on the reducer: filter modes and matches, copy, suspend, range diff Enter, pointer. */
+import { describe, expect, test } from "vitest";
+import type { ImageModel } from "../../../src/model/image-model.js";
+import { composeFrame } from "../../../src/ui/panes/screen.js";
+import { rowFacts, treeRowLine } from "../../../src/ui/panes/tree-rows.js";
+import { displayWidth } from "../../../src/ui/render/text.js";
+import { stripAnsi } from "../../../src/ui/render/theme.js";
+import { type Action, type ExplorerState, initialState } from "../../../src/ui/state/explorer-state.js";
+import { layoutOf, treeOf } from "../../../src/ui/state/geometry.js";
+import { keyOfChar } from "../../../src/ui/state/key-input.js";
+import { outlineOf } from "../../../src/ui/state/load-events.js";
+import { applyPointer, parsePointer, treeNameColumn } from "../../../src/ui/state/pointer.js";
+import { reduce } from "../../../src/ui/state/reducer.js";
+import { sampleModel } from "../fixture-model.js";
+
+const NAMED: Record<string, Record<string, boolean>> = {
+  down: { downArrow: true },
+  up: { upArrow: true },
+  enter: { return: true },
+  escape: { escape: true, meta: true },
+  tab: { tab: true },
+};
+
+function press(s: ExplorerState, ...keys: string[]): ExplorerState {
+  let out = s;
+  for (const k of keys) {
+    const named = NAMED[k];
+    if (named) out = reduce(out, { type: "key", input: "", key: named });
+    else if (k.startsWith("ctrl+"))
+      out = reduce(out, { type: "key", input: k.slice(5), key: { ctrl: true } });
+    else for (const ch of k) out = reduce(out, { type: "key", ...keyOfChar(ch) });
+  }
+  return out;
+}
+
+function loaded(model: ImageModel = sampleModel(), columns = 120, rows = 40): ExplorerState {
+  const events: Action[] = [
+    { type: "load", event: { kind: "image", ...outlineOf(model) } },
+    { type: "load", event: { kind: "ready", model } },
+  ];
+  return events.reduce(reduce, initialState(columns, rows));
+}
+
+const pathAt = (s: ExplorerState) => (s.cursor > 0 ? s.model!.paths.path(s.cursor) : null);
+const frame = (s: ExplorerState) => stripAnsi(composeFrame(s, false).join("\n"));
+
+describe("filter: smart case, regex mode, matches, n/N", () => {
+  test("the number of matches is shown while typing and after", () => {
+    let s = press(loaded(), "/", "lib");
+    expect(frame(s)).toMatch(/Filter: lib█\s+\d+ match/);
+    const n = treeOf(s)!.matchCount();
+    expect(n).toBeGreaterThan(0);
+    s = press(s, "enter");
+    expect(frame(s)).toContain(`filter "lib" · ${n} match`);
+  });
+
+  test("smart case: LIB matches nothing, lib matches usr/lib", () => {
+    expect(treeOf(press(loaded(), "/", "LIB"))!.matchCount()).toBe(0);
+    expect(treeOf(press(loaded(), "/", "lib"))!.matchCount()).toBeGreaterThan(0);
+  });
+
+  test("Ctrl+T switches to a regex matched against the whole path; a bad one says why", () => {
+    let s = press(loaded(), "/", "ctrl+t");
+    expect(s.filterRegex).toBe(true);
+    s = press(s, "^/usr/lib/lib[cm]\\.so");
+    expect(frame(s)).toContain("Regex: ");
+    expect(treeOf(s)!.matchCount()).toBe(2);
+    s = press(s, "enter");
+    expect(frame(s)).toContain('regex "^/usr/lib/lib[cm]\\.so"');
+    const bad = press(loaded(), "/", "ctrl+t", "(x");
+    expect(frame(bad)).toMatch(/not a regex/);
+  });
+
+  test("n and N go from match to match, wrapping around", () => {
+    let s = press(loaded(), "/", "so", "enter");
+    const first = pathAt(press(s, "n"));
+    s = press(s, "n");
+    const seen = [pathAt(s)];
+    for (let i = 0; i < 3; i++) {
+      s = press(s, "n");
+      seen.push(pathAt(s));
+    }
+    expect(seen.every((p) => p !== null && /\.so/.test(p))).toBe(true);
+    expect(new Set(seen).size).toBeGreaterThan(1);
+    expect(seen).toContain(first);
+    const back = press(s, "N");
+    expect(back.cursor).not.toBe(s.cursor);
+    expect(press(back, "n").cursor).toBe(s.cursor);
+    expect(press(loaded(), "n").notice).toMatch(/No filter/);
+  });
+});
+
+describe("copy (OSC 52 requests)", () => {
+  test("y copies the path in the tree, the digest in the layers pane; Y the instruction", () => {
+    let s = press(loaded(), "tab", "down", "down");
+    const path = pathAt(s)!;
+    s = press(s, "y");
+    expect(s.copy).toEqual({ seq: 1, text: path });
+    // The fixture's layers have no digest: nothing to copy, and no request made.
+    s = press(s, "tab", "y");
+    expect(s.copy?.seq).toBe(1);
+    expect(s.notice).toBe("Nothing to copy here");
+    const withDigest = {
+      ...s,
+      outline: {
+        ...s.outline!,
+        layers: s.outline!.layers.map((l) => ({ ...l, digest: `sha256:${l.index}` })),
+      },
+    };
+    s = press(withDigest, "y");
+    expect(s.copy).toEqual({ seq: 2, text: `sha256:${s.layer}` });
+    s = press(s, "Y");
+    expect(s.copy).toEqual({ seq: 3, text: s.model!.layers[s.layer]!.command });
+    expect(s.notice).toMatch(/Copied layer 2's instruction/);
+  });
+});
+
+describe("suspend and pull", () => {
+  test("Ctrl+Z asks the app to suspend, from anywhere (typing a filter too)", () => {
+    const s = press(loaded(), "ctrl+z");
+    expect(s.suspends).toBe(1);
+    expect(press(s, "/", "ab", "ctrl+z").suspends).toBe(2);
+    expect(press(s, "?", "ctrl+z").suspends).toBe(2);
+  });
+
+  test("pull progress shows until the image is read", () => {
+    const m = sampleModel();
+    let s = reduce(initialState(120, 40), {
+      type: "load",
+      event: { kind: "pull", message: "abc123: Downloading 1 MB / 3 MB" },
+    });
+    expect(frame(s)).toContain("Pulling the image…");
+    expect(frame(s)).toContain("abc123: Downloading 1 MB / 3 MB");
+    s = reduce(s, { type: "load", event: { kind: "image", ...outlineOf(m) } });
+    s = reduce(s, { type: "load", event: { kind: "ready", model: m } });
+    expect(frame(s)).not.toContain("Pulling");
+  });
+});
+
+describe("range diff: Enter shows the path in the tree", () => {
+  test("select a row of the diff, Enter: the tree as of the selected layer, on that path", () => {
+    let s = press(loaded(), "up", "up", "x", "down", "down", "tab");
+    expect(s.compareFrom).toBe(0);
+    expect(s.rangeDiff).not.toBeNull();
+    s = press(s, "down");
+    expect(s.diffRow).toBe(1);
+    const node = s.rangeDiff!.nodes[1]!;
+    s = press(s, "enter");
+    expect(s.compareFrom).toBe(-1);
+    expect(s.focus).toBe("tree");
+    expect(s.cursor).toBe(node);
+    expect(s.notice).toContain(s.model!.paths.path(node));
+  });
+});
+
+describe("the mouse", () => {
+  test("SGR reports are read; others are not", () => {
+    expect(parsePointer("[<0;10;5M")).toEqual({ kind: "press", button: 0, x: 9, y: 4 });
+    expect(parsePointer("\u001b[<0;10;5m")).toMatchObject({ kind: "release" });
+    expect(parsePointer("[<64;3;4M")).toMatchObject({ kind: "wheel-up", x: 2, y: 3 });
+    expect(parsePointer("[<65;3;4M")).toMatchObject({ kind: "wheel-down" });
+    expect(parsePointer("[<32;3;4M")).toMatchObject({ kind: "drag" });
+    expect(parsePointer("[A")).toBeNull();
+    expect(parsePointer("[<0;0;5M")).toBeNull();
+  });
+
+  const press0 = (s: ExplorerState, x: number, y: number) =>
+    applyPointer(s, { kind: "press", button: 0, x, y });
+
+  test("a click on a layer selects it and focuses the layers; on the tree, a row", () => {
+    let s = press(loaded(), "tab");
+    const layers = layoutOf(s).layers;
+    const rowOfLayer0 = frame(s)
+      .split("\n")
+      .findIndex((l) => /^ ?▸?0 /.test(l.slice(0, layers.width)) || l.startsWith(" 0 "));
+    s = press0(s, 2, rowOfLayer0);
+    expect(s.focus).toBe("layers");
+    expect(s.layer).toBe(0);
+    const tree = layoutOf(s).tree;
+    // Title, column header (attributes at 120 columns), then rows: click the third row.
+    s = press0(s, tree.x + 40, tree.y + 2 + 2);
+    expect(s.focus).toBe("tree");
+    expect(s.cursorRow).toBe(2);
+  });
+
+  test("a click on a directory's fold marker folds it, a second unfolds it", () => {
+    let s = loaded();
+    const t = treeOf(s)!;
+    const tree = layoutOf(s).tree;
+    const [row] = t.rows(0, 1);
+    expect(row!.hasChildren).toBe(true);
+    const at = treeNameColumn(row!.guide, "attributes");
+    s = press0(s, tree.x + at - 2, tree.y + 2);
+    expect(treeOf(s)!.isExpanded(row!.node)).toBe(false);
+    s = press0(s, tree.x + at - 2, tree.y + 2);
+    expect(treeOf(s)!.isExpanded(row!.node)).toBe(true);
+    // A click on the name selects, and does not fold.
+    s = press0(s, tree.x + at + 1, tree.y + 2);
+    expect(treeOf(s)!.isExpanded(row!.node)).toBe(true);
+  });
+
+  test("the wheel scrolls the pane under the pointer", () => {
+    let s = loaded(sampleModel(), 120, 14);
+    const tree = layoutOf(s).tree;
+    const total = treeOf(s)!.total;
+    s = applyPointer(s, { kind: "wheel-down", button: 1, x: tree.x + 5, y: tree.y + 3 });
+    expect(s.treeTop).toBe(Math.min(3, total));
+    s = applyPointer(s, { kind: "wheel-up", button: 0, x: tree.x + 5, y: tree.y + 3 });
+    expect(s.treeTop).toBe(0);
+    const layers = layoutOf(s).layers;
+    const before = s.layer;
+    s = applyPointer(s, { kind: "wheel-up", button: 0, x: layers.x + 1, y: layers.y + 1 });
+    expect(s.layer).toBe(before - 1);
+  });
+
+  test("treeNameColumn agrees with the rows as drawn", () => {
+    const s = loaded();
+    const t = treeOf(s)!;
+    for (const r of t.rows(0, t.total)) {
+      const f = rowFacts(s.model!, s.layer, r.node, 0);
+      for (const [opts, cols] of [
+        [{ attributes: true, sizeColumn: false }, "attributes"],
+        [{ attributes: false, sizeColumn: true }, "size"],
+        [{ attributes: false, sizeColumn: false }, "none"],
+      ] as const) {
+        const segs = treeRowLine(r, s.model!.paths.name(r.node), f, 200, opts);
+        const guideAt = segs.findIndex((x) => x.text === r.guide);
+        const before = segs.slice(0, guideAt + 1).reduce((w, x) => w + displayWidth(x.text), 0);
+        expect(treeNameColumn(r.guide, cols)).toBe(before);
+      }
+    }
+  });
+});
