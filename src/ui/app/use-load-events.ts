@@ -8,8 +8,9 @@ export type Subscribe = (emit: (e: LoadEvent) => void) => (() => void) | void;
 const PROGRESS_EVERY_MS = 50;
 
 /**
- * Feeds load events to `onEvent`. Progress can arrive per tar entry, so it is coalesced (latest
- * per layer, at most every 50 ms); other events flush pending progress first, keeping the order.
+ * Feeds load events to `onEvent`. Progress can arrive per tar entry (and pull lines per chunk), so
+ * it is coalesced (latest per layer, at most every 50 ms); other events flush pending progress
+ * first, keeping the order.
  */
 export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => void): void {
   useEffect(() => {
@@ -26,9 +27,11 @@ export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => v
     const emit = (e: LoadEvent) => {
       if (closed) return;
       const p = e.kind === "compare" && e.event?.kind === "progress" ? e.event : e;
-      if (p.kind === "progress") {
-        // The second image's layers (--compare) are kept apart from the first's.
-        pending.set(e === p ? p.layer : -2 - p.layer, e);
+      const key = p.kind === "progress" ? (e === p ? p.layer : -2 - p.layer) : e.kind === "pull" ? -1 : null;
+      if (key !== null) {
+        // The second image's layers (--compare) are kept apart from the first's (keys -2 and
+        // below); a pull reports every chunk too, and its latest line is enough (key -1).
+        pending.set(key, e);
         timer ??= setTimeout(flush, PROGRESS_EVERY_MS);
         return;
       }

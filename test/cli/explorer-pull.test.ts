@@ -1,0 +1,55 @@
+/**
+ * `--pull` in the explorer: the pull's progress lines reach the explorer as load events before the
+ * image does. A real pull from the local registry into the real Docker daemon, of a tag of its own
+ * (pushed here) so that no other test's image is touched.
+ */
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { parseArgs } from "../../src/cli/args.js";
+import { explorerLoader } from "../../src/cli/commands/inspect.js";
+import type { LoadEvent } from "../../src/ui/run-explorer.js";
+import { engineDescribe, probeEngine, REQUIRE_ENGINES } from "../engines/harness.js";
+
+const docker = await probeEngine("docker");
+
+engineDescribe(docker, "--pull in the explorer (real Docker, local registry)", () => {
+  it("pull lines arrive as events, then the image", async (ctx) => {
+    const source = docker.vars.LAYERVIEW_PULL_IMAGE;
+    if (source === undefined) {
+      const why = "no local registry in the engines env (rerun `.ci/engines.sh start`)";
+      if (REQUIRE_ENGINES) throw new Error(why);
+      ctx.skip(why);
+      return;
+    }
+    const env = { ...process.env, DOCKER_HOST: docker.host };
+    const cli = (...args: string[]) => execFileSync("docker", args, { env, stdio: "pipe" });
+    const ref = `${source.replace(/:[^:/]+$/, "")}:explorer-pull-${process.pid}`;
+    cli("pull", "-q", source);
+    cli("tag", source, ref);
+    cli("push", "-q", ref);
+    cli("rmi", ref);
+    const prev = process.env.DOCKER_HOST;
+    try {
+      process.env.DOCKER_HOST = docker.host;
+      const loader = explorerLoader(parseArgs(["--pull", "--source", "docker", ref]));
+      const events: LoadEvent[] = [];
+      loader.subscribe((e) => events.push(e));
+      await expect.poll(() => events.at(-1)?.kind, { timeout: 60_000 }).toMatch(/ready|error/);
+      expect(events.at(-1)?.kind).toBe("ready");
+      const pulls = events.filter((e) => e.kind === "pull");
+      expect(pulls.length).toBeGreaterThan(1);
+      expect((pulls[0] as { message: string }).message).toMatch(/^pulling .* with Docker \(unix:\/\//);
+      expect(events.findIndex((e) => e.kind === "pull")).toBeLessThan(
+        events.findIndex((e) => e.kind === "image"),
+      );
+    } finally {
+      if (prev === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = prev;
+      try {
+        cli("rmi", ref);
+      } catch {
+        // Not pulled after all: nothing to remove.
+      }
+    }
+  });
+});
