@@ -17,6 +17,8 @@ const HEADER = `Usage: layerview [options] IMAGE | ARCHIVE | -
        layerview history [--json] IMAGE PATH
        layerview [options] IMAGE --compare OTHER
        layerview cache [show|clear|path]
+       layerview completion bash|zsh|fish
+       layerview config
 
 Explore a container image's layers: what each layer added, changed and deleted,
 the merged filesystem as of any layer, and where the image's size really comes from.
