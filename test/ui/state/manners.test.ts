@@ -1,6 +1,7 @@
 /** The explorer's everyday keys and the mouse, on the reducer: filter modes and matches, copy, suspend, range diff Enter, pointer. */
 import { describe, expect, test } from "vitest";
 import type { ImageModel } from "../../../src/model/image-model.js";
+import { customKeymap } from "../../../src/ui/keymap/custom-keymap.js";
 import { composeFrame } from "../../../src/ui/panes/screen.js";
 import { rowFacts, treeRowLine } from "../../../src/ui/panes/tree-rows.js";
 import { displayWidth } from "../../../src/ui/render/text.js";
@@ -229,5 +230,28 @@ describe("the mouse", () => {
         expect(treeNameColumn(r.guide, cols)).toBe(before);
       }
     }
+  });
+});
+
+describe("the user's preferences", () => {
+  test("their keymap drives the keys, the help and the hints; their view settings start the explorer", () => {
+    const { keymap } = customKeymap([{ action: "filter", keys: ["f"], where: "c.yaml:2" }]);
+    const m = sampleModel();
+    const events: Action[] = [
+      { type: "load", event: { kind: "image", ...outlineOf(m) } },
+      { type: "load", event: { kind: "ready", model: m } },
+    ];
+    let s = events.reduce(
+      reduce,
+      initialState(120, 40, { keymap, sort: "size", focus: "tree", regex: true, changesOnly: true }),
+    );
+    expect([s.sort, s.focus, s.filterRegex, s.changesOnly]).toEqual(["size", "tree", true, true]);
+    expect(frame(s)).toContain(" f filter ");
+    expect(press(s, "/").filterEditing).toBe(false);
+    s = press(s, "f");
+    expect(s.filterEditing).toBe(true);
+    const help = frame(press(loaded(sampleModel()), "?"));
+    expect(help).toMatch(/\/ Ctrl\+F\s+Filter paths/);
+    expect(frame(press({ ...loaded(sampleModel()), keymap }, "?"))).toMatch(/ f\s+Filter paths/);
   });
 });
