@@ -58,7 +58,7 @@ describe("colour: the same decision in every output", () => {
     expect(report.code).toBe(0);
     expect(report.stdout).toContain(`${ESC}1mLayers${ESC}0m`);
     const ci = cli(["--ci", "--color", "always", demoArchive], { env });
-    expect(ci.stdout).toMatch(/\u001b\[(32mPASS|1;31mFAIL)/);
+    expect(ci.stdout).toMatch(new RegExp(`${ESC.replace("[", "\\[")}(32mPASS|1;31mFAIL)`));
     for (const [args, extra] of [
       [["--report", demoArchive], {}],
       [["--report", "--no-color", demoArchive], { FORCE_COLOR: "1" }],

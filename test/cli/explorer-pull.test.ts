@@ -4,7 +4,7 @@
  * (pushed here) so that no other test's image is touched.
  */
 import { execFileSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
 import { explorerLoader } from "../../src/cli/commands/inspect.js";
 import type { LoadEvent } from "../../src/ui/run-explorer.js";

@@ -18,6 +18,7 @@ describe("the light theme", () => {
     expect(light).toContain("\u001b[38;5;28m+ added");
     expect(light).toContain("\u001b[1;38;5;130m ~ modified");
     expect(light).toContain("\u001b[2;38;5;242m dim");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for SGR codes
     expect(light).not.toMatch(/\u001b\[(\d+;)*(32|33|90)m/);
     expect(stripAnsi(light)).toBe(stripAnsi(line));
     expect(themed(line, "dark")).toBe(line);

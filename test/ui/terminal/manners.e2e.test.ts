@@ -111,7 +111,7 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     expect(screen(s)).toContain("Filter: bin█");
     // Enter keeps the filter (Esc then q at once would read as Alt+q).
     tmux("send-keys", "-t", s, "Enter", "q");
-    t = await until(s, (x) => x.includes("EXIT="), "the shell");
+    t = await until(s, (x) => /^EXIT=\d+/m.test(x), "the shell");
     expect(t).toContain("EXIT=0");
     expect(t).toMatch(/^icanon echo\s*$/m);
     expect(flags(s)).toBe("0 1 0 0");
@@ -124,7 +124,7 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     await until(s, ready, "the explorer");
     expect(flags(s)).toBe("1 0 0 0");
     tmux("send-keys", "-t", s, "q");
-    await until(s, (x) => x.includes("EXIT=0"), "the shell");
+    await until(s, (x) => /^EXIT=0/m.test(x), "the shell");
     run(s, `clear; node bin/layerview.js ${FIXTURE}; ${AFTER}`);
     await until(s, ready, "the explorer again");
     expect(flags(s)).toBe("1 0 1 1");
@@ -135,7 +135,7 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     }).stdout.trim();
     expect(pid).toMatch(/^\d+$/);
     process.kill(Number(pid), "SIGTERM");
-    const t = await until(s, (x) => x.includes("EXIT="), "the shell after SIGTERM");
+    const t = await until(s, (x) => /^EXIT=\d+/m.test(x), "the shell after SIGTERM");
     expect(t).toContain("EXIT=143");
     expect(t).toMatch(/^icanon echo\s*$/m);
     expect(flags(s)).toBe("0 1 0 0");
@@ -148,7 +148,18 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     run(s, `cd ${ROOT} && node bin/layerview.js ${FIXTURE}`);
     await until(s, ready, "the explorer");
     tmux("send-keys", "-t", s, "[", "[", "c");
-    const before = await until(s, (x) => x.includes("changes of layer 11"), "layer 11");
+    await until(s, (x) => x.includes("changes of layer 11"), "layer 11");
+    // The screen as it is once it stops changing (the tree of layer 11 drawn).
+    let before = "";
+    await until(
+      s,
+      (x) => {
+        const same = x === before;
+        before = x;
+        return same;
+      },
+      "a settled screen",
+    );
     tmux("send-keys", "-t", s, "C-z");
     let t = await until(s, (x) => /Stopped/.test(x), "the shell's job notice");
     expect(t).not.toContain("changes of layer 11");
@@ -157,17 +168,16 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     run(s, "stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(icanon|echo)' | tr '\\n' ' '; echo");
     t = await until(s, (x) => /^icanon echo\s*$/m.test(x), "the shell's tty modes");
     run(s, "fg");
-    t = await until(s, (x) => x.includes("changes of layer 11"), "the explorer back");
-    expect(flags(s)).toBe("1 0 1 1");
     // The same screen: every line as before the suspension.
-    expect(t.trimEnd()).toBe(before.trimEnd());
+    t = await until(s, (x) => x.trimEnd() === before.trimEnd(), "the explorer back as it was", 10_000);
+    expect(flags(s)).toBe("1 0 1 1");
     // And it still takes keys.
     tmux("send-keys", "-t", s, "]");
     await until(s, (x) => x.includes("changes of layer 12"), "a key after fg");
     tmux("send-keys", "-t", s, "q");
     await until(s, (x) => !x.includes("changes of layer"), "the shell");
     run(s, AFTER);
-    t = await until(s, (x) => x.includes("EXIT="), "the exit code");
+    t = await until(s, (x) => /^EXIT=\d+/m.test(x), "the exit code");
     expect(t).toContain("EXIT=0");
     expect(t).toMatch(/^icanon echo\s*$/m);
     expect(flags(s)).toBe("0 1 0 0");
@@ -183,8 +193,11 @@ describe.skipIf(skip !== "")(skip ? `${TITLE} — SKIPPED: ${skip}` : TITLE, () 
     const path = /\b3\/\d+ (\/\S+) · /.exec(t)![1]!;
     tmux("send-keys", "-t", s, "y");
     await until(s, (x) => x.includes("Copied path"), "the copy notice");
-    expect(tmux("show-buffer").trim()).toBe(path);
+    // The clipboard write follows the frame with the notice.
+    const buffer = () => spawnSync("tmux", ["-L", SOCKET, "show-buffer"], { encoding: "utf8" }).stdout;
+    for (let i = 0; i < 50 && buffer() === ""; i++) await sleep(100);
+    expect(buffer().trim()).toBe(path);
     tmux("send-keys", "-t", s, "q");
-    await until(s, (x) => x.includes("EXIT=0"), "the shell");
+    await until(s, (x) => /^EXIT=0/m.test(x), "the shell");
   });
 });
