@@ -1,9 +1,12 @@
 /**
  * `--pull` in the explorer: the pull's progress lines reach the explorer as load events before the
- * image does. A real pull from the local registry into the real Docker daemon, of a tag of its own
- * (pushed here) so that no other test's image is touched.
+ * image does. A real pull from the local registry into the real Docker daemon, of an image of its
+ * own (imported and pushed here) so that no other test's image is touched.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, it } from "vitest";
 import { parseArgs } from "../../src/cli/args.js";
 import { explorerLoader } from "../../src/cli/commands/inspect.js";
@@ -23,9 +26,16 @@ engineDescribe(docker, "--pull in the explorer (real Docker, local registry)", (
     }
     const env = { ...process.env, DOCKER_HOST: docker.host };
     const cli = (...args: string[]) => execFileSync("docker", args, { env, stdio: "pipe" });
-    const ref = `${source.replace(/:[^:/]+$/, "")}:explorer-pull-${process.pid}`;
-    cli("pull", "-q", source);
-    cli("tag", source, ref);
+    // An image of its own (its ID shared with no other test's), pushed to the local registry and
+    // removed from the daemon, so that --pull has to fetch it.
+    const registry = source.split("/")[0]!;
+    const ref = `${registry}/layerview/explorer-pull:${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), "lv-pull-"));
+    writeFileSync(join(dir, "made-by"), `explorer-pull test, process ${process.pid} at ${Date.now()}\n`);
+    execFileSync("tar", ["-C", dir, "-cf", join(dir, "..", `${process.pid}-pull.tar`), "made-by"]);
+    cli("import", join(dir, "..", `${process.pid}-pull.tar`), ref);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(dir, "..", `${process.pid}-pull.tar`), { force: true });
     cli("push", "-q", ref);
     cli("rmi", ref);
     const prev = process.env.DOCKER_HOST;

@@ -15,7 +15,7 @@ import type { ExplorerSession } from "../session/explorer-session.js";
 import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tree/tree-query.js";
 import type { CompareState } from "./compare-types.js";
 import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
-import type { PointerEvent } from "./pointer.js";
+import type { PointerEvent } from "./pointer-event.js";
 
 export type Pane = "layers" | "tree";
 

@@ -20,13 +20,9 @@ import {
 } from "./geometry.js";
 import type { Rect } from "./pane-layout.js";
 
-export interface PointerEvent {
-  kind: "press" | "release" | "drag" | "wheel-up" | "wheel-down";
-  /** 0 left, 1 middle, 2 right (for presses). */
-  button: number;
-  x: number;
-  y: number;
-}
+import type { PointerEvent } from "./pointer-event.js";
+
+export type { PointerEvent } from "./pointer-event.js";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's report starts with ESC
 const SGR_MOUSE = /^(?:\u001b)?\[<(\d{1,4});(\d{1,5});(\d{1,5})([Mm])$/;
