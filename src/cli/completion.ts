@@ -9,6 +9,18 @@ import { COMMANDS, type CommandSpec, OPTIONS, type OptionSpec } from "./args.js"
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
 
+const COMMON_PLATFORMS = [
+  "linux/amd64",
+  "linux/arm64",
+  "linux/arm/v7",
+  "linux/arm/v6",
+  "linux/386",
+  "linux/ppc64le",
+  "linux/s390x",
+  "linux/riscv64",
+  "windows/amd64",
+];
+
 /** What a value or an operand completes to. */
 export type Completes =
   | { kind: "choices"; words: string[] }
@@ -24,6 +36,8 @@ export function completesFor(placeholder: string): Completes {
   if (/^(FILE|ARCHIVE)$/.test(bare)) return { kind: "file" };
   if (/^(DEST|DIR)$/.test(bare)) return { kind: "dir" };
   if (/^IMAGE(_[A-Z])?$/.test(bare)) return { kind: "image" };
+  // The platforms images are commonly built for (an image's own list would need reading it).
+  if (bare.startsWith("OS/ARCH")) return { kind: "choices", words: COMMON_PLATFORMS };
   return { kind: "none" };
 }
 

@@ -87,6 +87,11 @@ describe("in the shells", () => {
   test("bash: values, options, subcommands, archives", () => {
     expect(bash(["layerview", "--source", ""])).toEqual(["docker", "podman", "archive", "registry"]);
     expect(bash(["layerview", "--ci-format", "j"])).toEqual(["json", "junit"]);
+    expect(bash(["layerview", "--platform", "linux/ar"])).toEqual([
+      "linux/arm64",
+      "linux/arm/v7",
+      "linux/arm/v6",
+    ]);
     expect(bash(["layerview", "--no-"])).toEqual(["--no-cache", "--no-color", "--no-mouse", "--no-follow"]);
     expect(bash(["layerview", "comp"])).toEqual(["completion"]);
     expect(bash(["layerview", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
