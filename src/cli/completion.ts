@@ -161,6 +161,22 @@ function zshAction(c: Completes): string {
   }
 }
 
+/** An operand's completion as a zsh command line. */
+function zshOperand(c: Completes): string {
+  switch (c.kind) {
+    case "choices":
+      return `compadd -- ${shellWords(c.words)}`;
+    case "file":
+      return "_files";
+    case "dir":
+      return "_files -/";
+    case "image":
+      return "_layerview_image_or_file";
+    case "none":
+      return "_message value";
+  }
+}
+
 function zshDescription(o: OptionSpec): string {
   return o.summary.replace(/`/g, "").replace(/[[\]:'\\]/g, "");
 }
@@ -174,9 +190,7 @@ function zshScript(options: readonly OptionSpec[], commands: readonly CommandSpe
     }),
   );
   const commandCases = commands.map((c) => {
-    const ops = c.operands.map(
-      (_, i) => `        ${i + 1}) _alternative 'x:x:${zshAction(operandCompletes(c, i))}' ;;`,
-    );
+    const ops = c.operands.map((_, i) => `        ${i + 1}) ${zshOperand(operandCompletes(c, i))} ;;`);
     return [`      ${c.name})`, "        case $n in", ...ops, "        esac ;;"].join("\n");
   });
   const subs = commands.map((c) => `'${c.name}:${c.help[0]!.replace(/[':\\]/g, "")}'`).join(" ");
@@ -185,7 +199,8 @@ function zshScript(options: readonly OptionSpec[], commands: readonly CommandSpe
 _layerview_image_or_file() {
   local -a images
   images=(\${(f)"$(layerview completion images 2>/dev/null)"})
-  _alternative 'images:image:compadd -a images' 'files:archive:_files'
+  _wanted images expl image compadd -a images
+  _files
 }
 _layerview() {
   local curcontext="$curcontext" state line
@@ -198,7 +213,8 @@ ${specs.join(" \\\n")} \\
     first)
       local -a subs
       subs=(${subs})
-      _alternative 'subcommands:subcommand:_describe subcommand subs' 'images:image:_layerview_image_or_file' ;;
+      _describe -t subcommands subcommand subs
+      _layerview_image_or_file ;;
     rest)
       local n=$((CURRENT - 1))
       case $line[1] in
