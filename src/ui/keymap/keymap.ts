@@ -100,13 +100,13 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Filter,
     keys: [ch("/"), ctrl("f")],
-    description: "Filter paths: substring, or glob with * ? [; lower case ignores case (Enter keeps it)",
+    description: "Filter paths: substring or glob * ? [, smart case (Enter keeps it)",
     section: "General",
   },
   {
     command: Command.FilterMode,
     keys: [ctrl("t")],
-    description: "Filter mode: substring/glob, or regular expression",
+    description: "Filter: regex, or substring and glob",
     section: "General",
   },
   {
@@ -124,13 +124,13 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Copy,
     keys: [ch("y")],
-    description: "Copy the path (layers: the digest) to the clipboard (OSC 52)",
+    description: "Copy the path (layers: digest), OSC 52",
     section: "General",
   },
   {
     command: Command.CopyInstruction,
     keys: [ch("Y")],
-    description: "Copy the layer's instruction to the clipboard (OSC 52)",
+    description: "Copy the layer's instruction, OSC 52",
     section: "General",
   },
   {
