@@ -10,8 +10,11 @@
 import { ADDED, CHANGED, differenceOf, REMOVED } from "./difference.js";
 import type { ImageModel } from "./image-model.js";
 import { EntryType } from "./layer-contents.js";
+import { compareImagePackages, type PackageChanges } from "./packages.js";
 import { PathTable, ROOT } from "./path-table.js";
 import { runToEnd, type Steps } from "./steps.js";
+
+export type { PackageChange, PackageChanges } from "./packages.js";
 
 export interface LayerRef {
   index: number;
@@ -83,25 +86,11 @@ export interface ImageComparison {
   totals: ComparisonTotals;
   layers: LayerMatch;
   /**
-   * Packages added, removed or upgraded between the two images: the package databases' side of the
-   * comparison (issue 11 §2). null until package parsing exists; every consumer already shows it
-   * when it is there.
+   * Packages added, removed or upgraded (the version changed, either way) between the two images'
+   * final trees, biggest size change first (packages.ts compareImagePackages); null when neither
+   * image has a package database layerview read.
    */
   packages: PackageChanges | null;
-}
-
-/** Package changes between two images (filled by the package readers of issue 11 §2). */
-export interface PackageChanges {
-  added: PackageRef[];
-  removed: PackageRef[];
-  upgraded: { name: string; manager: string; from: string; to: string; sizeDelta: number }[];
-}
-
-export interface PackageRef {
-  name: string;
-  manager: string;
-  version: string;
-  size: number;
 }
 
 /** Nodes handled between two pauses of compareImagesSteps. */
@@ -133,6 +122,9 @@ export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageCo
   nodeA[ROOT] = ROOT;
   nodeB[ROOT] = ROOT;
   yield;
+  // The package databases' side: their final states compared (one step; the databases are small).
+  const packages = compareImagePackages(a, b);
+  yield;
   const c: ImageComparison = {
     a,
     b,
@@ -161,8 +153,7 @@ export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageCo
       delta: 0,
     },
     layers: matchLayers(a, b),
-    // Issue 11 §2 (package databases kept per layer) fills this from the two models' packages.
-    packages: null,
+    packages,
   };
   c.presence[ROOT] = Presence.Both;
   const fileBytes = (m: ImageModel, v: number) =>

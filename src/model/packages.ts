@@ -39,6 +39,11 @@ export interface PackageChange {
   to: string | null;
   /** Declared installed size after the change (before, for a removal). */
   installedSize: number | null;
+  /**
+   * Change in declared installed size (after − before: + for an addition, − for a removal); null
+   * when a side declares no size.
+   */
+  sizeDelta: number | null;
 }
 
 export interface PackageChanges {
@@ -142,24 +147,66 @@ export function comparePackages(
 ): PackageChanges {
   const was = new Map(before.map((p) => [p.key, p]));
   const is = new Map(after.map((p) => [p.key, p]));
-  const change = (p: InstalledPackage, from: string | null, to: string | null): PackageChange => ({
+  const change = (
+    p: InstalledPackage,
+    from: string | null,
+    to: string | null,
+    sizeDelta: number | null,
+  ): PackageChange => ({
     key: p.key,
     manager: p.manager,
     name: p.name,
     from,
     to,
     installedSize: p.installedSize,
+    sizeDelta,
   });
   const added: PackageChange[] = [];
   const removed: PackageChange[] = [];
   const upgraded: PackageChange[] = [];
   for (const p of after) {
     const b = was.get(p.key);
-    if (b === undefined) added.push(change(p, null, p.version));
-    else if (b.version !== p.version) upgraded.push(change(p, b.version, p.version));
+    if (b === undefined) added.push(change(p, null, p.version, p.installedSize));
+    else if (b.version !== p.version) {
+      const delta =
+        p.installedSize !== null && b.installedSize !== null ? p.installedSize - b.installedSize : null;
+      upgraded.push(change(p, b.version, p.version, delta));
+    }
   }
-  for (const p of before) if (!is.has(p.key)) removed.push(change(p, p.version, null));
+  for (const p of before) {
+    if (!is.has(p.key)) removed.push(change(p, p.version, null, p.installedSize === null ? null : -p.installedSize));
+  }
   return { added, removed, upgraded };
+}
+
+/** True when some layer of the model carries a package database layerview read. */
+export function hasPackageDatabases(model: ImageModel): boolean {
+  return model.input.readLayers.some((rl) => (rl.packages?.files.size ?? 0) > 0);
+}
+
+/**
+ * The packages of two images' final trees compared (the package side of compare.ts's comparison,
+ * which `diff` and the explorer's --compare view both show): each list biggest size change first
+ * (either way; no declared size counts as 0), then by key. null when neither image has a package
+ * database layerview read.
+ */
+export function compareImagePackages(
+  a: ImageModel,
+  b: ImageModel,
+  packagesOf: (m: ImageModel) => ImagePackages = (m) => new ImagePackages(m),
+): PackageChanges | null {
+  if (!hasPackageDatabases(a) && !hasPackageDatabases(b)) return null;
+  const top = (m: ImageModel) =>
+    m.layerCount > 0 && hasPackageDatabases(m) ? packagesOf(m).installedAt(m.layerCount - 1) : [];
+  const ch = comparePackages(top(a), top(b));
+  return { added: bySizeChange(ch.added), removed: bySizeChange(ch.removed), upgraded: bySizeChange(ch.upgraded) };
+}
+
+/** Package changes, the biggest size change (either way) first, then by key. */
+export function bySizeChange(list: readonly PackageChange[]): PackageChange[] {
+  return [...list].sort(
+    (x, y) => Math.abs(y.sizeDelta ?? 0) - Math.abs(x.sizeDelta ?? 0) || cmp(x.key, y.key),
+  );
 }
 
 function ownerIn(model: ImageModel, s: PackageState, node: number): InstalledPackage | null {

@@ -2,12 +2,10 @@
 import type { ImageDiff, LayerRef } from "../model/diff.js";
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
-import { ImagePackages } from "../model/packages.js";
 import { padEnd, padStart, shortDigest, truncate } from "./format.js";
-import { diffPackages, diffPackagesText, packageChangesJson } from "./packages-report.js";
+import { diffPackagesText, packageChangesJson } from "./packages-report.js";
 
-const packageChanges = (a: ImageModel, b: ImageModel) =>
-  diffPackages(new ImagePackages(a), a, new ImagePackages(b), b);
+const NO_CHANGES = { added: [], removed: [], upgraded: [] };
 
 function side(model: ImageModel) {
   return { source: model.input.source, reference: model.input.reference, id: model.input.id };
@@ -21,10 +19,10 @@ export function diffJson(diff: ImageDiff, a: ImageModel, b: ImageModel) {
     b: side(b),
     totals: diff.totals,
     layers: diff.layers,
-    ...(diff.packages ? { packages: diff.packages } : {}),
     depth: diff.depth,
     directories: diff.directories,
-    packages: packageChangesJson(packageChanges(a, b)),
+    // The comparison's own (compare.ts): the same lists the explorer's --compare view shows.
+    packages: packageChangesJson(diff.packages ?? NO_CHANGES),
     entries: diff.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
@@ -70,21 +68,12 @@ export function diffText(diff: ImageDiff, a: ImageModel, b: ImageModel, opts: Di
     `  ${mark} ${padStart(String(l.index), 3)}  ${padStart(formatBytes(l.size), 9)}  ${padEnd(shortDigest(l.diffId), 12)}  ${truncate(l.command.replace(/\s+/g, " "), width - 36)}`;
   for (const l of L.onlyA) out.push(layerLine("A", l));
   for (const l of L.onlyB) out.push(layerLine("B", l));
-  if (diff.packages) {
-    const p = diff.packages;
-    out.push("");
-    out.push(`Packages  ${p.added.length} added, ${p.removed.length} removed, ${p.upgraded.length} upgraded`);
-    for (const x of p.added) out.push(`  + ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
-    for (const x of p.removed) out.push(`  - ${x.name} ${x.version} (${x.manager}, ${formatBytes(x.size)})`);
-    for (const x of p.upgraded)
-      out.push(`  ~ ${x.name} ${x.from} → ${x.to} (${x.manager}, ${signed(x.sizeDelta)})`);
-  }
   out.push("");
   out.push(`Content  ${formatBytes(t.sizeA)} → ${formatBytes(t.sizeB)} (${signed(t.delta)})`);
   out.push(
     `Paths    ${t.added} added (${formatBytes(t.addedBytes)}), ${t.removed} removed (${formatBytes(t.removedBytes)}), ${t.changed} changed`,
   );
-  const packages = diffPackagesText(packageChanges(a, b), top);
+  const packages = diffPackagesText(diff.packages ?? NO_CHANGES, top);
   if (packages.length > 0) out.push("", ...packages);
   if (diff.entries.length === 0) {
     out.push("");

@@ -2,7 +2,6 @@
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import {
-  comparePackages,
   type ImagePackages,
   type PackageChange,
   type PackageChanges,
@@ -15,6 +14,7 @@ const changeJson = (c: PackageChange) => ({
   from: c.from,
   to: c.to,
   installedSize: c.installedSize,
+  sizeDelta: c.sizeDelta,
 });
 
 export function packageChangesJson(ch: PackageChanges) {
@@ -105,24 +105,19 @@ export function packagesText(
   return out;
 }
 
-/** Package changes between the final trees of two images, for `diff`. */
-export function diffPackages(
-  a: ImagePackages,
-  am: ImageModel,
-  b: ImagePackages,
-  bm: ImageModel,
-): PackageChanges {
-  return comparePackages(a.installedAt(am.layerCount - 1), b.installedAt(bm.layerCount - 1));
-}
-
+/** The package changes of `diff` (the comparison's, biggest size change first). */
 export function diffPackagesText(ch: PackageChanges, top: number): string[] {
   const n = ch.added.length + ch.removed.length + ch.upgraded.length;
   if (n === 0) return [];
   const out = [
     `Packages ${ch.added.length} added, ${ch.removed.length} removed, ${ch.upgraded.length} upgraded`,
   ];
-  const line = (mark: string, c: PackageChange) =>
-    `  ${mark} ${c.name} ${version(c)} (${c.manager}${c.installedSize !== null ? `, ${formatBytes(c.installedSize)}` : ""})`;
+  const signed = (n: number) => (n > 0 ? `+${formatBytes(n)}` : n < 0 ? `-${formatBytes(-n)}` : "±0 B");
+  const line = (mark: string, c: PackageChange) => {
+    const size = c.installedSize !== null ? `, ${formatBytes(c.installedSize)}` : "";
+    const delta = mark === "~" && c.sizeDelta !== null ? `, ${signed(c.sizeDelta)}` : "";
+    return `  ${mark} ${c.name} ${version(c)} (${c.manager}${size}${delta})`;
+  };
   for (const c of ch.added.slice(0, top)) out.push(line("+", c));
   for (const c of ch.removed.slice(0, top)) out.push(line("-", c));
   for (const c of ch.upgraded.slice(0, top)) out.push(line("~", c));

@@ -173,14 +173,32 @@ describe("layerview diff: package changes", () => {
     expect(r.stdout).toContain("  + jq 1.6-2.1 (dpkg, 102 kB)");
     expect(r.stdout).toContain("  + left-pad 1.3.0 (npm)");
     expect(r.stdout).toContain("  - curl 7.88.1-10 (dpkg, 512 kB)");
-    expect(r.stdout).toContain("  ~ libc6 2.36-9 → 2.36-9+deb12u4 (dpkg, 13 MB)");
+    expect(r.stdout).toContain("  ~ libc6 2.36-9 → 2.36-9+deb12u4 (dpkg, 13 MB, +1.0 kB)");
+    // Biggest size change first: jq (100 KiB) before left-pad (no size declared).
+    expect(r.stdout.indexOf("+ jq")).toBeLessThan(r.stdout.indexOf("+ left-pad"));
+    expect(r.stdout.match(/^Packages /gm)).toHaveLength(1);
     const j = JSON.parse(cli(["diff", "--json", a, b]).stdout);
     expect(j.packages.upgraded).toEqual([
-      { manager: "dpkg", name: "libc6", from: "2.36-9", to: "2.36-9+deb12u4", installedSize: 13001 * 1024 },
+      {
+        manager: "dpkg",
+        name: "libc6",
+        from: "2.36-9",
+        to: "2.36-9+deb12u4",
+        installedSize: 13001 * 1024,
+        sizeDelta: 1024,
+      },
     ]);
-    expect(j.packages.added.map((c: { name: string }) => c.name).sort()).toEqual(["jq", "left-pad"]);
+    expect(j.packages.added.map((c: { name: string }) => c.name)).toEqual(["jq", "left-pad"]);
+    expect(j.packages.added.map((c: { sizeDelta: number | null }) => c.sizeDelta)).toEqual([102400, null]);
     expect(j.packages.removed).toEqual([
-      { manager: "dpkg", name: "curl", from: "7.88.1-10", to: null, installedSize: 500 * 1024 },
+      {
+        manager: "dpkg",
+        name: "curl",
+        from: "7.88.1-10",
+        to: null,
+        installedSize: 500 * 1024,
+        sizeDelta: -500 * 1024,
+      },
     ]);
   });
 });

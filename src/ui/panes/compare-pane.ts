@@ -3,10 +3,17 @@
  * comparison's figures, and the merged tree with each path's bytes in A and B and the change;
  * while the images are read, both reads' progress.
  */
-import { deltaOf, differencesUnder, type ImageComparison, type PackageChanges } from "../../model/compare.js";
+import {
+  deltaOf,
+  differencesUnder,
+  type ImageComparison,
+  type PackageChange,
+  type PackageChanges,
+} from "../../model/compare.js";
 import { changeAspectsOf } from "../../model/difference.js";
 import { NodeStatus } from "../../model/image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "../../model/layer-contents.js";
+import { bySizeChange } from "../../model/packages.js";
 import { CompareStatus, compareStatusOf } from "../compare/compare-tree.js";
 import { formatBytes, formatCount } from "../render/format.js";
 import { displayWidth, padStart, sanitize, truncate } from "../render/text.js";
@@ -118,18 +125,40 @@ function labelled(label: string, value: Line): Line {
   return [{ text: label.padEnd(9), style: STYLES.label }, ...value];
 }
 
-/** What the package databases say changed (issue 11 §2 fills `packages`); nothing while they are not read. */
-function packageLines(p: PackageChanges | null): Line[] {
+/**
+ * What the package databases say changed: the counts, then as many of the changes as `room` lines
+ * hold, the biggest size change (either way) first; nothing when neither image has a database read.
+ */
+function packageLines(p: PackageChanges | null, room: number): Line[] {
   if (!p) return [];
   const count = p.added.length + p.removed.length + p.upgraded.length;
   if (count === 0) return [labelled("Packages", [{ text: "no changes", style: STYLES.muted }])];
-  return [
+  const out: Line[] = [
     labelled("Packages", [
       { text: `+${p.added.length} `, style: LOOK[CompareStatus.Added].style },
       { text: `−${p.removed.length} `, style: LOOK[CompareStatus.Removed].style },
-      { text: `↑${p.upgraded.length} upgraded`, style: LOOK[CompareStatus.Changed].style },
+      { text: `~${p.upgraded.length} version changed`, style: LOOK[CompareStatus.Changed].style },
     ]),
   ];
+  const marks = new Map<PackageChange, CompareStatus>();
+  for (const c of p.added) marks.set(c, CompareStatus.Added);
+  for (const c of p.removed) marks.set(c, CompareStatus.Removed);
+  for (const c of p.upgraded) marks.set(c, CompareStatus.Changed);
+  const all = bySizeChange([...marks.keys()]);
+  const shown = all.length > room - 1 ? Math.max(0, room - 2) : all.length;
+  for (const c of all.slice(0, shown)) {
+    const status = marks.get(c)!;
+    const look = LOOK[status];
+    const version = c.from !== null && c.to !== null ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? "");
+    out.push([
+      { text: `${look.marker} `, style: look.style },
+      { text: `${padStart(c.sizeDelta === null ? "?" : signed(c.sizeDelta) || "±0", 9)} ` },
+      { text: sanitize(c.name) },
+      { text: ` ${sanitize(version)}`, style: STYLES.muted },
+    ]);
+  }
+  if (shown < all.length) out.push([{ text: `  … and ${all.length - shown} more`, style: STYLES.muted }]);
+  return out;
 }
 
 /** The comparison's figures: both images, content on each side, paths, layers in common. */
@@ -165,7 +194,7 @@ function summaryLines(s: ExplorerState, rect: Rect, color: boolean): string[] {
     const sharedBytes = L.shared.reduce((sum, l) => sum + l.size, 0);
     body.push(labelled("Layers", [{ text: `${L.shared.length} shared (${formatBytes(sharedBytes)})` }]));
     body.push(labelled("", [{ text: `the bottom ${L.commonBase} in the same order`, style: STYLES.muted }]));
-    body.push(...packageLines(cmp.packages));
+    body.push(...packageLines(cmp.packages, rect.height - 1 - body.length));
   }
   for (const l of body.slice(0, rect.height - 1)) lines.push(paintLine(l, w, color));
   return lines;
