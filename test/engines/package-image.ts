@@ -16,7 +16,8 @@ import { enginesEnv, probeEngine } from "./harness.js";
 
 const run = promisify(execFile);
 const big = { maxBuffer: 256 * 1024 * 1024 };
-const BASE = "localhost/layerview-debian:bookworm";
+/** Layer 0 alone: the debootstrap rootfs imported (the package image is built FROM it). */
+export const BASE = "localhost/layerview-debian:bookworm";
 export const PACKAGE_IMAGE = "layerview-packages:test";
 export const APT_PACKAGES = ["jq", "libjq1", "libonig5"];
 export const PIP_PACKAGE = { name: "lvdemo", version: "1.4.2" };

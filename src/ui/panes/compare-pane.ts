@@ -154,7 +154,7 @@ function packageLines(p: PackageChanges | null, room: number): Line[] {
       { text: `${look.marker} `, style: look.style },
       { text: `${padStart(c.sizeDelta === null ? "?" : signed(c.sizeDelta) || "±0", 9)} ` },
       { text: sanitize(c.name) },
-      { text: ` ${sanitize(version)}`, style: STYLES.muted },
+      { text: ` ${sanitize(version)} · ${c.manager}`, style: STYLES.muted },
     ]);
   }
   if (shown < all.length) out.push([{ text: `  … and ${all.length - shown} more`, style: STYLES.muted }]);
