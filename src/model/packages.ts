@@ -174,7 +174,8 @@ export function comparePackages(
     }
   }
   for (const p of before) {
-    if (!is.has(p.key)) removed.push(change(p, p.version, null, p.installedSize === null ? null : -p.installedSize));
+    if (!is.has(p.key))
+      removed.push(change(p, p.version, null, p.installedSize === null ? null : -p.installedSize));
   }
   return { added, removed, upgraded };
 }
@@ -199,7 +200,11 @@ export function compareImagePackages(
   const top = (m: ImageModel) =>
     m.layerCount > 0 && hasPackageDatabases(m) ? packagesOf(m).installedAt(m.layerCount - 1) : [];
   const ch = comparePackages(top(a), top(b));
-  return { added: bySizeChange(ch.added), removed: bySizeChange(ch.removed), upgraded: bySizeChange(ch.upgraded) };
+  return {
+    added: bySizeChange(ch.added),
+    removed: bySizeChange(ch.removed),
+    upgraded: bySizeChange(ch.upgraded),
+  };
 }
 
 /** Package changes, the biggest size change (either way) first, then by key. */

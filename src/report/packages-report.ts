@@ -1,11 +1,7 @@
 /** Packages per layer in the text and JSON reports, and the package changes of `diff`. */
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
-import {
-  type ImagePackages,
-  type PackageChange,
-  type PackageChanges,
-} from "../model/packages.js";
+import type { ImagePackages, PackageChange, PackageChanges } from "../model/packages.js";
 import { padStart, truncate } from "./format.js";
 
 const changeJson = (c: PackageChange) => ({

@@ -184,7 +184,8 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Packages,
     keys: [ch("p")],
-    description: "Packages of this layer, biggest first (Enter shows a package's files)",
+    description:
+      "Packages of this layer, biggest first (Enter shows a package's files; comparing: the package changes)",
     section: "Layers",
   },
   {

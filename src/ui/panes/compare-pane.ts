@@ -3,21 +3,15 @@
  * comparison's figures, and the merged tree with each path's bytes in A and B and the change;
  * while the images are read, both reads' progress.
  */
-import {
-  deltaOf,
-  differencesUnder,
-  type ImageComparison,
-  type PackageChange,
-  type PackageChanges,
-} from "../../model/compare.js";
+import { deltaOf, differencesUnder, type ImageComparison } from "../../model/compare.js";
 import { changeAspectsOf } from "../../model/difference.js";
 import { NodeStatus } from "../../model/image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "../../model/layer-contents.js";
-import { bySizeChange } from "../../model/packages.js";
 import { CompareStatus, compareStatusOf } from "../compare/compare-tree.js";
 import { formatBytes, formatCount } from "../render/format.js";
 import { displayWidth, padStart, sanitize, truncate } from "../render/text.js";
 import { type Line, paintLine, STYLES, type StatusLook, type Style, statusLook } from "../render/theme.js";
+import { packageChangeRows } from "../state/compare-packages.js";
 import {
   type CompareState,
   compareLayerRows,
@@ -30,6 +24,7 @@ import {
 } from "../state/compare-state.js";
 import type { ExplorerState } from "../state/explorer-state.js";
 import { MIN_COLUMNS, MIN_ROWS, type Rect } from "../state/pane-layout.js";
+import { packageChangeLine } from "./compare-packages-overlay.js";
 import { progressLines } from "./file-tree-pane.js";
 import { fitLines, titleLine } from "./pane.js";
 import { statusLine } from "./status-line.js";
@@ -129,7 +124,8 @@ function labelled(label: string, value: Line): Line {
  * What the package databases say changed: the counts, then as many of the changes as `room` lines
  * hold, the biggest size change (either way) first; nothing when neither image has a database read.
  */
-function packageLines(p: PackageChanges | null, room: number): Line[] {
+function packageLines(cmp: ImageComparison, room: number): Line[] {
+  const p = cmp.packages;
   if (!p) return [];
   const count = p.added.length + p.removed.length + p.upgraded.length;
   if (count === 0) return [labelled("Packages", [{ text: "no changes", style: STYLES.muted }])];
@@ -140,23 +136,9 @@ function packageLines(p: PackageChanges | null, room: number): Line[] {
       { text: `~${p.upgraded.length} version changed`, style: LOOK[CompareStatus.Changed].style },
     ]),
   ];
-  const marks = new Map<PackageChange, CompareStatus>();
-  for (const c of p.added) marks.set(c, CompareStatus.Added);
-  for (const c of p.removed) marks.set(c, CompareStatus.Removed);
-  for (const c of p.upgraded) marks.set(c, CompareStatus.Changed);
-  const all = bySizeChange([...marks.keys()]);
+  const all = packageChangeRows(cmp);
   const shown = all.length > room - 1 ? Math.max(0, room - 2) : all.length;
-  for (const c of all.slice(0, shown)) {
-    const status = marks.get(c)!;
-    const look = LOOK[status];
-    const version = c.from !== null && c.to !== null ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? "");
-    out.push([
-      { text: `${look.marker} `, style: look.style },
-      { text: `${padStart(c.sizeDelta === null ? "?" : signed(c.sizeDelta) || "±0", 9)} ` },
-      { text: sanitize(c.name) },
-      { text: ` ${sanitize(version)} · ${c.manager}`, style: STYLES.muted },
-    ]);
-  }
+  for (const r of all.slice(0, shown)) out.push(packageChangeLine(r.kind, r.change));
   if (shown < all.length) out.push([{ text: `  … and ${all.length - shown} more`, style: STYLES.muted }]);
   return out;
 }
@@ -194,7 +176,7 @@ function summaryLines(s: ExplorerState, rect: Rect, color: boolean): string[] {
     const sharedBytes = L.shared.reduce((sum, l) => sum + l.size, 0);
     body.push(labelled("Layers", [{ text: `${L.shared.length} shared (${formatBytes(sharedBytes)})` }]));
     body.push(labelled("", [{ text: `the bottom ${L.commonBase} in the same order`, style: STYLES.muted }]));
-    body.push(...packageLines(cmp.packages, rect.height - 1 - body.length));
+    body.push(...packageLines(cmp, rect.height - 1 - body.length));
   }
   for (const l of body.slice(0, rect.height - 1)) lines.push(paintLine(l, w, color));
   return lines;

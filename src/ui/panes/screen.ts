@@ -9,6 +9,7 @@ import type { ExplorerState } from "../state/explorer-state.js";
 import { comparing, layoutOf } from "../state/geometry.js";
 import { MIN_COLUMNS, MIN_ROWS } from "../state/pane-layout.js";
 import { adviceLines } from "./advice-overlay.js";
+import { comparePackagesLines } from "./compare-packages-overlay.js";
 import { compareFrame } from "./compare-pane.js";
 import { fileHistoryLines } from "./file-history-overlay.js";
 import { fileTreeLines } from "./file-tree-pane.js";
@@ -30,6 +31,8 @@ export function composeFrame(s: ExplorerState, color: boolean): string[] {
   if (s.fileHistory) return [...fitLines(fileHistoryLines(s, color), s.columns, s.rows - 1), status];
   if (s.advice) return [...fitLines(adviceLines(s, color), s.columns, s.rows - 1), status];
   if (s.packages) return [...fitLines(packagesLines(s, color), s.columns, s.rows - 1), status];
+  if (s.compare?.shown && s.compare.packagesTop !== null)
+    return [...fitLines(comparePackagesLines(s, color), s.columns, s.rows - 1), status];
   if (s.compare?.shown) return compareFrame(s, color);
   if (layout.kind === "too-small") {
     const msg = `Terminal too small: ${s.columns}×${s.rows}, need ${MIN_COLUMNS}×${MIN_ROWS}. q quits.`;

@@ -10,6 +10,7 @@ import type { CompareView } from "../compare/compare-tree.js";
 import { Command } from "../keymap/keymap.js";
 import { CompareSession } from "../session/compare-session.js";
 import type { HideFlags } from "../tree/tree-query.js";
+import { openPackageChanges, packageChangesCommand } from "./compare-packages.js";
 import type { CompareState } from "./compare-types.js";
 import { clamp, setExpanded, windowTop } from "./cursor.js";
 
@@ -289,6 +290,7 @@ export function compareCommand(s: ExplorerState, command: Command): ExplorerStat
   const c = s.compare!;
   const set = (next: Partial<CompareState>) => settleCompare(withCompare(s, { ...c, ...next }));
   const hide = (key: keyof HideFlags) => set({ hide: { ...c.hide, [key]: !c.hide[key] } });
+  if (c.packagesTop !== null) return packageChangesCommand(s, c, command);
   switch (command) {
     case Command.Quit:
       return { ...s, quit: true };
@@ -322,6 +324,8 @@ export function compareCommand(s: ExplorerState, command: Command): ExplorerStat
       return set({ expansion: { defaultExpanded: false, toggled: new Set() } });
     case Command.ExpandAll:
       return set({ expansion: { defaultExpanded: true, toggled: new Set() } });
+    case Command.Packages:
+      return openPackageChanges(s, c);
     case Command.ViewFile:
       return openSide(s, c, false);
     case Command.ViewFileA:

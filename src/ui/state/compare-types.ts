@@ -31,6 +31,8 @@ export interface CompareState {
   cursor: number;
   cursorRow: number;
   treeTop: number;
+  /** The package changes list (`p`): its first row on screen; null while it is closed. */
+  packagesTop: number | null;
 }
 
 export function initialCompare(source: string): CompareState {
@@ -53,5 +55,6 @@ export function initialCompare(source: string): CompareState {
     cursor: -1,
     cursorRow: 0,
     treeTop: 0,
+    packagesTop: null,
   };
 }

@@ -144,5 +144,29 @@ describe("package changes between a real Debian image and its base (dockerd, dpk
         ),
       );
     }
+
+    // p: every change in a list of its own, in the same order, with its installed size.
+    await e.press({ text: "p" });
+    await waitFor(() => e.frame().includes("Package changes"), "the package changes list", 10_000);
+    const list = e
+      .frame()
+      .split("\n")
+      .filter((l) => /^\+ /.test(l))
+      .map((l) => l.replace(/\s+/g, " ").trim());
+    expect(list).toEqual(
+      expected.map((p) =>
+        [
+          "+",
+          p.size === null ? "?" : `+${formatBytes(p.size)}`,
+          ...(p.size === null ? [] : [formatBytes(p.size)]),
+          p.name,
+          p.version,
+          p.manager,
+          "· added",
+        ].join(" "),
+      ),
+    );
+    await e.press({ text: "p" });
+    await waitFor(() => !e.frame().includes("Package changes"), "the list closed", 10_000);
   }, 180_000);
 });
