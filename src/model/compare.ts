@@ -10,7 +10,7 @@
 import { ADDED, CHANGED, differenceOf, REMOVED } from "./difference.js";
 import type { ImageModel } from "./image-model.js";
 import { EntryType } from "./layer-contents.js";
-import { compareImagePackages, type PackageChanges } from "./packages.js";
+import { compareImagePackages, type ImagePackages, type PackageChanges } from "./packages.js";
 import { PathTable, ROOT } from "./path-table.js";
 import { runToEnd, type Steps } from "./steps.js";
 
@@ -96,13 +96,22 @@ export interface ImageComparison {
 /** Nodes handled between two pauses of compareImagesSteps. */
 const STEP_NODES = 16_384;
 
-/** Compare the final trees of two images, and their layers by DiffID. */
-export function compareImages(a: ImageModel, b: ImageModel): ImageComparison {
-  return runToEnd(compareImagesSteps(a, b));
+export interface CompareOptions {
+  /** An image's packages per layer, when the caller keeps them (the explorer's session does). */
+  packagesOf?: (m: ImageModel) => ImagePackages;
+}
+
+/** Compare the final trees of two images, their packages, and their layers by DiffID. */
+export function compareImages(a: ImageModel, b: ImageModel, opts: CompareOptions = {}): ImageComparison {
+  return runToEnd(compareImagesSteps(a, b, opts));
 }
 
 /** compareImages, resumable: a pause every few thousand paths (the explorer runs it in idle slices). */
-export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageComparison> {
+export function* compareImagesSteps(
+  a: ImageModel,
+  b: ImageModel,
+  opts: CompareOptions = {},
+): Steps<ImageComparison> {
   const union = new PathTable(Math.max(a.paths.size, b.paths.size) + 16);
   const mapA = yield* mapInto(union, a);
   const mapB = yield* mapInto(union, b);
@@ -123,7 +132,7 @@ export function* compareImagesSteps(a: ImageModel, b: ImageModel): Steps<ImageCo
   nodeB[ROOT] = ROOT;
   yield;
   // The package databases' side: their final states compared (one step; the databases are small).
-  const packages = compareImagePackages(a, b);
+  const packages = compareImagePackages(a, b, opts.packagesOf);
   yield;
   const c: ImageComparison = {
     a,

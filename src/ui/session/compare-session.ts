@@ -6,9 +6,11 @@
  */
 import { compareImagesSteps, type ImageComparison } from "../../model/compare.js";
 import type { ImageModel } from "../../model/image-model.js";
+import { ImagePackages } from "../../model/packages.js";
 import type { Steps } from "../../model/steps.js";
 import { CompareTree } from "../compare/compare-tree.js";
 import { PathFilter } from "../tree/path-filter.js";
+import type { ExplorerSession } from "./explorer-session.js";
 
 export class CompareSession {
   private steps: Steps<ImageComparison> | null;
@@ -17,8 +19,12 @@ export class CompareSession {
   constructor(
     readonly a: ImageModel,
     readonly b: ImageModel,
+    /** The first image's session: its packages per layer are worked out once, for both views. */
+    sessionA?: ExplorerSession,
   ) {
-    this.steps = compareImagesSteps(a, b);
+    this.steps = compareImagesSteps(a, b, {
+      packagesOf: (m) => (sessionA && m === sessionA.model ? sessionA.packages() : new ImagePackages(m)),
+    });
   }
 
   /** Work on the comparison for about `ms` milliseconds (at least one step); true once it is ready. */

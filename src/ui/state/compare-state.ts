@@ -5,6 +5,7 @@
  * (`ExplorerState.filter`), for whichever view is on screen.
  */
 import { EntryType } from "../../model/layer-contents.js";
+import { hasPackageDatabases } from "../../model/packages.js";
 import { ROOT } from "../../model/path-table.js";
 import type { CompareView } from "../compare/compare-tree.js";
 import { Command } from "../keymap/keymap.js";
@@ -66,15 +67,21 @@ export function compareLoad(c: CompareState, e: LoadEvent): CompareState {
   }
 }
 
-/** Comparisons of images this small are finished on the key that makes them (well under 10 ms). */
+/**
+ * Comparisons of images this small are finished on the key that makes them (well under 10 ms) —
+ * unless one has package databases: working out its packages takes tens of milliseconds (idle time).
+ */
 const SMALL_PATHS = 20_000;
 
 /** Once both images are read: their session (and, for small images, the comparison at once). */
 export function withCompareSession(s: ExplorerState): ExplorerState {
   const c = s.compare;
   if (!c || c.session || !c.model || !s.model || s.layersRead !== null) return s;
-  const session = new CompareSession(s.model, c.model);
-  const small = s.model.paths.size + c.model.paths.size < SMALL_PATHS;
+  const session = new CompareSession(s.model, c.model, s.session ?? undefined);
+  const small =
+    s.model.paths.size + c.model.paths.size < SMALL_PATHS &&
+    !hasPackageDatabases(s.model) &&
+    !hasPackageDatabases(c.model);
   const comparison = small && session.prepare(Number.POSITIVE_INFINITY) ? session.comparison : null;
   return settleCompare({ ...s, compare: { ...c, session, comparison } });
 }
