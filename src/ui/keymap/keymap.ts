@@ -184,8 +184,7 @@ export const KEYMAP: readonly Binding[] = [
   {
     command: Command.Packages,
     keys: [ch("p")],
-    description:
-      "Packages of this layer, biggest first (Enter shows a package's files; comparing: the package changes)",
+    description: "Packages of this layer, biggest first (comparing: what changed)",
     section: "Layers",
   },
   {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs } from "../../../src/cli/args.js";
-import { explorerLoader } from "../../../src/cli/main.js";
+import { explorerLoader } from "../../../src/cli/commands/inspect.js";
 import { formatBytes } from "../../../src/model/format-bytes.js";
 import { cli, ensureBuilt } from "../../cli/run-cli.js";
 import { REQUIRE_ENGINES } from "../../engines/harness.js";
