@@ -8,6 +8,7 @@ import {
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "../model/layer-contents.js";
+import { printable } from "../model/printable.js";
 import { padEnd, padStart, truncate } from "./format.js";
 
 /** The mark each kind of event gets in the text, as in the explorer's tree: + added, ~ changed, = same, - gone. */
@@ -21,12 +22,7 @@ export const EVENT_MARK: Record<HistoryEvent["kind"], string> = {
   "parent-replaced": "-",
 };
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: names from an image must not drive the terminal
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-
-function clean(s: string): string {
-  return s.replace(CONTROL, "?");
-}
+const clean = printable;
 
 function octal(mode: number): string {
   return `0${(mode & 0o7777).toString(8).padStart(3, "0")}`;

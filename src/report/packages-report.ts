@@ -2,6 +2,7 @@
 import { formatBytes } from "../model/format-bytes.js";
 import type { ImageModel } from "../model/image-model.js";
 import type { ImagePackages, PackageChange, PackageChanges } from "../model/packages.js";
+import { printable } from "../model/printable.js";
 import { padStart, truncate } from "./format.js";
 
 const changeJson = (c: PackageChange) => ({
@@ -65,7 +66,7 @@ export function packagesText(
   opts: { top: number; width: number },
 ): string[] {
   const out: string[] = [];
-  const notes = pk.layers.flatMap((l) => l.notes.map((n) => `  layer ${l.layer}: ${n}`));
+  const notes = pk.layers.flatMap((l) => l.notes.map((n) => printable(`  layer ${l.layer}: ${n}`)));
   if (!pk.any) {
     if (notes.length === 0) return out;
     out.push("Packages");
@@ -90,12 +91,14 @@ export function packagesText(
       if (u.bytes === 0 && u.change === null) continue;
       const mark = u.change === "added" ? "+" : u.change === "upgraded" ? "~" : " ";
       out.push(
-        `    ${mark} ${padStart(formatBytes(u.bytes), 9)}  ${truncate(`${u.pkg.name} ${u.pkg.version} (${u.pkg.manager})`, opts.width - 18)}`,
+        `    ${mark} ${padStart(formatBytes(u.bytes), 9)}  ${truncate(printable(`${u.pkg.name} ${u.pkg.version} (${u.pkg.manager})`), opts.width - 18)}`,
       );
     }
     if (l.uses.length > opts.top) out.push(`      … and ${l.uses.length - opts.top} more`);
-    for (const c of l.upgraded.slice(0, opts.top)) out.push(`    upgraded ${c.name} ${version(c)}`);
-    for (const c of l.removed.slice(0, opts.top)) out.push(`    - removed ${c.name} ${version(c)}`);
+    for (const c of l.upgraded.slice(0, opts.top))
+      out.push(printable(`    upgraded ${c.name} ${version(c)}`));
+    for (const c of l.removed.slice(0, opts.top))
+      out.push(printable(`    - removed ${c.name} ${version(c)}`));
   }
   out.push(...notes);
   return out;
@@ -112,7 +115,7 @@ export function diffPackagesText(ch: PackageChanges, top: number): string[] {
   const line = (mark: string, c: PackageChange) => {
     const size = c.installedSize !== null ? `, ${formatBytes(c.installedSize)}` : "";
     const delta = mark === "~" && c.sizeDelta !== null ? `, ${signed(c.sizeDelta)}` : "";
-    return `  ${mark} ${c.name} ${version(c)} (${c.manager}${size}${delta})`;
+    return printable(`  ${mark} ${c.name} ${version(c)} (${c.manager}${size}${delta})`);
   };
   for (const c of ch.added.slice(0, top)) out.push(line("+", c));
   for (const c of ch.removed.slice(0, top)) out.push(line("-", c));

@@ -1,6 +1,7 @@
 /** Plain-text helpers measured in terminal cells (not UTF-16 units), for fitting text into panes. */
 import { eastAsianWidth } from "get-east-asian-width";
 import stringWidth from "string-width";
+import { printable } from "../../model/printable.js";
 
 /**
  * Characters that join with their neighbours into one cell or two (combining marks, joiners,
@@ -47,21 +48,8 @@ function cells(s: string): { text: string; width: number }[] {
   });
 }
 
-/**
- * File names may hold anything but "/" and NUL: control characters would move the cursor or
- * change colours, so they are shown escaped.
- */
-export function sanitize(s: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  if (!/[\u0000-\u001f\u007f-\u009f]/.test(s)) return s;
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    if (c === "\n") return "\\n";
-    if (c === "\t") return "\\t";
-    if (c === "\r") return "\\r";
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  });
-}
+/** Control characters shown escaped (see printable). */
+export const sanitize = printable;
 
 /** At most `width` cells of `s`; ends with "…" when something was cut. */
 export function truncate(s: string, width: number, ellipsis = "…"): string {
