@@ -31,15 +31,15 @@ export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOpti
 }
 
 /**
- * `LAYERVIEW_THREADS`: how many worker threads read an archive's layers (0: none, all in the main
- * thread); unset: one per core, for images big enough to gain from them.
+ * `LAYERVIEW_THREADS`: how many worker threads read an archive's layers; unset or 0: none, all in
+ * the main thread.
  */
 export function threadsFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   if (!/^\d{1,3}$/.test(value) || Number(value) > 256) {
     throw new UserError(
       `LAYERVIEW_THREADS=${JSON.stringify(value.slice(0, 40))} is not a number of threads`,
-      "set it to 0 (read layers in one thread) up to 256, or unset it (one per core)",
+      "set it to 0 (read layers in one thread, the default) up to 256",
     );
   }
   return Number(value);

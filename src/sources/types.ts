@@ -114,8 +114,8 @@ export interface ReadOptions {
   onPartial?: (layersRead: number, snapshot: () => ImageData) => void;
   signal?: AbortSignal;
   /**
-   * Worker threads that read an archive's or OCI layout's layers side by side: 0 reads them in this
-   * thread. Default: one per core, for images of more than a few MB with more than one layer.
+   * Worker threads that read an archive's or OCI layout's layers side by side; 0 (the default)
+   * reads them in this thread (see workerThreads in read-layers.ts for why, measured).
    */
   threads?: number;
 }
