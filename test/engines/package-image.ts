@@ -45,6 +45,20 @@ export async function packageImage(): Promise<PackageImage> {
   const vars = enginesEnv();
   const D = vars.LAYERVIEW_ENGINES_DIR ?? "/tmp/layerview-engines";
   const rootfs = join(D, "debian-rootfs.tar");
+  if (!docker.ok || !existsSync(D)) {
+    // No engines on this machine (a fresh clone): nothing to build in, nothing to clean up.
+    const reason = docker.ok ? `no engines directory ${D}` : docker.reason;
+    return {
+      ok: false,
+      reason,
+      archive: "",
+      inputs: "",
+      rootfs,
+      dockerEnv: process.env,
+      scratch: "",
+      cleanup: () => {},
+    };
+  }
   const scratch = mkdtempSync(join(D, "package-test-"));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
   const inputs = join(D, "package-test-inputs");
