@@ -33,6 +33,7 @@ import {
   viewerBodyHeight,
   viewerLineCount,
 } from "./geometry.js";
+import { listMove } from "./list-move.js";
 import { openPackages, packagesCommand } from "./packages-view.js";
 
 /** What a key may spend on the advisor: one short slice; idle time does the rest (the overlay waits). */
@@ -207,6 +208,8 @@ function adviceCommand(s: ExplorerState, a: AdviceView, c: Command): ExplorerSta
     const selected = clamp(i, 0, Math.max(0, findings.length - 1));
     return { ...s, advice: { selected, top: windowTop(a.top, selected, h, findings.length) } };
   };
+  const moved = listMove(c, a.selected, h, findings.length);
+  if (moved !== null) return select(moved);
   switch (c) {
     case Command.Advice:
     case Command.Clear:
@@ -215,18 +218,6 @@ function adviceCommand(s: ExplorerState, a: AdviceView, c: Command): ExplorerSta
       return { ...s, quit: true };
     case Command.Help:
       return { ...s, help: true, helpTop: 0 };
-    case Command.Up:
-      return select(a.selected - 1);
-    case Command.Down:
-      return select(a.selected + 1);
-    case Command.PageUp:
-      return select(a.selected - h);
-    case Command.PageDown:
-      return select(a.selected + h);
-    case Command.First:
-      return select(0);
-    case Command.Last:
-      return select(findings.length - 1);
     case Command.ToggleDir:
     case Command.Expand:
       return jumpToFinding(s, a.selected);

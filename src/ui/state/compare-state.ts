@@ -18,6 +18,7 @@ import { clamp, setExpanded, windowTop } from "./cursor.js";
 export { type CompareState, initialCompare } from "./compare-types.js";
 
 import type { ExplorerState, FileViewer } from "./explorer-state.js";
+import { listMove } from "./list-move.js";
 import type { ImageOutline, LoadEvent } from "./load-events.js";
 import { computePaneLayout, type PaneLayout } from "./pane-layout.js";
 
@@ -217,19 +218,9 @@ function layersCommand(s: ExplorerState, c: CompareState, command: Command): Exp
     const next = withCompare(s, { ...c, layerRow: r, layerTop: windowTop(c.layerTop, r, h, total) });
     return { ...next, notice: layerNotice(next, r) };
   };
+  const moved = listMove(command, c.layerRow, h, total);
+  if (moved !== null) return at(moved);
   switch (command) {
-    case Command.Up:
-      return at(c.layerRow - 1);
-    case Command.Down:
-      return at(c.layerRow + 1);
-    case Command.PageUp:
-      return at(c.layerRow - h);
-    case Command.PageDown:
-      return at(c.layerRow + h);
-    case Command.First:
-      return at(0);
-    case Command.Last:
-      return at(total - 1);
     case Command.Expand:
     case Command.ToggleDir:
       return withCompare(s, { ...c, focus: "tree" });

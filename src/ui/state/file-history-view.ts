@@ -12,6 +12,7 @@ import { SHOW_ALL } from "../tree/visible-tree.js";
 import { clamp, moveTreeTo, selectLayer, setExpanded, windowTop } from "./cursor.js";
 import type { ExplorerState, FileHistoryView, FileViewer } from "./explorer-state.js";
 import { comparing, treeBodyHeight, treeOf } from "./geometry.js";
+import { listMove } from "./list-move.js";
 
 /** Events listed at once (the selected one's details go below). */
 export function historyListHeight(s: ExplorerState): number {
@@ -123,6 +124,8 @@ export function fileHistoryCommand(s: ExplorerState, v: FileHistoryView, c: Comm
     const selected = clamp(i, 0, Math.max(0, total - 1));
     return { ...s, fileHistory: { ...v, selected, top: windowTop(v.top, selected, h, total) } };
   };
+  const moved = listMove(c, v.selected, h, total);
+  if (moved !== null) return select(moved);
   switch (c) {
     case Command.FileHistory:
     case Command.Clear:
@@ -131,18 +134,6 @@ export function fileHistoryCommand(s: ExplorerState, v: FileHistoryView, c: Comm
       return { ...s, quit: true };
     case Command.Help:
       return { ...s, help: true, helpTop: 0 };
-    case Command.Up:
-      return select(v.selected - 1);
-    case Command.Down:
-      return select(v.selected + 1);
-    case Command.PageUp:
-      return select(v.selected - h);
-    case Command.PageDown:
-      return select(v.selected + h);
-    case Command.First:
-      return select(0);
-    case Command.Last:
-      return select(total - 1);
     case Command.ToggleDir:
     case Command.Expand:
       return jumpToEvent(s, v);

@@ -6,6 +6,7 @@ import type { LayerPackages, PackageChange, PackageUse } from "../../model/packa
 import { Command } from "../keymap/keymap.js";
 import { clamp, settleTree, windowTop } from "./cursor.js";
 import type { ExplorerState, PackagesView } from "./explorer-state.js";
+import { listMove } from "./list-move.js";
 
 export type PackageRow = { kind: "use"; use: PackageUse } | { kind: "removed"; change: PackageChange };
 
@@ -41,6 +42,8 @@ export function packagesCommand(s: ExplorerState, v: PackagesView, c: Command): 
     const selected = clamp(i, 0, Math.max(0, rows.length - 1));
     return { ...s, packages: { ...v, selected, top: windowTop(v.top, selected, h, rows.length) } };
   };
+  const moved = listMove(c, v.selected, h, rows.length);
+  if (moved !== null) return select(moved);
   switch (c) {
     case Command.Packages:
     case Command.Clear:
@@ -49,18 +52,6 @@ export function packagesCommand(s: ExplorerState, v: PackagesView, c: Command): 
       return { ...s, quit: true };
     case Command.Help:
       return { ...s, help: true, helpTop: 0 };
-    case Command.Up:
-      return select(v.selected - 1);
-    case Command.Down:
-      return select(v.selected + 1);
-    case Command.PageUp:
-      return select(v.selected - h);
-    case Command.PageDown:
-      return select(v.selected + h);
-    case Command.First:
-      return select(0);
-    case Command.Last:
-      return select(rows.length - 1);
     case Command.ToggleDir:
     case Command.Expand:
       return showPackageFiles(s, v, rows[v.selected]);
