@@ -5,19 +5,19 @@
  * with a size limit, every key and value checked, a bad one is a UserError naming its line.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import {
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type Scalar,
-  type YAMLMap,
-} from "yaml";
+import type { Node, Scalar, YAMLMap } from "yaml";
 import { UserError } from "../model/diagnostics.js";
+
+/**
+ * The YAML parser, loaded when there is a file to parse: most runs have none, and loading it costs
+ * ~30 ms of every start (bench/startup.js). Node's module cache keeps the one copy.
+ */
+function yaml(): typeof import("yaml") {
+  return createRequire(import.meta.url)("yaml") as typeof import("yaml");
+}
 
 export type ThemeName = "dark" | "light";
 export type SourceName = "docker" | "podman" | "archive" | "registry";
@@ -187,7 +187,7 @@ export function loadConfig(ctx: ConfigEnv = processConfigEnv()): LayerviewConfig
 }
 
 class Doc {
-  readonly lines = new LineCounter();
+  readonly lines = new (yaml().LineCounter)();
   constructor(
     readonly path: string,
     readonly shown: string,
@@ -208,7 +208,11 @@ class Doc {
 }
 
 function parseYaml(doc: Doc, text: string): YAMLMap | null {
-  const parsed = parseDocument(text, { lineCounter: doc.lines, prettyErrors: false, uniqueKeys: true });
+  const parsed = yaml().parseDocument(text, {
+    lineCounter: doc.lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const err = parsed.errors[0];
   if (err !== undefined) {
     const line = err.pos?.[0] !== undefined ? doc.lines.linePos(err.pos[0]).line : undefined;
@@ -218,7 +222,7 @@ function parseYaml(doc: Doc, text: string): YAMLMap | null {
     );
   }
   if (parsed.contents === null) return null;
-  if (!isMap(parsed.contents)) doc.fail(parsed.contents, "expected settings (key: value lines)");
+  if (!yaml().isMap(parsed.contents)) doc.fail(parsed.contents, "expected settings (key: value lines)");
   return parsed.contents;
 }
 
@@ -227,12 +231,13 @@ function tilde(path: string, home: string): string {
 }
 
 function keyName(doc: Doc, k: unknown): string {
-  if (!isScalar(k) || typeof k.value !== "string") doc.fail(k as Node, "a setting's name must be a word");
+  if (!yaml().isScalar(k) || typeof k.value !== "string")
+    doc.fail(k as Node, "a setting's name must be a word");
   return (k as Scalar<string>).value;
 }
 
 function scalar(doc: Doc, node: unknown, what: string): string | boolean | number {
-  if (!isScalar(node)) return doc.fail(node as Node, `${what} must be a single value`);
+  if (!yaml().isScalar(node)) return doc.fail(node as Node, `${what} must be a single value`);
   const v = node.value;
   if (typeof v !== "string" && typeof v !== "boolean" && typeof v !== "number")
     return doc.fail(node, `${what} must be a single value`);
@@ -250,7 +255,7 @@ function choice<T extends string | boolean>(doc: Doc, node: unknown, name: strin
 }
 
 function keyList(doc: Doc, node: unknown, action: string): string[] {
-  if (isSeq(node)) return node.items.map((i) => String(scalar(doc, i, `a key of ${action}`)));
+  if (yaml().isSeq(node)) return node.items.map((i) => String(scalar(doc, i, `a key of ${action}`)));
   const v = scalar(doc, node, `the keys of ${action}`);
   // dive writes several keys as one string: "ctrl+f, ctrl+slash".
   return String(v)
@@ -267,7 +272,7 @@ function readOwn(path: string, text: string, config: LayerviewConfig): void {
     (config[k] as Setting<unknown>) = { value, origin: doc.where(node as Node) };
   };
   const view = (node: unknown) => {
-    if (!isMap(node))
+    if (!yaml().isMap(node))
       return doc.fail(
         node as Node,
         "view must hold settings: sort, attributes, changes, history, focus, filter",
@@ -326,7 +331,7 @@ function readOwn(path: string, text: string, config: LayerviewConfig): void {
         view(v);
         break;
       case "keys": {
-        const map = isMap(v)
+        const map = yaml().isMap(v)
           ? v
           : doc.fail(v as Node, "keys must map actions to keys, e.g. filter: [/, ctrl+f]");
         for (const k of map.items) {
@@ -361,9 +366,9 @@ function readDive(ctx: ConfigEnv, config: LayerviewConfig): void {
       return;
     }
     const bindings = root?.get("keybinding", true);
-    if (!isMap(bindings)) return;
+    if (!yaml().isMap(bindings)) return;
     for (const pair of bindings.items) {
-      if (!isScalar(pair.key) || typeof pair.key.value !== "string") continue;
+      if (!yaml().isScalar(pair.key) || typeof pair.key.value !== "string") continue;
       const name = pair.key.value;
       const action = DIVE_ACTIONS[name];
       const where = doc.where(pair.key);

@@ -14,7 +14,7 @@ import {
 } from "./layer-blob.js";
 import { finishLayer } from "./read-layers.js";
 import { describeNonTar, NOT_A_TAR_HINT, TRUNCATED_HINT } from "./tar-file-store.js";
-import { type ArchiveMember, type KeptMember, KeptMembers, walkArchive } from "./tar-walk.js";
+import type { ArchiveMember, KeptMember } from "./tar-walk.js";
 import type { Compression, ImageData, ReadLayer, ReadOptions } from "./types.js";
 
 /** One member of the outer archive, as much of it as a single pass keeps (with the layer parsed from it, if it looked like one). */
@@ -33,6 +33,8 @@ export async function readArchiveStream(
 ): Promise<ImageData> {
   const signal = opts.signal;
   signal?.throwIfAborted();
+  // tar-stream loads only for a one-pass read (~20 ms of start-up for the seekable archives).
+  const { KeptMembers, walkArchive } = await import("./tar-walk.js");
   const speculative = new PathTable();
   const entries = new Map<string, StreamEntry>();
   let outerBytes = 0;
