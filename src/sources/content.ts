@@ -19,7 +19,13 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { UserError } from "../model/diagnostics.js";
 import { ImageModel } from "../model/image-model.js";
-import { contentDigestBytes, EntryType, hasContentHash, parseEntryName } from "../model/layer-contents.js";
+import {
+  contentAlgorithm,
+  contentDigestBytes,
+  EntryType,
+  hasContentHash,
+  parseEntryName,
+} from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
 import { locate } from "./archive.js";
@@ -27,6 +33,7 @@ import type { BlobSource } from "./content/blob-source.js";
 import { RegistryBlobSource } from "./content/registry-blobs.js";
 import { SeekableBlobSource } from "./content/seekable-blobs.js";
 import { SpooledBlobSource } from "./content/spooled-blobs.js";
+import { verifyingHasher } from "./content-hash.js";
 import { DirStore } from "./dir-store.js";
 import { planImage } from "./image-plan.js";
 import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
@@ -220,14 +227,17 @@ export class ImageContent {
     const contents = this.model.stack.layers[vs.layer[version]!];
     if (e < 0 || contents === undefined || !hasContentHash(contents, e)) return data;
     const expected = contentDigestBytes(contents, e);
+    // Hashed with BLAKE3 where this platform has no binding for it (the index came from elsewhere): unchecked.
+    const hash = verifyingHasher(contentAlgorithm(contents, e));
+    if (hash === null) return data;
     const changed = () => this.changedSince(version);
     return (async function* () {
-      const hash = createHash("sha256");
       for await (const chunk of data) {
         hash.update(chunk as Buffer);
         yield chunk;
       }
-      const d = hash.digest();
+      const digest = hash.digest();
+      const d = typeof digest === "string" ? Buffer.from(digest, "latin1") : Buffer.from(digest);
       if (!d.subarray(0, expected.length).equals(expected)) throw changed();
     })();
   }

@@ -1,9 +1,10 @@
 import type { Transform } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
+import { HashScheme, type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
 import type { LayerPackageFiles } from "../model/package-db.js";
 import type { PathTable } from "../model/path-table.js";
+import { type ContentHashing, contentHashing } from "./content-hash.js";
 import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
 import { PackageDbKeeper } from "./packages/package-keeper.js";
 import { settled } from "./stream-io.js";
@@ -58,6 +59,11 @@ export interface LayerBlobOptions {
   onProgress?: (blobBytes: number, entries: number) => void;
   /** Keep each file's data offset when the blob is an uncompressed tar (its reader can fetch ranges). */
   dataOffsets?: boolean;
+  /**
+   * HashScheme.Sha256 to hash every file with SHA-256, as the TOC-listed layers of the same image are
+   * (registry images with eStargz/zstd:chunked layers); default: BLAKE3 for large files where it loads.
+   */
+  hashScheme?: HashScheme;
 }
 
 /**
@@ -73,6 +79,7 @@ export class LayerBlobReader {
   private builder: LayerContentsBuilder | null = null;
   private parser: LayerTarParser | null = null;
   private readonly keeper = new PackageDbKeeper();
+  private readonly hashing: ContentHashing;
   private decompressor: Transform | null = null;
   private decompressorDone: Promise<void> | null = null;
   private error: string | null = null;
@@ -82,7 +89,9 @@ export class LayerBlobReader {
   constructor(
     private readonly paths: PathTable,
     private readonly options: LayerBlobOptions = {},
-  ) {}
+  ) {
+    this.hashing = contentHashing(options.hashScheme ?? HashScheme.Blake3Large);
+  }
 
   /** Returns a promise when the caller should wait before writing more (backpressure). */
   write(chunk: Buffer): Promise<void> | null {
@@ -108,6 +117,14 @@ export class LayerBlobReader {
     return this.feed(chunk);
   }
 
+  /**
+   * The last chunk written may still be in use (kept for sniffing, or queued in a decompressor);
+   * false once an uncompressed tar is being parsed, which copies whatever it keeps.
+   */
+  get holdsInput(): boolean {
+    return !this.started || this.decompressor !== null;
+  }
+
   async end(): Promise<LayerBlobResult> {
     if (!this.started && this.error === null) {
       const all = Buffer.concat(this.head);
@@ -115,8 +132,8 @@ export class LayerBlobReader {
       if (all.length === 0) {
         // A zero-byte blob: read as an empty layer rather than guessing.
         this.compression = "none";
-        this.builder = new LayerContentsBuilder(this.paths, 16);
-        this.parser = new LayerTarParser(this.builder, this.keeper);
+        this.builder = new LayerContentsBuilder(this.paths, 16, { hashScheme: this.hashing.scheme });
+        this.parser = new LayerTarParser(this.builder, this.keeper, this.hashing);
         this.started = true;
       } else {
         this.start(all);
@@ -163,8 +180,11 @@ export class LayerBlobReader {
       return;
     }
     const dataOffsets = this.compression === "none" && this.options.dataOffsets === true;
-    this.builder = new LayerContentsBuilder(this.paths, 1024, { dataOffsets });
-    this.parser = new LayerTarParser(this.builder, this.keeper);
+    this.builder = new LayerContentsBuilder(this.paths, 1024, {
+      dataOffsets,
+      hashScheme: this.hashing.scheme,
+    });
+    this.parser = new LayerTarParser(this.builder, this.keeper, this.hashing);
     if (this.compression === "none") return;
     const dec: Transform =
       this.compression === "gzip"

@@ -7,7 +7,8 @@
  *     0  magic "LVLAYIDX"          8  u32 format version     12 u32 header size (96)
  *     16 u32 payload bytes (low)   20 u32 payload bytes (high)
  *     24 32 bytes: the digest      56 32 bytes: sha256 of the payload
- *     88 u32 flags (bit 0: strings are UTF-16LE, else UTF-8; bit 1: data offsets)   92 u32 reserved (0)
+ *     88 u32 flags (bit 0: strings are UTF-16LE, else UTF-8; bit 1: data offsets;
+ *                   bit 2: content hashes by HashScheme.Blake3Large, else SHA-256)   92 u32 reserved (0)
  *   payload
  *     u32 × 12 counts: entries, path nodes (root excluded), whiteouts, opaque dirs, links, problems,
  *                      skipped kinds, strings, string bytes, compression, listedBy string, package bytes
@@ -42,6 +43,7 @@ import {
   type EntryProblem,
   EntryType,
   HASH_WORDS,
+  HashScheme,
   type LayerContents,
   parseEntryName,
 } from "../model/layer-contents.js";
@@ -51,7 +53,7 @@ import type { SkippedEntries } from "./layer-tar.js";
 import { packagesFromJson, packagesToJson } from "./packages/package-json.js";
 import type { Compression } from "./types.js";
 
-export const LAYER_INDEX_FORMAT_VERSION = 3;
+export const LAYER_INDEX_FORMAT_VERSION = 4;
 export const DEFAULT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
 
 const MAGIC = Buffer.from("LVLAYIDX", "latin1");
@@ -61,6 +63,7 @@ const FIXED_BYTES = COUNTS * 4 + 4 * 8;
 const BYTES_PER_ENTRY = 8 + 8 + 4 * 3 + 4 * HASH_WORDS + 2 + 1;
 const FLAG_UTF16 = 1;
 const FLAG_OFFSETS = 2;
+const FLAG_BLAKE3_LARGE = 4;
 // Node Buffers and typed arrays top out here on 64-bit hosts; anything larger is not ours.
 const MAX_FILE_BYTES = 2 ** 31 - 1;
 // A temp file this old belongs to a writer that died; younger ones may still be renamed into place.
@@ -485,7 +488,12 @@ export function encodeEntry(
   buf.writeUInt32LE(Math.floor(payloadBytes / 2 ** 32), 20);
   digest.copy(buf, 24);
   createHash("sha256").update(buf.subarray(HEADER_BYTES)).digest().copy(buf, 56);
-  buf.writeUInt32LE((utf16 ? FLAG_UTF16 : 0) | (offsets ? FLAG_OFFSETS : 0), 88);
+  buf.writeUInt32LE(
+    (utf16 ? FLAG_UTF16 : 0) |
+      (offsets ? FLAG_OFFSETS : 0) |
+      (c.hashScheme === HashScheme.Blake3Large ? FLAG_BLAKE3_LARGE : 0),
+    88,
+  );
   buf.writeUInt32LE(0, 92);
   return buf;
 }
@@ -528,7 +536,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
   check(payloadBytes === buf.length - HEADER_BYTES && payloadBytes >= FIXED_BYTES);
   check(buf.subarray(24, 56).equals(digest));
   const flags = buf.readUInt32LE(88);
-  check((flags & ~(FLAG_UTF16 | FLAG_OFFSETS)) === 0 && buf.readUInt32LE(92) === 0);
+  check((flags & ~(FLAG_UTF16 | FLAG_OFFSETS | FLAG_BLAKE3_LARGE)) === 0 && buf.readUInt32LE(92) === 0);
   const offsets = (flags & FLAG_OFFSETS) !== 0;
   const sum = createHash("sha256").update(buf.subarray(HEADER_BYTES)).digest();
   check(sum.equals(buf.subarray(56, 88)));
@@ -690,6 +698,7 @@ function decode(buf: Buffer, digest: Buffer, paths: PathTable): CachedLayer {
     size,
     mtime,
     hash,
+    ...((flags & FLAG_BLAKE3_LARGE) !== 0 ? { hashScheme: HashScheme.Blake3Large } : {}),
     ...(dataOffset !== undefined ? { dataOffset } : {}),
     links,
     whiteouts: Int32Array.from(whiteoutsLocal, (x) => global[x]!),

@@ -1,5 +1,12 @@
-import { createHash, type Hash, hash as hashOnce } from "node:crypto";
-import { EntryType, type LayerContentsBuilder, type TarEntryHeader } from "../model/layer-contents.js";
+import { hash as hashOnce } from "node:crypto";
+import {
+  type ContentDigest,
+  EntryType,
+  HashScheme,
+  type LayerContentsBuilder,
+  type TarEntryHeader,
+} from "../model/layer-contents.js";
+import { type ContentHasher, type ContentHashing, contentHashing } from "./content-hash.js";
 import type { MemberKeeper } from "./packages/package-keeper.js";
 import {
   BLOCK,
@@ -15,13 +22,8 @@ import {
   TarFormatError,
 } from "./tar-format.js";
 
-/**
- * SHA-256, as fast as SHA-1 here (SHA-NI), and the digest eStargz and zstd:chunked TOCs carry per file:
- * a layer listed from its TOC and a streamed one then agree on the same content.
- */
-const HASH_ALGORITHM = "sha256";
-/** Digests come back as latin1 ("binary") strings: twice as fast as Buffers for a million small files. */
-const EMPTY_DIGEST = hashOnce(HASH_ALGORITHM, Buffer.alloc(0), "binary");
+/** The digest of every empty file: SHA-256 under both schemes (BLAKE3 is for large files only). */
+const EMPTY_DIGEST = hashOnce("sha256", Buffer.alloc(0), "binary");
 /** Pax and GNU long-name records larger than this are treated as corruption. */
 const MAX_META_SIZE = 1 << 20;
 
@@ -66,7 +68,7 @@ export class LayerTarParser {
   private remaining = 0;
   private pad = 0;
   private hashing = false;
-  private hasher: Hash | null = null;
+  private hasher: ContentHasher | null = null;
   /** The current file's data is going to the keeper too. */
   private keeping = false;
   private kept: Buffer[] = [];
@@ -93,6 +95,8 @@ export class LayerTarParser {
     private readonly builder: LayerContentsBuilder,
     /** Keeps the data of the few members it asks for (package databases). */
     private readonly keeper: MemberKeeper | null = null,
+    /** How file contents are hashed: the builder's HashScheme must be `hashes.scheme`. */
+    private readonly hashes: ContentHashing = contentHashing(HashScheme.Sha256),
   ) {}
 
   /** Uncompressed bytes seen so far. */
@@ -122,11 +126,11 @@ export class LayerTarParser {
             if (this.keeping) this.kept.push(Buffer.from(chunk.subarray(pos, pos + n)));
             if (this.hasher === null && n === this.dataSize) {
               this.remaining = 0;
-              this.complete(hashOnce(HASH_ALGORITHM, chunk.subarray(pos, pos + n), "binary"));
+              this.complete(this.hashes.once(chunk.subarray(pos, pos + n)));
               pos += n;
               continue;
             }
-            this.hasher ??= createHash(HASH_ALGORITHM);
+            this.hasher ??= this.hashes.start(this.dataSize);
             this.hasher.update(chunk.subarray(pos, pos + n));
           } else if (this.pending !== Pending.Entry && this.pending !== Pending.Unknown) {
             if (this.pending !== Pending.Ignore) this.meta.push(Buffer.from(chunk.subarray(pos, pos + n)));
@@ -134,7 +138,7 @@ export class LayerTarParser {
           pos += n;
           this.remaining -= n;
           if (this.remaining === 0) {
-            const digest = this.hasher?.digest("binary") ?? null;
+            const digest = this.hasher?.digest() ?? null;
             this.hasher = null;
             this.complete(digest);
           }
@@ -244,7 +248,7 @@ export class LayerTarParser {
     else this.state = State.Data;
   }
 
-  private complete(digest: string | null): void {
+  private complete(digest: ContentDigest | null): void {
     this.state = this.pad > 0 ? State.Padding : State.Header;
     switch (this.pending) {
       case Pending.Entry:

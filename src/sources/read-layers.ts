@@ -3,6 +3,7 @@ import { LayerContentsBuilder } from "../model/layer-contents.js";
 import { PathTable } from "../model/path-table.js";
 import { Remapper } from "../model/remap.js";
 import type { ArchiveStore } from "./archive-store.js";
+import { FileRangeChunks } from "./file-range.js";
 import type { ImagePlan, PlannedLayer } from "./image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "./layer-blob.js";
 import { decodeEntry } from "./layer-index-cache.js";
@@ -77,9 +78,11 @@ export async function readBlob(
   signal: AbortSignal | undefined,
 ): Promise<LayerBlobResult> {
   try {
+    const recycle = source instanceof FileRangeChunks ? source : null;
     for await (const chunk of source) {
       signal?.throwIfAborted();
       const wait = reader.write(chunk as Buffer);
+      if (recycle !== null && !reader.holdsInput) recycle.recycle(chunk as Buffer);
       if (wait) await wait;
     }
   } catch (e) {
@@ -188,7 +191,12 @@ export async function readPlannedLayers(
         }
         if (result === null) {
           const reader = new LayerBlobReader(paths, { onProgress: progressOf(planned) });
-          result = await readBlob(store.open(key), reader, opts.signal);
+          const range = store.locate(key);
+          const source =
+            range !== null
+              ? new FileRangeChunks(range.file, range.start, range.length, store.label)
+              : store.open(key);
+          result = await readBlob(source, reader, opts.signal);
           done.set(key, result);
         }
       }

@@ -1,5 +1,5 @@
 import { type Diagnostic, UserError } from "../../model/diagnostics.js";
-import type { LayerContents } from "../../model/layer-contents.js";
+import { HashScheme, type LayerContents } from "../../model/layer-contents.js";
 import { PathTable } from "../../model/path-table.js";
 import { Remapper } from "../../model/remap.js";
 import { MAX_JSON_BYTES } from "../archive-store.js";
@@ -241,13 +241,21 @@ async function readEachLayer(
   const concurrency = Math.max(1, opts.concurrency ?? 3);
   const tasks = new Map<number, ParseTask>();
 
+  // Content hashes must compare across the image's layers: when some are listed from their TOC
+  // (SHA-256 per file), the streamed ones are hashed with SHA-256 throughout as well.
+  const hashScheme = descriptors.some((d) => tocFormatOf(tocInfo(d)) !== null)
+    ? HashScheme.Sha256
+    : HashScheme.Blake3Large;
   // Which layers will be streamed is known only after the cache and TOC checks, so they run first.
   const cached = new Map<string, LayerResult>();
   if (cache !== null) {
     for (const d of descriptors) {
       if (cached.has(d.digest)) continue;
       const hit = await cache.get(cacheKey(d), paths).catch(() => null);
-      if (hit !== null) {
+      const comparable =
+        hit !== null &&
+        ((hit.contents.hashScheme ?? HashScheme.Sha256) === hashScheme || tocFormatOf(tocInfo(d)) !== null);
+      if (hit !== null && comparable) {
         cached.set(d.digest, {
           contents: hit.contents,
           compression: hit.compression,
@@ -281,7 +289,7 @@ async function readEachLayer(
       PREFETCH_BYTES,
     );
     const table = direct ? paths : new PathTable();
-    const done = streamLayer(prefetch, progress, table, opts, d);
+    const done = streamLayer(prefetch, progress, table, opts, d, hashScheme);
     done.catch(() => {});
     tasks.set(i, { prefetch, table, direct, done });
   };
@@ -450,6 +458,7 @@ async function streamLayer(
   paths: PathTable,
   opts: RegistryReadOptions,
   d: BlobDescriptor,
+  hashScheme: HashScheme,
 ): Promise<LayerResult> {
   let failure: unknown = null;
   const guarded = (async function* () {
@@ -463,6 +472,7 @@ async function streamLayer(
   let entries = 0;
   const reader = new LayerBlobReader(paths, {
     dataOffsets: true,
+    hashScheme,
     onProgress: (_bytes, n) => {
       entries = n;
       progress.entries(n);
