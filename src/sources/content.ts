@@ -12,7 +12,6 @@
  * - Standard input cannot be read twice: refused.
  * The sources live in ./content/, one file each; this module chooses one and serves paths.
  */
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { join } from "node:path";
