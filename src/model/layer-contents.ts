@@ -255,9 +255,13 @@ export class LayerContentsBuilder {
   private readonly opaqueDirs: number[] = [];
   private readonly buildId: number;
   private readonly hashScheme: HashScheme;
-  // Entries of one directory come together in a tar: remember the last directory's raw name and node.
-  private lastDirRaw: string | null = null;
-  private lastDirNode = -1;
+  /**
+   * Tars list a directory, then what is in it (`usr/`, `usr/lib/`, `usr/lib/a`, `usr/share/`…): the
+   * chain of directories the last entries went down, as raw names (each a prefix of the next) and
+   * nodes, so that an entry whose directory is on it is interned from its base name alone.
+   */
+  private readonly dirRaw: string[] = [];
+  private readonly dirNode: number[] = [];
   private readonly problems: EntryProblem[] = [];
   private tarEntries = 0;
   private tarFileBytes = 0;
@@ -298,18 +302,22 @@ export class LayerContentsBuilder {
     const name = h.name;
     const end = name.endsWith("/") ? name.length - 1 : name.length;
     const slash = name.lastIndexOf("/", end - 1);
-    if (
-      slash > 0 &&
-      this.lastDirRaw !== null &&
-      name.startsWith(this.lastDirRaw) &&
-      slash === this.lastDirRaw.length
-    ) {
-      const base = name.slice(slash + 1, end);
-      // Short enough to need no byte count (see parseEntryName's limits); longer ones go the slow way.
-      const short = end <= MAX_NAME_BYTES / 3 && base.length <= MAX_COMPONENT_BYTES / 3;
-      if (short && base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
-        this.addEntry(h, this.paths.internChild(this.lastDirNode, base), digest, dataOffset);
-        return;
+    if (slash > 0) {
+      const raw = this.dirRaw;
+      let k = raw.length - 1;
+      while (k >= 0 && raw[k]!.length > slash) k--;
+      if (k >= 0 && raw[k]!.length === slash && name.startsWith(raw[k]!)) {
+        const base = name.slice(slash + 1, end);
+        // Short enough to need no byte count (see parseEntryName's limits); longer ones go the slow way.
+        const short = end <= MAX_NAME_BYTES / 3 && base.length <= MAX_COMPONENT_BYTES / 3;
+        if (short && base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
+          const node = this.paths.internChild(this.dirNode[k]!, base);
+          raw.length = k + 1;
+          this.dirNode.length = k + 1;
+          if (h.type === EntryType.Dir) this.enterDir(name.slice(0, end), node);
+          this.addEntry(h, node, digest, dataOffset);
+          return;
+        }
       }
     }
     const parsed = parseEntryName(name);
@@ -334,11 +342,18 @@ export class LayerContentsBuilder {
     }
     const node = this.paths.intern(parsed.segments);
     const base = name.slice(slash + 1, end);
+    this.dirRaw.length = 0;
+    this.dirNode.length = 0;
     if (slash > 0 && node !== ROOT && base !== "." && base !== ".." && base !== "") {
-      this.lastDirRaw = name.slice(0, slash);
-      this.lastDirNode = this.paths.parent(node);
+      this.enterDir(name.slice(0, slash), this.paths.parent(node));
+      if (h.type === EntryType.Dir) this.enterDir(name.slice(0, end), node);
     }
     this.addEntry(h, node, digest, dataOffset);
+  }
+
+  private enterDir(raw: string, node: number): void {
+    this.dirRaw.push(raw);
+    this.dirNode.push(node);
   }
 
   private addEntry(h: TarEntryHeader, node: number, digest: ContentDigest | null, dataOffset: number): void {

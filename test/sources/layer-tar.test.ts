@@ -5,6 +5,7 @@ import {
   HASH_WORDS,
   type LayerContents,
   LayerContentsBuilder,
+  parseEntryName,
   sameContent,
 } from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
@@ -265,3 +266,53 @@ function hashWords(c: LayerContents, e: number): number[] {
 function sha256Words(d: Buffer): number[] {
   return [0, 4, 8, 12].map((at) => d.readUInt32BE(at));
 }
+
+describe("interning names from the directories the tar went down", () => {
+  it("gives every entry the path a full parse gives, in any order of directories and names", () => {
+    const names = [
+      "usr/",
+      "usr/lib/",
+      "usr/lib/a/",
+      "usr/lib/a/x",
+      "usr/lib/b/",
+      "usr/lib/b/sub/",
+      "usr/lib/b/sub/y",
+      "usr/lib/bc",
+      "usr/lib/b/z",
+      "usr/share/",
+      "usr/share/doc/d",
+      "./etc/",
+      "./etc/hosts",
+      "etc//passwd",
+      "etc/./group",
+      "usr/lib/a/../escaped",
+      "usr/lib/a/.wh.x",
+      "opt/app/file",
+      "opt/app/dir/",
+      "opt/app/dir/inner",
+      "usr/lib/a/x2",
+    ];
+    const tar = writeTar(
+      names.map((name) =>
+        name.endsWith("/")
+          ? { name, typeflag: "5" as const }
+          : { name, typeflag: "0" as const, data: Buffer.from(name) },
+      ),
+    );
+    const { contents, paths } = parse(tar);
+    const got = Array.from(contents.node, (n) => paths.path(n)).sort();
+    // The reference: each name parsed on its own, as the builder does when it has no directory to go on.
+    const expected = new Set<string>();
+    const whiteouts: string[] = [];
+    for (const name of names) {
+      const p = parseEntryName(name);
+      if (p.kind === "entry") expected.add(`/${p.segments.join("/")}`);
+      if (p.kind === "whiteout") whiteouts.push(`/${p.segments.join("/")}`);
+    }
+    expect(got).toEqual([...expected].sort());
+    expect(got).toContain("/usr/lib/escaped");
+    expect(got).toContain("/usr/lib/b/z");
+    expect(Array.from(contents.whiteouts, (n) => paths.path(n))).toEqual(whiteouts);
+    expect(whiteouts).toEqual(["/usr/lib/a/x"]);
+  });
+});
