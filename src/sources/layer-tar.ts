@@ -20,6 +20,7 @@ import {
   parseNumeric,
   parsePax,
   TarFormatError,
+  wordView,
 } from "./tar-format.js";
 
 /** The digest of every empty file: SHA-256 under both schemes (BLAKE3 is for large files only). */
@@ -118,6 +119,7 @@ export class LayerTarParser {
   write(chunk: Buffer): void {
     const len = chunk.length;
     let pos = 0;
+    let words: Uint32Array | null | undefined;
     while (pos < len) {
       switch (this.state) {
         case State.Data: {
@@ -153,7 +155,9 @@ export class LayerTarParser {
         }
         case State.Header: {
           if (this.blockFill === 0 && len - pos >= BLOCK) {
-            this.onHeader(chunk, pos, this.consumed + pos);
+            // One word view of the chunk for all the headers in it (checksumOk).
+            if (words === undefined) words = wordView(chunk);
+            this.onHeader(chunk, pos, this.consumed + pos, words);
             pos += BLOCK;
           } else {
             const n = Math.min(BLOCK - this.blockFill, len - pos);
@@ -184,12 +188,12 @@ export class LayerTarParser {
     throw new TarFormatError(`the layer tar is truncated (it ends ${where}, after ${this.consumed} bytes)`);
   }
 
-  private onHeader(buf: Buffer, off: number, at: number): void {
+  private onHeader(buf: Buffer, off: number, at: number, words: Uint32Array | null = null): void {
     if (isZeroBlock(buf, off)) {
       this.state = State.End;
       return;
     }
-    if (!checksumOk(buf, off)) {
+    if (!checksumOk(buf, off, words)) {
       throw new TarFormatError(at === 0 ? NOT_A_TAR : `corrupt tar header at byte ${at} of the layer tar`);
     }
     const flag = buf[off + 156]!;

@@ -56,13 +56,16 @@ export function parseText(buf: Buffer, off: number, len: number): string {
   return buf.toString("utf8", off, end);
 }
 
-/** Header checksum check (unsigned sum, or the historic signed sum). */
-export function checksumOk(buf: Buffer, off: number): boolean {
+/**
+ * Header checksum check (unsigned sum, or the historic signed sum). `words`, when given, views the
+ * whole of `buf` as 32-bit words (buf 4-byte aligned): one view per chunk rather than one per header.
+ */
+export function checksumOk(buf: Buffer, off: number, words: Uint32Array | null = null): boolean {
   const stored = parseNumeric(buf, off + 148, 8);
   if (Number.isNaN(stored)) return false;
   let field = 0;
   for (let i = off + 148; i < off + 156; i++) field += buf[i]!;
-  const unsigned = byteSum(buf, off) - field + 8 * 0x20;
+  const unsigned = byteSum(buf, off, words) - field + 8 * 0x20;
   if (stored === unsigned) return true;
   let signed = 8 * 0x20;
   for (let i = off; i < off + 148; i++) signed += (buf[i]! << 24) >> 24;
@@ -70,15 +73,25 @@ export function checksumOk(buf: Buffer, off: number): boolean {
   return stored === signed;
 }
 
+/** A view of `buf` as 32-bit words for checksumOk, or null when it is not 4-byte aligned. */
+export function wordView(buf: Buffer): Uint32Array | null {
+  return (buf.byteOffset & 3) === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2) : null;
+}
+
 /** Sum of the 512 bytes at `off`; four at a time when aligned (a million headers add up). */
-function byteSum(buf: Buffer, off: number): number {
-  const start = buf.byteOffset + off;
-  if ((start & 3) === 0) {
-    const words = new Uint32Array(buf.buffer, start, BLOCK / 4);
+function byteSum(buf: Buffer, off: number, view: Uint32Array | null): number {
+  let words = view;
+  let first = off >>> 2;
+  if (words === null || (off & 3) !== 0) {
+    const start = buf.byteOffset + off;
+    words = (start & 3) === 0 ? new Uint32Array(buf.buffer, start, BLOCK / 4) : null;
+    first = 0;
+  }
+  if (words !== null) {
     // Two accumulators of two 16-bit lanes each: 128 words of bytes cannot overflow a lane.
     let even = 0;
     let odd = 0;
-    for (let i = 0; i < BLOCK / 4; i++) {
+    for (let i = first, end = first + BLOCK / 4; i < end; i++) {
       const w = words[i]!;
       even += w & 0x00ff00ff;
       odd += (w >>> 8) & 0x00ff00ff;
