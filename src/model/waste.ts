@@ -86,13 +86,19 @@ export function computeWaste(model: WasteInput): WasteReport {
   for (let node = 0; node < n; node++) if (hiddenByOf[node]! >= 0) count++;
   const nodes = new Int32Array(count);
   for (let node = 0, i = 0; node < n; node++) if (hiddenByOf[node]! >= 0) nodes[i++] = node;
-  // Largest waste first, then by path (paths are only built for ties).
-  const byPath = (a: number, b: number) => {
-    const pa = model.paths.path(a);
-    const pb = model.paths.path(b);
-    return pa < pb ? -1 : pa > pb ? 1 : 0;
-  };
-  nodes.sort((a, b) => wastedOf[b]! - wastedOf[a]! || byPath(a, b));
+  // Largest waste first, then by path: paths are built only for ties, once per path (a million
+  // overwritten files of one size would otherwise build two paths per comparison).
+  nodes.sort((a, b) => wastedOf[b]! - wastedOf[a]! || a - b);
+  for (let i = 0; i < count; ) {
+    let j = i + 1;
+    while (j < count && wastedOf[nodes[j]!] === wastedOf[nodes[i]!]) j++;
+    if (j - i > 1) {
+      const run = Array.from(nodes.subarray(i, j), (node) => ({ node, path: model.paths.path(node) }));
+      run.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      for (let k = 0; k < run.length; k++) nodes[i + k] = run[k]!.node;
+    }
+    i = j;
+  }
   const wasted = Float64Array.from(nodes, (node) => wastedOf[node]!);
   const hiddenBy = Uint16Array.from(nodes, (node) => hiddenByOf[node]!);
   const reasons = Uint8Array.from(nodes, (node) => reasonOf[node]!);
