@@ -28,9 +28,13 @@ const manifest = Buffer.from(
   JSON.stringify([{ Config: configName, RepoTags: ["huge:latest"], Layers: ["layer/layer.tar"] }]),
 );
 
-const child = spawn("/usr/bin/time", ["-f", "maxRSS=%M", process.execPath, join(root, "bin/layerview.js"), "--json", "-"], {
-  stdio: ["pipe", "ignore", "pipe"],
-});
+const child = spawn(
+  "/usr/bin/time",
+  ["-f", "maxRSS=%M", process.execPath, join(root, "bin/layerview.js"), "--json", "-"],
+  {
+    stdio: ["pipe", "ignore", "pipe"],
+  },
+);
 let stderr = "";
 child.stderr.on("data", (d) => {
   stderr += d;
