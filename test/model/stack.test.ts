@@ -171,6 +171,32 @@ describe("stacking", () => {
     expect(status(m, "/f", 1)).toBe(NodeStatus.Modified);
   });
 
+  it("measures a layer's changes against the layer below, not its own earlier entries", () => {
+    // Found by the overlay property test: `d` (a file), then `d/x/c` in the same first layer.
+    const m = modelOf([
+      [
+        { name: "d", content: "1" },
+        { name: "d/x/c", content: "2" },
+      ],
+    ]);
+    expect(status(m, "/d", 0)).toBe(NodeStatus.Added);
+    expect(m.stack.isDir(m.visibleAt(node(m, "/d"), 0))).toBe(true);
+  });
+
+  it("calls a directory implied over a deleted 0700 directory modified (it is 0755 now)", () => {
+    const m = modelOf([
+      [
+        { name: "d/", mode: 0o700 },
+        { name: "d/old", content: "1" },
+      ],
+      [{ name: ".wh.d" }, { name: "d/new", content: "2" }],
+      [{ name: ".wh.d" }, { name: "d/new", content: "2" }],
+    ]);
+    expect(status(m, "/d", 1)).toBe(NodeStatus.Modified);
+    expect(m.stack.mode(m.visibleAt(node(m, "/d"), 1))).toBe(0o755);
+    expect(status(m, "/d", 2)).toBe(NodeStatus.Same);
+  });
+
   it("keeps symlink and hardlink targets", () => {
     const m = modelOf([
       [
