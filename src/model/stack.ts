@@ -200,6 +200,10 @@ export class LayerStack {
       this.killSubtree(node, L, HiddenReason.Deleted, hidden);
       removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget });
     }
+    // A marker's directory is one of this layer's, as an entry's parent is: dockerd and containerd
+    // make it (`a/.wh.b` with nothing at `a` below leaves an empty `a/`; a file `a` becomes one).
+    for (const dir of c.opaqueDirs) this.ensureParentDir(dir, L, removals);
+    for (const node of c.whiteouts) this.ensureParentDir(this.paths.parent(node), L, removals);
 
     for (let e = 0; e < c.count; e++) {
       const node = c.node[e]!;

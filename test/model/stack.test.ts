@@ -197,6 +197,30 @@ describe("stacking", () => {
     expect(status(m, "/d", 2)).toBe(NodeStatus.Same);
   });
 
+  it("makes a marker's directory a directory of its layer, as dockerd does", () => {
+    // Found by the overlay property test; dockerd 20.10 (overlay2) loads this image as three empty
+    // directories a/, D/ and f/ (it makes every header's parent), and g/ holding y.
+    const m = modelOf([
+      [
+        { name: "f", content: "x" },
+        { name: "g", content: "y" },
+      ],
+      [{ name: "a/.wh.b" }, { name: "f/.wh.x" }, { name: "D/.wh..wh..opq" }, { name: "g/y", content: "yy" }],
+    ]);
+    for (const dir of ["/a", "/D", "/f", "/g"]) {
+      expect(m.stack.isDir(m.visibleAt(node(m, dir), 1)), dir).toBe(true);
+    }
+    expect(status(m, "/a", 1)).toBe(NodeStatus.Added);
+    expect(status(m, "/f", 1)).toBe(NodeStatus.Modified);
+    expect(m.stateAt(node(m, "/f"), 0).hiddenReason).toBe(HiddenReason.Overwritten);
+    expect(status(m, "/a/b", 1)).toBe(NodeStatus.Absent);
+    expect(m.removals(1).map((r) => [r.kind, r.noTarget])).toEqual([
+      ["opaque", false],
+      ["whiteout", true],
+      ["whiteout", true],
+    ]);
+  });
+
   it("keeps symlink and hardlink targets", () => {
     const m = modelOf([
       [
