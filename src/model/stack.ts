@@ -35,12 +35,14 @@ export interface Removal {
   kind: "whiteout" | "opaque" | "replaced";
   /** Bytes of regular files this deletion hid. */
   bytes: number;
-  /** Paths (files, links, dirs) this deletion hid, the node itself included. */
+  /** Paths (files, links, dirs) this deletion hid, the node itself included for a whiteout. */
   paths: number;
   /** Of those, the non-directories. */
   files: number;
   /** The whiteout named nothing that existed below. */
   noTarget: boolean;
+  /** Versions written before it: it hid only some of those (a layer's own entries can come before). */
+  versionsBefore: number;
 }
 
 /**
@@ -187,18 +189,19 @@ export class LayerStack {
     this.removals.push(removals);
 
     // Deletions apply to the layers below only, so they come before this layer's own entries.
+    const versionsBefore = this.versions.count;
     for (const dir of c.opaqueDirs) {
       const hidden = { bytes: 0, paths: 0, files: 0 };
       for (let ch = this.paths.firstChild(dir); ch !== NONE; ch = this.paths.nextSibling(ch)) {
         this.killSubtree(ch, L, HiddenReason.Opaque, hidden);
       }
-      removals.push({ layer: L, node: dir, kind: "opaque", ...hidden, noTarget: false });
+      removals.push({ layer: L, node: dir, kind: "opaque", ...hidden, noTarget: false, versionsBefore });
     }
     for (const node of c.whiteouts) {
       const hidden = { bytes: 0, paths: 0, files: 0 };
       const noTarget = this.live[node] === NONE;
       this.killSubtree(node, L, HiddenReason.Deleted, hidden);
-      removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget });
+      removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget, versionsBefore });
     }
     // A marker's directory is one of this layer's, as an entry's parent is: dockerd and containerd
     // make it (`a/.wh.b` with nothing at `a` below leaves an empty `a/`; a file `a` becomes one).
@@ -285,7 +288,10 @@ export class LayerStack {
     for (let ch = this.paths.firstChild(node); ch !== NONE; ch = this.paths.nextSibling(ch)) {
       this.killSubtree(ch, L, HiddenReason.Replaced, hidden);
     }
-    if (hidden.paths > 0) removals.push({ layer: L, node, kind: "replaced", ...hidden, noTarget: false });
+    if (hidden.paths > 0) {
+      const versionsBefore = this.versions.count;
+      removals.push({ layer: L, node, kind: "replaced", ...hidden, noTarget: false, versionsBefore });
+    }
   }
 
   private hide(v: number, L: number, reason: HiddenReason): void {

@@ -128,6 +128,27 @@ describe("a file's history", () => {
     ]);
   });
 
+  it("names the directory whose replacement removed a path, when the layer replaced two above it", () => {
+    // Found by the overlay property test: `c` replaces the directory the first entry implied; then
+    // `c/d/d/` implies c/ and c/d/ again, and the file `c/d` takes c/d/d away (c's removal came first).
+    const m = modelOf([
+      [
+        { name: "c/d/c", content: "1" },
+        { name: "c", content: "2" },
+        { name: "c/d/d/" },
+        { name: "c/d", content: "3" },
+      ],
+    ]);
+    expect(story(m, "/c/d/d")).toEqual([
+      [0, "added", "added directory"],
+      [0, "parent-replaced", "removed: /c/d was replaced by a non-directory"],
+    ]);
+    expect(story(m, "/c/d/c")).toEqual([
+      [0, "added", "added file"],
+      [0, "parent-replaced", "removed: /c was replaced by a non-directory"],
+    ]);
+  });
+
   it("marks a directory implied by a deeper path", () => {
     const m = modelOf([[{ name: "etc/" }], [{ name: "usr/lib/x", content: "1" }]]);
     expect(story(m, "/usr/lib")).toEqual([[1, "added", "added directory (implied by a path inside it)"]]);
