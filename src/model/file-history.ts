@@ -164,8 +164,6 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
   };
   const events: HistoryEvent[] = [];
   const versions = model.versionsOf(node);
-  let previous: VersionAttributes | null = null;
-  let previousVersion = -1;
   // A whiteout naming the path when nothing was there deletes nothing, but a user asking wants to see it.
   const strayWhiteouts: Removal[] = [];
   for (let layer = 0; layer < model.layerCount; layer++) {
@@ -200,8 +198,12 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
     const change = vs.change[v] as ChangeKind;
     let kind: HistoryEventKind = "added";
     let changes: HistoryChange[] = [];
-    if (change !== ChangeKind.Added && previous !== null) {
-      const same = model.stack.sameContent(previousVersion, v);
+    // Against what the layer below showed, as the stack measured the change (not this layer's own
+    // earlier version of the path, when its tar wrote one and then a path inside it).
+    const below = layer > 0 ? model.visibleAt(node, layer - 1) : -1;
+    if (change !== ChangeKind.Added && below >= 0) {
+      const previous = attributesOf(model, below);
+      const same = model.stack.sameContent(below, v);
       changes = versionChanges(previous, attrs, same);
       if (change === ChangeKind.Same) {
         kind = "rewritten";
@@ -231,8 +233,6 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
         hidden: self ? { paths: r.paths, files: r.files, bytes: r.bytes } : null,
       });
     }
-    previous = attrs;
-    previousVersion = v;
   }
   flushStray(Number.POSITIVE_INFINITY);
   return { node, path: paths.path(node), events, topVersion: model.visibleAt(node, model.layerCount - 1) };

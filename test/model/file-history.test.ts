@@ -149,6 +149,23 @@ describe("a file's history", () => {
     ]);
   });
 
+  it("measures a change against the layer below, not the same layer's earlier version of the path", () => {
+    // Found by the overlay property test: layer 1 writes `d` as a file, then `d/x`, which makes d a
+    // directory again; against layer 0's d (0700) that is a mode change, not a file turned directory.
+    const m = modelOf([
+      [{ name: "d/", mode: 0o700 }],
+      [
+        { name: "d", content: "x" },
+        { name: "d/x", content: "y" },
+      ],
+    ]);
+    expect(story(m, "/d")).toEqual([
+      [0, "added", "added directory"],
+      [1, "replaced", "replaced by a file (mode 0700 → 0644)"],
+      [1, "modified", "modified: mode 0700 → 0755"],
+    ]);
+  });
+
   it("marks a directory implied by a deeper path", () => {
     const m = modelOf([[{ name: "etc/" }], [{ name: "usr/lib/x", content: "1" }]]);
     expect(story(m, "/usr/lib")).toEqual([[1, "added", "added directory (implied by a path inside it)"]]);
