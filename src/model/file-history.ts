@@ -128,20 +128,23 @@ function versionChanges(before: VersionAttributes, after: VersionAttributes, sam
 }
 
 /**
- * The removal of `layer` that hid `node`: the first of its kind (in the order the stack applied
- * them) naming the node itself or a directory above it.
+ * The removal of `layer` that hid version `v` of `node`: the first of its kind (in the order the
+ * stack applied them) made after `v` was written, naming a directory above the node, or for a
+ * whiteout the node itself. A removal hides everything then live below the path it names, so the
+ * first one after `v` that covers it is the one.
  */
 function removalFor(
   model: ImageModel,
+  v: number,
   node: number,
   layer: number,
   kind: Removal["kind"],
   ancestors: ReadonlySet<number>,
 ): Removal | null {
   for (const r of model.removals(layer)) {
-    if (r.kind !== kind) continue;
-    // An opaque marker hides what is below a directory, never the directory itself.
-    if (r.node === node ? kind !== "opaque" : ancestors.has(r.node)) return r;
+    if (r.kind !== kind || v >= r.versionsBefore) continue;
+    // Only a whiteout takes its own path; an opaque or replaced directory loses what is below it.
+    if (r.node === node ? kind === "whiteout" : ancestors.has(r.node)) return r;
   }
   return null;
 }
@@ -161,8 +164,6 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
   };
   const events: HistoryEvent[] = [];
   const versions = model.versionsOf(node);
-  let previous: VersionAttributes | null = null;
-  let previousVersion = -1;
   // A whiteout naming the path when nothing was there deletes nothing, but a user asking wants to see it.
   const strayWhiteouts: Removal[] = [];
   for (let layer = 0; layer < model.layerCount; layer++) {
@@ -197,8 +198,12 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
     const change = vs.change[v] as ChangeKind;
     let kind: HistoryEventKind = "added";
     let changes: HistoryChange[] = [];
-    if (change !== ChangeKind.Added && previous !== null) {
-      const same = model.stack.sameContent(previousVersion, v);
+    // Against what the layer below showed, as the stack measured the change (not this layer's own
+    // earlier version of the path, when its tar wrote one and then a path inside it).
+    const below = layer > 0 ? model.visibleAt(node, layer - 1) : -1;
+    if (change !== ChangeKind.Added && below >= 0) {
+      const previous = attributesOf(model, below);
+      const same = model.stack.sameContent(below, v);
       changes = versionChanges(previous, attrs, same);
       if (change === ChangeKind.Same) {
         kind = "rewritten";
@@ -217,7 +222,7 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
     const removal = REMOVAL_EVENT[vs.hiddenReason[v] as HiddenReason];
     if (hiddenAt !== NOT_HIDDEN && removal !== null) {
       flushStray(hiddenAt - 1);
-      const r = removalFor(model, node, hiddenAt, REMOVAL_KIND[removal], ancestors);
+      const r = removalFor(model, v, node, hiddenAt, REMOVAL_KIND[removal], ancestors);
       const self = r !== null && r.node === node;
       events.push({
         kind: removal,
@@ -228,8 +233,6 @@ export function fileHistory(model: ImageModel, node: number): FileHistory {
         hidden: self ? { paths: r.paths, files: r.files, bytes: r.bytes } : null,
       });
     }
-    previous = attrs;
-    previousVersion = v;
   }
   flushStray(Number.POSITIVE_INFINITY);
   return { node, path: paths.path(node), events, topVersion: model.visibleAt(node, model.layerCount - 1) };

@@ -35,12 +35,14 @@ export interface Removal {
   kind: "whiteout" | "opaque" | "replaced";
   /** Bytes of regular files this deletion hid. */
   bytes: number;
-  /** Paths (files, links, dirs) this deletion hid, the node itself included. */
+  /** Paths (files, links, dirs) this deletion hid, the node itself included for a whiteout. */
   paths: number;
   /** Of those, the non-directories. */
   files: number;
   /** The whiteout named nothing that existed below. */
   noTarget: boolean;
+  /** Versions written before it: it hid only some of those (a layer's own entries can come before). */
+  versionsBefore: number;
 }
 
 /**
@@ -115,14 +117,15 @@ export class LayerStack {
   readonly layers: LayerContents[] = [];
   /** The version visible at the top of what has been stacked so far, per node. */
   private live: Int32Array;
-  /** The latest version ever written, per node (live or not). */
-  private last: Int32Array;
-  /** For directories implied by a deeper path: the version they hid, should their own entry follow. */
-  private readonly impliedOver = new Map<number, number>();
+  /**
+   * The last version from a lower layer that a layer hid, per node: while that layer is stacked,
+   * what it showed below (a layer's changes are against that, never against its own earlier entries).
+   */
+  private lowerHidden: Int32Array;
 
   constructor(readonly paths: PathTable) {
     this.live = new Int32Array(Math.max(16, paths.size)).fill(NONE);
-    this.last = new Int32Array(Math.max(16, paths.size)).fill(NONE);
+    this.lowerHidden = new Int32Array(Math.max(16, paths.size)).fill(NONE);
   }
 
   get layerCount(): number {
@@ -182,24 +185,28 @@ export class LayerStack {
     if (L >= NOT_HIDDEN) throw new Error("too many layers");
     this.ensureCapacity();
     this.layers.push(c);
-    this.impliedOver.clear();
     const removals: Removal[] = [];
     this.removals.push(removals);
 
     // Deletions apply to the layers below only, so they come before this layer's own entries.
+    const versionsBefore = this.versions.count;
     for (const dir of c.opaqueDirs) {
       const hidden = { bytes: 0, paths: 0, files: 0 };
       for (let ch = this.paths.firstChild(dir); ch !== NONE; ch = this.paths.nextSibling(ch)) {
         this.killSubtree(ch, L, HiddenReason.Opaque, hidden);
       }
-      removals.push({ layer: L, node: dir, kind: "opaque", ...hidden, noTarget: false });
+      removals.push({ layer: L, node: dir, kind: "opaque", ...hidden, noTarget: false, versionsBefore });
     }
     for (const node of c.whiteouts) {
       const hidden = { bytes: 0, paths: 0, files: 0 };
       const noTarget = this.live[node] === NONE;
       this.killSubtree(node, L, HiddenReason.Deleted, hidden);
-      removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget });
+      removals.push({ layer: L, node, kind: "whiteout", ...hidden, noTarget, versionsBefore });
     }
+    // A marker's directory is one of this layer's, as an entry's parent is: dockerd and containerd
+    // make it (`a/.wh.b` with nothing at `a` below leaves an empty `a/`; a file `a` becomes one).
+    for (const dir of c.opaqueDirs) this.ensureParentDir(dir, L, removals);
+    for (const node of c.whiteouts) this.ensureParentDir(this.paths.parent(node), L, removals);
 
     for (let e = 0; e < c.count; e++) {
       const node = c.node[e]!;
@@ -209,8 +216,7 @@ export class LayerStack {
       if (old !== NONE && this.versions.layer[old] === L) {
         // A directory this layer implied earlier in its tar now gets its own entry.
         this.versions.entry[old] = e;
-        this.versions.change[old] = this.changeAgainst(this.impliedOver.get(old) ?? NONE, c, e);
-        this.impliedOver.delete(old);
+        this.versions.change[old] = this.changeAgainst(this.below(node, L), c, e);
         if (type !== EntryType.Dir) this.replaceChildren(node, L, removals);
         continue;
       }
@@ -218,17 +224,17 @@ export class LayerStack {
         this.hide(old, L, HiddenReason.Overwritten);
         if (this.isDir(old) && type !== EntryType.Dir) this.replaceChildren(node, L, removals);
       }
-      const before = old !== NONE ? old : this.deletedHere(node, L);
-      const v = this.versions.push(node, L, e, this.changeAgainst(before, c, e));
+      const v = this.versions.push(node, L, e, this.changeAgainst(this.below(node, L), c, e));
       this.live[node] = v;
-      this.last[node] = v;
     }
   }
 
-  /** A lower version of node deleted by this same layer's whiteout/opaque marker, else -1. */
-  private deletedHere(node: number, L: number): number {
-    const v = this.last[node]!;
-    return v !== NONE && this.versions.hiddenAt[v] === L ? v : NONE;
+  /** What layer L's change at node is measured against: the version visible below L there, or -1. */
+  private below(node: number, L: number): number {
+    const v = this.live[node]!;
+    if (v !== NONE && this.versions.layer[v]! < L) return v;
+    const h = this.lowerHidden[node]!;
+    return h !== NONE && this.versions.hiddenAt[h] === L ? h : NONE;
   }
 
   private changeAgainst(before: number, c: LayerContents, e: number): ChangeKind {
@@ -261,16 +267,19 @@ export class LayerStack {
     }
     for (let i = chain.length - 1; i >= 0; i--) {
       const d = chain[i]!;
+      const before = this.below(d, L);
       const v = this.live[d]!;
       if (v !== NONE) this.hide(v, L, HiddenReason.Overwritten);
-      const before = v !== NONE ? v : this.deletedHere(d, L);
-      const change =
-        before === NONE ? ChangeKind.Added : this.isDir(before) ? ChangeKind.Same : ChangeKind.Modified;
-      const nv = this.versions.push(d, L, -1, change);
-      if (before !== NONE) this.impliedOver.set(nv, before);
-      this.live[d] = nv;
-      this.last[d] = nv;
+      this.live[d] = this.versions.push(d, L, -1, this.impliedChange(before));
     }
+  }
+
+  /** An implied directory (0755, root's) against what was below it. */
+  private impliedChange(before: number): ChangeKind {
+    if (before === NONE) return ChangeKind.Added;
+    const same =
+      this.isDir(before) && this.mode(before) === 0o755 && this.uid(before) === 0 && this.gid(before) === 0;
+    return same ? ChangeKind.Same : ChangeKind.Modified;
   }
 
   /** A non-directory now stands where a directory was: everything below it goes. */
@@ -279,13 +288,18 @@ export class LayerStack {
     for (let ch = this.paths.firstChild(node); ch !== NONE; ch = this.paths.nextSibling(ch)) {
       this.killSubtree(ch, L, HiddenReason.Replaced, hidden);
     }
-    if (hidden.paths > 0) removals.push({ layer: L, node, kind: "replaced", ...hidden, noTarget: false });
+    if (hidden.paths > 0) {
+      const versionsBefore = this.versions.count;
+      removals.push({ layer: L, node, kind: "replaced", ...hidden, noTarget: false, versionsBefore });
+    }
   }
 
   private hide(v: number, L: number, reason: HiddenReason): void {
+    const node = this.versions.node[v]!;
     this.versions.hiddenAt[v] = L;
     this.versions.hiddenReason[v] = reason;
-    this.live[this.versions.node[v]!] = NONE;
+    this.live[node] = NONE;
+    if (this.versions.layer[v]! < L) this.lowerHidden[node] = v;
   }
 
   /** Hide the live version at node and every live version below it (iteratively: trees can be deep). */
@@ -318,6 +332,6 @@ export class LayerStack {
       return b;
     };
     this.live = grow(this.live);
-    this.last = grow(this.last);
+    this.lowerHidden = grow(this.lowerHidden);
   }
 }

@@ -128,6 +128,44 @@ describe("a file's history", () => {
     ]);
   });
 
+  it("names the directory whose replacement removed a path, when the layer replaced two above it", () => {
+    // Found by the overlay property test: `c` replaces the directory the first entry implied; then
+    // `c/d/d/` implies c/ and c/d/ again, and the file `c/d` takes c/d/d away (c's removal came first).
+    const m = modelOf([
+      [
+        { name: "c/d/c", content: "1" },
+        { name: "c", content: "2" },
+        { name: "c/d/d/" },
+        { name: "c/d", content: "3" },
+      ],
+    ]);
+    expect(story(m, "/c/d/d")).toEqual([
+      [0, "added", "added directory"],
+      [0, "parent-replaced", "removed: /c/d was replaced by a non-directory"],
+    ]);
+    expect(story(m, "/c/d/c")).toEqual([
+      [0, "added", "added file"],
+      [0, "parent-replaced", "removed: /c was replaced by a non-directory"],
+    ]);
+  });
+
+  it("measures a change against the layer below, not the same layer's earlier version of the path", () => {
+    // Found by the overlay property test: layer 1 writes `d` as a file, then `d/x`, which makes d a
+    // directory again; against layer 0's d (0700) that is a mode change, not a file turned directory.
+    const m = modelOf([
+      [{ name: "d/", mode: 0o700 }],
+      [
+        { name: "d", content: "x" },
+        { name: "d/x", content: "y" },
+      ],
+    ]);
+    expect(story(m, "/d")).toEqual([
+      [0, "added", "added directory"],
+      [1, "replaced", "replaced by a file (mode 0700 → 0644)"],
+      [1, "modified", "modified: mode 0700 → 0755"],
+    ]);
+  });
+
   it("marks a directory implied by a deeper path", () => {
     const m = modelOf([[{ name: "etc/" }], [{ name: "usr/lib/x", content: "1" }]]);
     expect(story(m, "/usr/lib")).toEqual([[1, "added", "added directory (implied by a path inside it)"]]);

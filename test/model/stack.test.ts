@@ -171,6 +171,56 @@ describe("stacking", () => {
     expect(status(m, "/f", 1)).toBe(NodeStatus.Modified);
   });
 
+  it("measures a layer's changes against the layer below, not its own earlier entries", () => {
+    // Found by the overlay property test: `d` (a file), then `d/x/c` in the same first layer.
+    const m = modelOf([
+      [
+        { name: "d", content: "1" },
+        { name: "d/x/c", content: "2" },
+      ],
+    ]);
+    expect(status(m, "/d", 0)).toBe(NodeStatus.Added);
+    expect(m.stack.isDir(m.visibleAt(node(m, "/d"), 0))).toBe(true);
+  });
+
+  it("calls a directory implied over a deleted 0700 directory modified (it is 0755 now)", () => {
+    const m = modelOf([
+      [
+        { name: "d/", mode: 0o700 },
+        { name: "d/old", content: "1" },
+      ],
+      [{ name: ".wh.d" }, { name: "d/new", content: "2" }],
+      [{ name: ".wh.d" }, { name: "d/new", content: "2" }],
+    ]);
+    expect(status(m, "/d", 1)).toBe(NodeStatus.Modified);
+    expect(m.stack.mode(m.visibleAt(node(m, "/d"), 1))).toBe(0o755);
+    expect(status(m, "/d", 2)).toBe(NodeStatus.Same);
+  });
+
+  it("makes a marker's directory a directory of its layer, as dockerd does", () => {
+    // Found by the overlay property test; dockerd 20.10 (overlay2) loads this image as three empty
+    // directories a/, D/ and f/ (it makes every header's parent), and g/ holding y.
+    const m = modelOf([
+      [
+        { name: "f", content: "x" },
+        { name: "g", content: "y" },
+      ],
+      [{ name: "a/.wh.b" }, { name: "f/.wh.x" }, { name: "D/.wh..wh..opq" }, { name: "g/y", content: "yy" }],
+    ]);
+    for (const dir of ["/a", "/D", "/f", "/g"]) {
+      expect(m.stack.isDir(m.visibleAt(node(m, dir), 1)), dir).toBe(true);
+    }
+    expect(status(m, "/a", 1)).toBe(NodeStatus.Added);
+    expect(status(m, "/f", 1)).toBe(NodeStatus.Modified);
+    expect(m.stateAt(node(m, "/f"), 0).hiddenReason).toBe(HiddenReason.Overwritten);
+    expect(status(m, "/a/b", 1)).toBe(NodeStatus.Absent);
+    expect(m.removals(1).map((r) => [r.kind, r.noTarget])).toEqual([
+      ["opaque", false],
+      ["whiteout", true],
+      ["whiteout", true],
+    ]);
+  });
+
   it("keeps symlink and hardlink targets", () => {
     const m = modelOf([
       [
