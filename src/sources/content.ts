@@ -27,7 +27,7 @@ import {
 } from "../model/layer-contents.js";
 import { ROOT } from "../model/path-table.js";
 import { hardlinkData, type ResolvedPath, resolveImagePath } from "../model/resolve-path.js";
-import { locate } from "./archive.js";
+import { locate } from "./archive-path.js";
 import type { BlobSource } from "./content/blob-source.js";
 import { RegistryBlobSource } from "./content/registry-blobs.js";
 import { SeekableBlobSource } from "./content/seekable-blobs.js";

@@ -1,5 +1,4 @@
 import { UserError } from "../model/diagnostics.js";
-import { readImage } from "./archive.js";
 import {
   ENGINE_NAMES,
   type EndpointEnv,
@@ -115,7 +114,7 @@ export async function openImage(arg: string, opts: OpenOptions = {}): Promise<Im
       `Drop --pull, or name a daemon image (docker://NAME or --source docker)`,
     );
   }
-  if (resolved.kind === "archive") return readImage(resolved.path, read);
+  if (resolved.kind === "archive") return (await import("./archive.js")).readImage(resolved.path, read);
   if (resolved.kind === "registry") return readFromRegistry(resolved.ref, read);
   // dockerode and its SSH/TLS stack load only when a daemon is really asked.
   const { readDaemonImage } = await import("./daemon.js");

@@ -2,9 +2,8 @@
  * Image names a daemon holds, for shell completion: quick, quiet, and never an error. One GET with
  * node:http — loading dockerode would take most of the half second a Tab may take.
  */
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { dockerodeOptions, type Endpoint, type Engine, engineConfigured, findEndpoint } from "../endpoint.js";
+import { type Engine, engineConfigured, findEndpoint } from "../endpoint.js";
+import { getJson } from "./quick-get.js";
 
 interface ImageSummary {
   RepoTags?: unknown;
@@ -12,46 +11,6 @@ interface ImageSummary {
 
 /** Names are capped: a completion menu of more is no help, and the answer is untrusted. */
 const MAX_NAMES = 2000;
-const MAX_ANSWER_BYTES = 16 * 2 ** 20;
-
-/** GET `path` of the daemon's API as JSON, within `timeoutMs`. */
-function getJson(endpoint: Endpoint, path: string, timeoutMs: number): Promise<unknown> {
-  const o = dockerodeOptions(endpoint);
-  const base = { path, method: "GET", timeout: timeoutMs, headers: { host: "docker" } };
-  return new Promise((resolve, reject) => {
-    const onAnswer = (res: import("node:http").IncomingMessage) => {
-      if (res.statusCode !== 200) {
-        res.resume();
-        reject(new Error(`status ${res.statusCode}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on("data", (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_ANSWER_BYTES) req.destroy(new Error("answer too long"));
-        else chunks.push(c);
-      });
-      res.on("end", () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")));
-        } catch (e) {
-          reject(e);
-        }
-      });
-      res.on("error", reject);
-    };
-    const req =
-      o.protocol === "https"
-        ? httpsRequest({ ...base, host: o.host, port: o.port, agent: o.agent }, onAnswer)
-        : o.socketPath !== undefined
-          ? httpRequest({ ...base, socketPath: o.socketPath, agent: false }, onAnswer)
-          : httpRequest({ ...base, host: o.host, port: o.port, agent: false }, onAnswer);
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /**
  * "name:tag" of every image of each configured engine, sorted and without duplicates. An engine

@@ -11,31 +11,15 @@ import type { LayerIndexCache } from "../layer-index-cache.js";
 import { listLayerFromToc, tocFormatOf } from "../layer-toc.js";
 import { finishLayer, layerLabel, partialImage, readBlob } from "../read-layers.js";
 import type { ImageData, ImageInfo, LayerDescriptor, ReadLayer, ReadOptions } from "../types.js";
-import { DigestMismatchError, RegistryClient, short } from "./client.js";
-import {
-  type Credential,
-  type CredentialEnv,
-  findCredential,
-  parseCredsFlag,
-  processCredentialEnv,
-} from "./credentials.js";
+import { DigestMismatchError, type RegistryClient, short } from "./client.js";
+import { type ClientSetup, registryClient } from "./connect.js";
 import { type BlobDescriptor, choosePlatform, decodeManifest } from "./manifest.js";
 import { Prefetch } from "./prefetch.js";
 import { parseRegistryReference, type RegistryReference } from "./reference.js";
-import { allowsPlainHttp, findRegistryTls, processTlsEnv, type TlsEnv } from "./tls-config.js";
 
-export interface RegistryOptions {
-  /** `--creds USER:PASSWORD`. */
-  creds?: string;
-  /** `--insecure-registry HOST` (repeatable): plain HTTP allowed there, as the daemon's insecure-registries. */
-  insecureRegistries?: readonly string[];
+export interface RegistryOptions extends ClientSetup {
   /** The layer index cache; null or absent reads every layer (`--no-cache`). */
   cache?: LayerIndexCache | null;
-  /** Tests: where credentials and certificates are looked up, timeouts and retry pacing. */
-  credentialEnv?: CredentialEnv;
-  tlsEnv?: TlsEnv;
-  timeouts?: { connectMs?: number; stallMs?: number };
-  retry?: { attempts?: number; baseDelayMs?: number; maxDelayMs?: number; resumes?: number };
   /** Layer downloads running at once (the one being parsed plus those buffered ahead). */
   concurrency?: number;
 }
@@ -65,31 +49,6 @@ export interface ResolvedRegistryImage {
 
 /** Download buffered ahead of each layer's parser: enough to hide a round trip, far from a whole layer. */
 const PREFETCH_BYTES = 8 * 1024 * 1024;
-
-/** A client for REF with credentials, TLS and plain-HTTP rules found as the docker CLI finds them. */
-export function registryClient(
-  ref: RegistryReference,
-  opts: RegistryOptions & { signal?: AbortSignal },
-): RegistryClient {
-  const explicit: Credential | undefined =
-    opts.creds !== undefined ? parseCredsFlag(opts.creds, "--creds") : undefined;
-  const credentialEnv = opts.credentialEnv ?? processCredentialEnv();
-  const tls = findRegistryTls(ref.registry, opts.tlsEnv ?? processTlsEnv());
-  return new RegistryClient({
-    ref,
-    credential: () =>
-      findCredential(
-        { registry: ref.registry, repository: ref.repository, explicit },
-        credentialEnv,
-        opts.signal,
-      ),
-    tls,
-    plainHttp: allowsPlainHttp(ref.registry, opts.insecureRegistries ?? []),
-    signal: opts.signal,
-    timeouts: opts.timeouts,
-    retry: opts.retry,
-  });
-}
 
 /**
  * Resolve REF to one image: its manifest (through an index by platform), then its config. Throws
