@@ -2,14 +2,16 @@
  * `layerview completion bash|zsh|fish`: the scripts are made from the option and subcommand tables
  * (args.ts), so an option added there completes with no change here. What a value completes to is
  * read from its placeholder: "a|b|c" are its choices, FILE a file, DEST a directory, IMAGE an image
- * name (asked of the daemons through `layerview completion images`) or an archive path.
+ * name (asked of the daemons through `layerview completion images`) or an archive path, OS/ARCH the
+ * platforms of the image on the line (`layerview completion platforms WORDS…`).
  */
 import { COMMANDS, type CommandSpec, OPTIONS, type OptionSpec } from "./args.js";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
 
-const COMMON_PLATFORMS = [
+/** What --platform offers when the image on the line says nothing (or there is none). */
+export const COMMON_PLATFORMS = [
   "linux/amd64",
   "linux/arm64",
   "linux/arm/v7",
@@ -27,6 +29,8 @@ export type Completes =
   | { kind: "file" }
   | { kind: "dir" }
   | { kind: "image" }
+  /** The image's own platforms when it can tell, else the common ones. */
+  | { kind: "platform" }
   | { kind: "none" };
 
 /** "docker|podman" → its choices; "[show|clear|path]" too; FILE, DEST, IMAGE… by name. */
@@ -36,8 +40,7 @@ export function completesFor(placeholder: string): Completes {
   if (/^(FILE|ARCHIVE)$/.test(bare)) return { kind: "file" };
   if (/^(DEST|DIR)$/.test(bare)) return { kind: "dir" };
   if (/^IMAGE(_[A-Z])?$/.test(bare)) return { kind: "image" };
-  // The platforms images are commonly built for (an image's own list would need reading it).
-  if (bare.startsWith("OS/ARCH")) return { kind: "choices", words: COMMON_PLATFORMS };
+  if (bare.startsWith("OS/ARCH")) return { kind: "platform" };
   return { kind: "none" };
 }
 
@@ -92,6 +95,8 @@ function bashCompgen(c: Completes, images: boolean): string {
       return images
         ? `COMPREPLY=($(compgen -W "$(_layerview_images)" -- "$cur") $(compgen -f -- "$cur"))`
         : `COMPREPLY=($(compgen -f -- "$cur"))`;
+    case "platform":
+      return `COMPREPLY=($(compgen -W "$(_layerview_platforms)" -- "$cur"))`;
     case "none":
       return "COMPREPLY=()";
   }
@@ -111,6 +116,10 @@ function bashScript(options: readonly OptionSpec[], commands: readonly CommandSp
   return `# layerview completion for bash: source <(layerview completion bash)
 _layerview_images() {
   layerview completion images 2>/dev/null
+}
+# The line without the option being completed and its value: layerview finds the image in it.
+_layerview_platforms() {
+  layerview completion platforms "\${COMP_WORDS[@]:1:COMP_CWORD-2}" "\${COMP_WORDS[@]:COMP_CWORD+1}" 2>/dev/null
 }
 _layerview() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}"
@@ -156,6 +165,8 @@ function zshAction(c: Completes): string {
       return "_files -/";
     case "image":
       return "_layerview_image_or_file";
+    case "platform":
+      return "_layerview_platforms";
     case "none":
       return " ";
   }
@@ -172,6 +183,8 @@ function zshOperand(c: Completes): string {
       return "_files -/";
     case "image":
       return "_layerview_image_or_file";
+    case "platform":
+      return "_layerview_platforms";
     case "none":
       return "_message value";
   }
@@ -201,6 +214,12 @@ _layerview_image_or_file() {
   images=(\${(f)"$(layerview completion images 2>/dev/null)"})
   _wanted images expl image compadd -a images
   _files
+}
+_layerview_platforms() {
+  local -a platforms
+  # The line without the option being completed and its value, unquoted: layerview finds the image in it.
+  platforms=(\${(f)"$(layerview completion platforms \${(Q)words[2,CURRENT-2]} \${(Q)words[CURRENT+1,-1]} 2>/dev/null)"})
+  _wanted platforms expl platform compadd -a platforms
 }
 _layerview() {
   local curcontext="$curcontext" state line
@@ -240,6 +259,8 @@ function fishValue(c: Completes): string {
       return " -x -a '(__fish_complete_directories)'";
     case "image":
       return " -x -a '(layerview completion images 2>/dev/null) (__fish_complete_path)'";
+    case "platform":
+      return " -x -a '(__layerview_platforms)'";
     case "none":
       return " -x";
   }
@@ -250,6 +271,15 @@ function fishScript(options: readonly OptionSpec[], commands: readonly CommandSp
   const lines = [
     "# layerview completion for fish: layerview completion fish | source",
     "complete -c layerview -f",
+    // The line before the cursor without the option being completed: layerview finds the image in it.
+    "function __layerview_platforms",
+    "    set -l w (commandline -opc)",
+    "    set -e w[1]",
+    '    if set -q w[1]; and test "$w[-1]" = --platform',
+    "        set -e w[-1]",
+    "    end",
+    "    layerview completion platforms $w 2>/dev/null",
+    "end",
     // The first operand: a subcommand, an image, or an archive.
     `complete -c layerview -n 'not __fish_seen_subcommand_from ${names}' -a '(layerview completion images 2>/dev/null) (__fish_complete_path (commandline -ct))'`,
   ];
@@ -272,4 +302,56 @@ function fishScript(options: readonly OptionSpec[], commands: readonly CommandSp
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/** What a command line being completed says about its image (for `layerview completion platforms`). */
+export interface LineImage {
+  /** IMAGE (the first operand of cat, extract, history and diff); null when the line names none. */
+  target: string | null;
+  /** The values of the options that change where or how IMAGE is read, as typed. */
+  source?: string;
+  image?: string;
+  creds?: string;
+  insecureRegistries: string[];
+}
+
+/**
+ * The image a partly typed command line names: its words (without `layerview`, and without the
+ * option whose value is being completed) read as the parser reads them, but forgiving — a line
+ * still being typed is seldom complete.
+ */
+export function lineImage(
+  words: readonly string[],
+  options: readonly OptionSpec[] = OPTIONS,
+  commands: readonly CommandSpec[] = COMMANDS,
+): LineImage {
+  const bySpelling = new Map<string, OptionSpec>();
+  for (const o of options)
+    for (const s of [o.flag, ...(o.aliases ?? []), ...(o.short ? [`-${o.short}`] : [])]) bySpelling.set(s, o);
+  const out: LineImage = { target: null, insecureRegistries: [] };
+  const positional: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--") {
+      positional.push(...words.slice(i + 1));
+      break;
+    }
+    if (!w.startsWith("-") || w === "-") {
+      positional.push(w);
+      continue;
+    }
+    const eq = w.startsWith("--") ? w.indexOf("=") : -1;
+    const o = bySpelling.get(eq > 0 ? w.slice(0, eq) : w);
+    if (o?.value === undefined) continue;
+    const value = eq > 0 ? w.slice(eq + 1) : words[++i];
+    if (value === undefined) break;
+    if (o.flag === "--source") out.source = value;
+    else if (o.flag === "--image") out.image = value;
+    else if (o.flag === "--creds") out.creds = value;
+    else if (o.flag === "--insecure-registry") out.insecureRegistries.push(value);
+  }
+  const command = commands.find((c) => c.name === positional[0]);
+  if (command === undefined) out.target = positional[0] ?? null;
+  else if (command.operands[0]?.startsWith("IMAGE")) out.target = positional[1] ?? null;
+  return out;
 }

@@ -10,6 +10,11 @@ import type { Settings } from "./settings.js";
 import { cleanupOnExit, handleTermination } from "./signals.js";
 
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  if (argv[0] === "completion" && argv[1] === "platforms") {
+    // What follows is the command line being completed, not options of this one.
+    const { runCompletionPlatforms } = await import("./commands/completion.js");
+    return runCompletionPlatforms(argv.slice(2), io);
+  }
   let args: CliArgs;
   try {
     args = parseArgs(argv);

@@ -108,6 +108,32 @@ export async function planImage(store: ArchiveStore, opts: ReadOptions, source: 
   return buildPlan(reader, candidate, variant, matchedName, source);
 }
 
+/**
+ * The platforms of an archive's image, from its index and manifests (and, for a manifest.json image
+ * that names none, its config) — never a layer: what shell completion offers for --platform.
+ * Attestations are left out, and platforms whose blobs were never pulled when others are there.
+ * When `image` picks no single image, the platforms of every image.
+ */
+export async function archivePlatforms(store: ArchiveStore, image?: string): Promise<Platform[]> {
+  const reader = new JsonReader(store);
+  const candidates: Candidate[] = [];
+  if (store.size("index.json") !== null) await readOciIndex(reader, candidates);
+  if (store.size("manifest.json") !== null) await readDockerManifest(reader, candidates);
+  let chosen = candidates;
+  try {
+    if (candidates.length > 0) chosen = [chooseCandidate(candidates, image, store.label).candidate];
+  } catch {
+    // No image or an ambiguous one named: offer what any image of the archive has.
+  }
+  const variants = chosen.flatMap((c) => c.variants.filter((v) => !v.attestation));
+  for (const v of variants) await variantPlatform(reader, v);
+  const present = variants.filter((v) => v.absent === null && layersPresent(reader, v));
+  const seen = new Map<string, Platform>();
+  for (const v of present.length > 0 ? present : variants)
+    if (v.platform !== null) seen.set(formatPlatform(v.platform), v.platform);
+  return [...seen.values()];
+}
+
 /** Reads and parses the small JSON files of an archive, once each. */
 class JsonReader {
   private readonly cache = new Map<string, { bytes: Buffer; value: unknown } | null>();
