@@ -334,22 +334,27 @@ function revealNode(s: ExplorerState, node: number, what: string): ExplorerState
   return { ...moved, notice: `${reset ? "Filters cleared · " : ""}${what}: ${path}` };
 }
 
-/** n / N: the next or previous path that matches the filter itself. */
+/**
+ * n / N: the next or previous path that matches the filter itself, in tree order; one inside a
+ * collapsed directory is shown by expanding its directories (as vim's search opens folds).
+ */
 function jumpMatch(s: ExplorerState, step: 1 | -1): ExplorerState {
   if (s.filter === "")
     return { ...s, notice: `No filter: ${keysLabel(Command.Filter, s.keymap).split(", ")[0]} starts one` };
   const t = treeOf(s);
-  if (!t) return s;
-  const from = s.cursor > ROOT ? t.indexOf(s.cursor) : -1;
-  const row = t.nextMatchRow(from < 0 ? (step === 1 ? -1 : 0) : from, step);
-  const count = t.matchCount();
-  if (row < 0)
-    return { ...s, notice: count === 0 ? "No path matches the filter" : "No match on an open row" };
-  const moved = moveTreeTo({ ...s, focus: "tree" }, t, row);
-  const wrapped = from >= 0 && (step === 1 ? row <= from : row >= from);
+  if (!t || !s.model) return s;
+  const found = t.nextMatch(s.cursor > ROOT && t.isIncluded(s.cursor) ? s.cursor : ROOT, step);
+  if (found === null) return { ...s, notice: "No path matches the filter" };
+  let expansion = s.expansion;
+  for (let p = s.model.paths.parent(found.node); p > ROOT; p = s.model.paths.parent(p))
+    expansion = setExpanded(expansion, p, true);
+  const next: ExplorerState = { ...s, expansion, focus: "tree" };
+  const shown = expansion === s.expansion ? t : treeOf(next)!;
+  const moved = moveTreeTo(next, shown, shown.indexOf(found.node));
+  const count = shown.matchCount();
   return {
     ...moved,
-    notice: `${count} match${count === 1 ? "" : "es"}${wrapped ? " · wrapped around" : ""}`,
+    notice: `${count} match${count === 1 ? "" : "es"}${found.wrapped ? " · wrapped around" : ""}`,
   };
 }
 

@@ -218,34 +218,93 @@ export class VisibleTree {
   }
 
   /**
-   * The row of the next (`step` 1) or previous (-1) own match after row `from`, wrapping around;
-   * -1 when none is on a row (matches under collapsed directories have none). Looks at most at
-   * `limit` rows.
+   * The next (`step` 1) or previous (-1) shown path whose own path matches the filter, after node
+   * `from` (ROOT: from the top, or from the bottom going back) in the tree's order as if every
+   * directory were expanded — matches inside collapsed directories count — wrapping around; null
+   * when nothing matches. Walks the shown nodes, each at most once.
    */
-  nextMatchRow(from: number, step: 1 | -1, limit = 200_000): number {
-    const total = this.total;
-    if (total === 0 || this.sync().ownMatches() === null) return -1;
-    const CHUNK = 256;
-    let left = Math.min(total, limit);
-    let pos = from + step;
-    while (left > 0) {
-      if (step === 1) {
-        pos %= total;
-        const c = Math.min(CHUNK, left, total - pos);
-        for (const r of this.rows(pos, c)) if (this.isOwnMatch(r.node)) return r.index;
-        pos += c;
-        left -= c;
-      } else {
-        if (pos < 0) pos += total;
-        const c = Math.min(CHUNK, left, pos + 1);
-        const chunk = this.rows(pos - c + 1, c);
-        for (let i = chunk.length - 1; i >= 0; i--)
-          if (this.isOwnMatch(chunk[i]!.node)) return chunk[i]!.index;
-        pos -= c;
-        left -= c;
+  nextMatch(from: number, step: 1 | -1): { node: number; wrapped: boolean } | null {
+    const c = this.sync();
+    const own = c.ownMatches();
+    if (own === null || c.matchCount() === 0) return null;
+    const paths = this.counts.model.paths;
+    const inc = c.inc;
+    /** The first shown entry of `list` from `i` on in direction `d`, or -1. */
+    const shownFrom = (list: Int32Array, i: number, d: 1 | -1) => {
+      for (let k = i; k >= 0 && k < list.length; k += d) if (inc[list[k]!] !== 0) return k;
+      return -1;
+    };
+    // The path from the root to the current node: each level's sibling list and position.
+    const frames: { list: Int32Array; pos: number }[] = [];
+    if (from > ROOT && from < inc.length && inc[from] !== 0) {
+      const chain: number[] = [];
+      for (let x = from; x !== ROOT; x = paths.parent(x)) chain.push(x);
+      for (let d = chain.length - 1; d >= 0; d--) {
+        const list = this.children(paths.parent(chain[d]!));
+        frames.push({ list, pos: list.indexOf(chain[d]!) });
       }
     }
-    return -1;
+    const current = () => {
+      const f = frames.at(-1);
+      return f === undefined ? ROOT : f.list[f.pos]!;
+    };
+    /** Down to the last shown descendant of the current node. */
+    const deepestLast = () => {
+      for (;;) {
+        const kids = this.children(current());
+        const k = shownFrom(kids, kids.length - 1, -1);
+        if (k < 0) return;
+        frames.push({ list: kids, pos: k });
+      }
+    };
+    /** One node on in pre-order; false when the walk ran off the end (the frames are then empty). */
+    const forward = () => {
+      const kids = this.children(current());
+      const k = shownFrom(kids, 0, 1);
+      if (k >= 0) {
+        frames.push({ list: kids, pos: k });
+        return true;
+      }
+      while (frames.length > 0) {
+        const f = frames[frames.length - 1]!;
+        const next = shownFrom(f.list, f.pos + 1, 1);
+        if (next >= 0) {
+          f.pos = next;
+          return true;
+        }
+        frames.pop();
+      }
+      return false;
+    };
+    /** One node back in pre-order; false when the walk ran off the start (the frames are then empty). */
+    const backward = () => {
+      if (frames.length === 0) {
+        deepestLast();
+        return frames.length > 0;
+      }
+      const f = frames[frames.length - 1]!;
+      const prev = shownFrom(f.list, f.pos - 1, -1);
+      if (prev >= 0) {
+        f.pos = prev;
+        deepestLast();
+        return true;
+      }
+      frames.pop();
+      return frames.length > 0;
+    };
+    let wrapped = false;
+    // Every shown node once, plus the start again when it is the only match.
+    for (let left = inc.length + 1; left > 0; left--) {
+      if (!(step === 1 ? forward() : backward())) {
+        // Off one end: round to the other, once (from ROOT the walk began at an end already).
+        if (from <= ROOT || wrapped) return null;
+        wrapped = true;
+        if (!(step === 1 ? forward() : backward())) return null;
+      }
+      const node = current();
+      if (own[node] === 1) return { node, wrapped };
+    }
+    return null;
   }
 
   /** Shown files, largest first. */

@@ -12,6 +12,7 @@ import { keyOfChar } from "../../../src/ui/state/key-input.js";
 import { outlineOf } from "../../../src/ui/state/load-events.js";
 import { applyPointer, parsePointer, treeNameColumn } from "../../../src/ui/state/pointer.js";
 import { reduce } from "../../../src/ui/state/reducer.js";
+import { modelOf } from "../../model/helpers.js";
 import { sampleModel } from "../fixture-model.js";
 
 const NAMED: Record<string, Record<string, boolean>> = {
@@ -88,6 +89,101 @@ describe("filter: smart case, regex mode, matches, n/N", () => {
     expect(back.cursor).not.toBe(s.cursor);
     expect(press(back, "n").cursor).toBe(s.cursor);
     expect(press(loaded(), "n").notice).toMatch(/No filter/);
+  });
+});
+
+/** Matches of "match" at several depths, a directory that matches itself, and paths that do not. */
+function matchesModel(): ImageModel {
+  const file = (name: string) => ({ name, content: name });
+  return modelOf([
+    [
+      file("a/b/c/match-deep"),
+      file("a/b/other"),
+      file("a/x-match"),
+      file("d/match"),
+      file("e/f/plain"),
+      file("m/matchdir/inner"),
+      file("match-top"),
+      file("z/y/match"),
+    ],
+  ]);
+}
+/** Their order in the tree (by name, directories' contents after them). */
+const MATCH_ORDER = [
+  "/a/b/c/match-deep",
+  "/a/x-match",
+  "/d/match",
+  "/m/matchdir",
+  "/match-top",
+  "/z/y/match",
+];
+
+describe("n/N reach every match, opening collapsed directories", () => {
+  const filtered = () => press(loaded(matchesModel()), "-", "/", "match", "enter");
+
+  test("with every directory collapsed, n visits each match in tree order, then wraps around", () => {
+    let s = filtered();
+    expect(treeOf(s)!.matchCount()).toBe(MATCH_ORDER.length);
+    const seen: string[] = [];
+    for (const want of MATCH_ORDER) {
+      s = press(s, "n");
+      seen.push(pathAt(s)!);
+      const t = treeOf(s)!;
+      // On a row, with every directory above it open, and the frame shows it.
+      expect(t.indexOf(s.cursor)).toBe(s.cursorRow);
+      for (let p = s.model!.paths.parent(s.cursor); p > 0; p = s.model!.paths.parent(p))
+        expect(t.isExpanded(p), `${want}: ${s.model!.paths.path(p)} open`).toBe(true);
+      expect(frame(s)).toContain(want.split("/").at(-1));
+      expect(s.notice).toBe(`${MATCH_ORDER.length} matches`);
+    }
+    expect(seen).toEqual(MATCH_ORDER);
+    s = press(s, "n");
+    expect(pathAt(s)).toBe(MATCH_ORDER[0]);
+    expect(s.notice).toBe(`${MATCH_ORDER.length} matches · wrapped around`);
+    // Directories with no match stay as they were: collapsed.
+    const t = treeOf(s)!;
+    const e = s.model!.paths.lookup(["e"]);
+    expect(t.isExpanded(e)).toBe(false);
+  });
+
+  test("N goes backwards, from the last match when nothing is selected, wrapping at the top", () => {
+    let s = filtered();
+    const seen: string[] = [];
+    for (let i = 0; i < MATCH_ORDER.length; i++) {
+      s = press(s, "N");
+      seen.push(pathAt(s)!);
+    }
+    expect(seen).toEqual([...MATCH_ORDER].reverse());
+    s = press(s, "N");
+    expect(pathAt(s)).toBe(MATCH_ORDER.at(-1));
+    expect(s.notice).toMatch(/wrapped around/);
+    // And n undoes N.
+    expect(pathAt(press(s, "n"))).toBe(MATCH_ORDER[0]);
+  });
+
+  test("from a directory the user collapsed again, n opens it to reach the match inside", () => {
+    let s = press(filtered(), "n", "n");
+    expect(pathAt(s)).toBe("/a/x-match");
+    // h goes to the parent, h again collapses it.
+    s = press(s, "h", "h");
+    expect(pathAt(s)).toBe("/a");
+    expect(treeOf(s)!.isExpanded(s.cursor)).toBe(false);
+    s = press(s, "n");
+    expect(pathAt(s)).toBe("/a/b/c/match-deep");
+    s = press(s, "h", "h", "h", "h", "h", "h");
+    expect(pathAt(s)).toBe("/a");
+    expect(pathAt(press(s, "N"))).toBe("/z/y/match");
+  });
+
+  test("one match: n stays on it, saying it wrapped; no match at all says so", () => {
+    let s = press(loaded(matchesModel()), "-", "/", "inner", "enter", "n");
+    expect(pathAt(s)).toBe("/m/matchdir/inner");
+    s = press(s, "n");
+    expect(pathAt(s)).toBe("/m/matchdir/inner");
+    expect(s.notice).toBe("1 match · wrapped around");
+    expect(press(loaded(matchesModel()), "/", "nothing", "enter", "n").notice).toBe(
+      "No path matches the filter",
+    );
   });
 });
 

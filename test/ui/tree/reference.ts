@@ -53,6 +53,25 @@ export function refMatches(m: ImageModel, text: string): (n: number) => boolean 
   return (n) => chain(n).some((x) => match(m.paths.path(x)));
 }
 
+/**
+ * Whether the node matches for itself, not only by being under a match — what n/N stop at: a
+ * filter without "/" tests the node's name; one with "/" (or a regex) the topmost matching path.
+ */
+export function refOwnMatch(m: ImageModel, text: string): (n: number) => boolean {
+  if (text === "") return () => false;
+  const kind = filterKind(text);
+  if (kind !== "regex" && !text.includes("/")) {
+    if (kind === "glob") {
+      const match = globMatcher(text, false);
+      return (n) => match(m.paths.name(n));
+    }
+    const fold = text === text.toLowerCase();
+    return (n) => (fold ? m.paths.name(n).toLowerCase() : m.paths.name(n)).includes(text);
+  }
+  const matches = refMatches(m, text);
+  return (n) => matches(n) && (m.paths.parent(n) === ROOT || !matches(m.paths.parent(n)));
+}
+
 /** The shown rows the slow way: a depth-first walk with every rule applied node by node. */
 export function refRows(m: ImageModel, q: TreeQuery): number[] {
   const matches = refMatches(m, q.filter);

@@ -8,7 +8,7 @@ import {
   type VisibleTree,
 } from "../../../src/ui/tree/visible-tree.js";
 import { randomModel, rng } from "../../model/random-model.js";
-import { FILTERS, refMatches, refRows } from "./reference.js";
+import { FILTERS, refMatches, refOwnMatch, refRows } from "./reference.js";
 
 /** One session per model, as the explorer has: its views are cached across the queries of a test. */
 const sessions = new WeakMap<ImageModel, ExplorerSession>();
@@ -122,6 +122,76 @@ describe("VisibleTree", () => {
         ).toEqual(expected.slice(start, start + 4));
       }
     }
+  });
+
+  test("n/N's walk: every own match in the order of the fully expanded tree, whatever is collapsed, wrapping", () => {
+    const r = rng(11);
+    let walks = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const m = randomModel(seed);
+      const dirs = Array.from({ length: m.paths.size - 1 }, (_, i) => i + 1).filter(
+        (n) => m.paths.firstChild(n) >= 0,
+      );
+      for (let trial = 0; trial < 8; trial++) {
+        const toggled = new Set<number>();
+        for (const d of dirs) if (r() < 0.4) toggled.add(d);
+        const q: TreeQuery = {
+          layer: Math.floor(r() * m.layerCount),
+          changesOnly: r() < 0.3,
+          hide: SHOW_ALL,
+          filter: FILTERS[1 + Math.floor(r() * (FILTERS.length - 1))]!,
+          sort: r() < 0.5 ? "name" : "size",
+          expansion: { defaultExpanded: r() < 0.5, toggled },
+        };
+        const own = refOwnMatch(m, q.filter);
+        const expected = refRows(m, {
+          ...q,
+          expansion: { defaultExpanded: true, toggled: new Set() },
+        }).filter(own);
+        const t = visibleTreeOf(m, q);
+        const ctx = `seed ${seed} trial ${trial} filter ${q.filter} sort ${q.sort}`;
+        expect(t.matchCount(), ctx).toBe(expected.length);
+        if (expected.length === 0) {
+          expect(t.nextMatch(0, 1), ctx).toBeNull();
+          continue;
+        }
+        walks++;
+        const walk = (step: 1 | -1) => {
+          const seen: { node: number; wrapped: boolean }[] = [];
+          let at = 0;
+          for (let i = 0; i <= expected.length; i++) {
+            const next = t.nextMatch(at, step)!;
+            seen.push(next);
+            at = next.node;
+          }
+          return seen;
+        };
+        const forward = walk(1);
+        expect(
+          forward.map((x) => x.node),
+          ctx,
+        ).toEqual([...expected, expected[0]]);
+        expect(
+          forward.map((x) => x.wrapped),
+          ctx,
+        ).toEqual([...expected.map(() => false), true]);
+        const back = walk(-1);
+        expect(
+          back.map((x) => x.node),
+          ctx,
+        ).toEqual([...[...expected].reverse(), expected.at(-1)]);
+        expect(back.at(-1)!.wrapped, ctx).toBe(true);
+        // From a node that is not a match (nor shown, maybe): the next match after it in tree order.
+        const any = 1 + Math.floor(r() * (m.paths.size - 1));
+        const rows = refRows(m, { ...q, expansion: { defaultExpanded: true, toggled: new Set() } });
+        const pos = rows.indexOf(any);
+        if (pos >= 0) {
+          const after = rows.slice(pos + 1).find(own) ?? expected[0];
+          expect(t.nextMatch(any, 1)!.node, `${ctx} after ${m.paths.path(any)}`).toBe(after);
+        }
+      }
+    }
+    expect(walks).toBeGreaterThan(50);
   });
 
   test("typing a filter one character at a time (narrowing from the shorter filter) shows the same rows", () => {
