@@ -1,5 +1,6 @@
 /** What main and every command share: the process streams, exit codes, opening the image the arguments name. */
 import { type Diagnostic, UserError } from "../model/diagnostics.js";
+import { pullLine } from "../model/pull-progress.js";
 import type { ImageContent } from "../sources/content.js";
 import { LayerIndexCache } from "../sources/layer-index-cache.js";
 import type { OpenOptions } from "../sources/resolve.js";
@@ -58,9 +59,9 @@ export async function openWithProgress(target: string, args: CliArgs, io: CliIo)
   try {
     return await openImage(target, {
       ...base,
-      onPull: (msg) => {
+      onPull: (update) => {
         progress.done();
-        io.stderr.write(`${msg}\n`);
+        io.stderr.write(`${pullLine(update)}\n`);
       },
       onNotice: (msg) => {
         progress.done();
@@ -92,7 +93,7 @@ export async function openContent(
   const { ImageContent } = await import("../sources/content.js");
   const content = await ImageContent.open(args.target!, {
     ...openOptions(args, io),
-    onPull: (m) => io.stderr.write(`${m}\n`),
+    onPull: (update) => io.stderr.write(`${pullLine(update)}\n`),
   });
   const errors = (content.data ? content.data.diagnostics : []).filter((d) => d.severity === "error");
   printDiagnostics(io, errors);

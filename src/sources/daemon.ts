@@ -1,6 +1,8 @@
 /** A source: images in a Docker or Podman daemon. Its parts (client, inspect, pull, save stream, errors) are in daemon/. */
+
 import type { IncomingMessage } from "node:http";
 import { UserError } from "../model/diagnostics.js";
+import type { PullUpdate } from "../model/pull-progress.js";
 import { readImageStream } from "./archive.js";
 import { createClient, type DaemonContext, dial, throwIfAborted } from "./daemon/client.js";
 import { callError } from "./daemon/errors.js";
@@ -14,8 +16,8 @@ export interface DaemonReadOptions extends ReadOptions {
   engine: Engine;
   /** Pull the image when the daemon does not have it. */
   pull?: boolean;
-  /** Pull progress, one line per event ("3f4ca61e: Downloading 1.2 MB / 3.4 MB"). */
-  onPull?: (message: string) => void;
+  /** Pull progress, one update per message (pullLine makes it "3f4ca61e: Downloading 1.2 MB / 3.4 MB"). */
+  onPull?: (update: PullUpdate) => void;
   /** Use this endpoint instead of discovering one. */
   endpoint?: Endpoint;
   /** Environment and home directory to discover the endpoint in (tests). */

@@ -1,4 +1,5 @@
 import { UserError } from "../model/diagnostics.js";
+import type { PullUpdate } from "../model/pull-progress.js";
 import {
   ENGINE_NAMES,
   type EndpointEnv,
@@ -19,7 +20,7 @@ export interface OpenOptions extends ReadOptions, RegistryOptions {
   source?: SourceKind;
   /** `--pull`: pull a daemon image that is missing. */
   pull?: boolean;
-  onPull?: (message: string) => void;
+  onPull?: (update: PullUpdate) => void;
   /** One line for stderr when layerview chose a source the user did not name (daemon → registry). */
   onNotice?: (message: string) => void;
   /** Environment, home directory and file checks (tests); defaults to the real ones. */

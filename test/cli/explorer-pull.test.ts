@@ -48,7 +48,13 @@ engineDescribe(docker, "--pull in the explorer (real Docker, local registry)", (
       expect(events.at(-1)?.kind).toBe("ready");
       const pulls = events.filter((e) => e.kind === "pull");
       expect(pulls.length).toBeGreaterThan(1);
-      expect((pulls[0] as { message: string }).message).toMatch(/^pulling .* with Docker \(unix:\/\//);
+      const first = pulls[0] as Extract<LoadEvent, { kind: "pull" }>;
+      expect(first.update.status).toMatch(/^pulling .* with Docker \(unix:\/\//);
+      // The layer's own rows: its id and what the daemon did with it.
+      const layerRows = pulls.map((e) => (e as typeof first).update).filter((u) => u.id !== null);
+      expect(
+        layerRows.some((u) => /^(Pull complete|Download complete|Downloading|Extracting)$/.test(u.status)),
+      ).toBe(true);
       expect(events.findIndex((e) => e.kind === "pull")).toBeLessThan(
         events.findIndex((e) => e.kind === "image"),
       );

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/model/diagnostics.js";
+import { pullLine } from "../../src/model/pull-progress.js";
 import { daemonError } from "../../src/sources/daemon/errors.js";
 import { readDaemonImage } from "../../src/sources/daemon.js";
 import { type EndpointEnv, findEndpoint } from "../../src/sources/endpoint.js";
@@ -201,7 +202,7 @@ describe("readDaemonImage against a fake daemon", () => {
     const data = await readDaemonImage("fake", {
       engine: "docker",
       pull: true,
-      onPull: (m) => lines.push(m),
+      onPull: (u) => lines.push(pullLine(u)),
       endpointEnv: env({ DOCKER_HOST: daemon.host }),
       readStream: fakeReader(),
     });

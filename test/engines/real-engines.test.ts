@@ -5,6 +5,7 @@ import Docker from "dockerode";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { UserError } from "../../src/model/diagnostics.js";
 import { EntryType } from "../../src/model/layer-contents.js";
+import { pullLine } from "../../src/model/pull-progress.js";
 import { openImage } from "../../src/sources/resolve.js";
 import type { ImageData, ImageInfo, ReadProgress } from "../../src/sources/types.js";
 import {
@@ -192,7 +193,7 @@ function suite(t: EngineTarget) {
       const messages: string[] = [];
       const pulled = await openImage(`${t.engine}://${pullRef}`, {
         pull: true,
-        onPull: (m) => messages.push(m),
+        onPull: (u) => messages.push(pullLine(u)),
       });
       expect(messages[0]).toMatch(
         new RegExp(`^pulling ${pullRef.replace(/[.]/g, "\\.")} with (Docker|Podman) \\(unix://`),
@@ -216,7 +217,7 @@ function suite(t: EngineTarget) {
     const messages: string[] = [];
     const err = await openImage(`${t.engine}://localhost:1/layerview/nope:1`, {
       pull: true,
-      onPull: (m) => messages.push(m),
+      onPull: (u) => messages.push(pullLine(u)),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(

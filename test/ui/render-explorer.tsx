@@ -61,6 +61,8 @@ export interface Explorer {
   frame(): string;
   /** The last frame as written, with escape codes. */
   rawFrame(): string;
+  /** How many frames Ink has written so far. */
+  frameCount(): number;
   press(...keys: (KeyName | { text: string })[]): Promise<void>;
   type(text: string): Promise<void>;
   resize(columns: number, rows: number): Promise<void>;
@@ -148,6 +150,7 @@ export async function renderExplorer(opts: {
   return {
     frame: () => plain(inst.lastFrame() ?? ""),
     rawFrame: () => inst.lastFrame() ?? "",
+    frameCount: () => inst.frames.length,
     press: async (...keys) => {
       for (const k of keys) await write(typeof k === "string" ? KEYS[k] : k.text);
     },

@@ -2,6 +2,7 @@ import { compareImages } from "../../model/compare.js";
 import { UserError } from "../../model/diagnostics.js";
 import { diffOfComparison } from "../../model/diff.js";
 import { ImageModel } from "../../model/image-model.js";
+import { pullLine } from "../../model/pull-progress.js";
 import { diffJson, diffText } from "../../report/diff-report.js";
 import { openImage } from "../../sources/resolve.js";
 import type { ImageData } from "../../sources/types.js";
@@ -28,7 +29,7 @@ export async function runDiff(args: CliArgs, io: CliIo): Promise<number> {
       openImage(name, {
         ...openOptions(args, io),
         signal: stop.signal,
-        onPull: (m) => io.stderr.write(`${m}\n`),
+        onPull: (update) => io.stderr.write(`${pullLine(update)}\n`),
       }).catch((error: unknown) => {
         // What the abort below ends is no failure of its own; anything else is, both images named.
         const aborted =

@@ -152,7 +152,7 @@ function imageLoader(
           signal: reading.signal,
           onImage: (info) => emit(previewEvent(info)),
           onProgress: (p) => emit({ kind: "progress", ...p, at: Date.now() }),
-          onPull: (message) => emit({ kind: "pull", message }),
+          onPull: (update) => emit({ kind: "pull", update }),
           onPartial: !partials
             ? undefined
             : (layersRead, snapshot) => {

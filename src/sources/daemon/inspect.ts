@@ -1,7 +1,9 @@
 /** What the daemon says about an image before its archive is read: inspect, history, and the early ImageInfo. */
+
 import type Docker from "dockerode";
 import { UserError } from "../../model/diagnostics.js";
 import { isMetadataOnly } from "../../model/history.js";
+import type { PullUpdate } from "../../model/pull-progress.js";
 import { ENGINE_NAMES, endpointUrl } from "../endpoint.js";
 import { decodeImageConfig } from "../image-config.js";
 import { type ImageRef, inspectName } from "../image-ref.js";
@@ -38,7 +40,7 @@ export interface HistoryRow {
 export interface InspectOptions extends DialOptions {
   /** Pull the image when the daemon does not have it. */
   pull?: boolean;
-  onPull?: (message: string) => void;
+  onPull?: (update: PullUpdate) => void;
 }
 
 export async function inspectOrPull(

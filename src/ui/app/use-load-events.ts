@@ -8,13 +8,13 @@ export type Subscribe = (emit: (e: LoadEvent) => void) => (() => void) | void;
 const PROGRESS_EVERY_MS = 50;
 
 /**
- * Feeds load events to `onEvent`. Progress can arrive per tar entry (and pull lines per chunk), so
- * it is coalesced (latest per layer, at most every 50 ms); other events flush pending progress
- * first, keeping the order.
+ * Feeds load events to `onEvent`. Progress can arrive per tar entry (and pull messages per chunk),
+ * so it is coalesced: the latest per layer read and per layer pulled, at most every 50 ms; other
+ * events flush pending progress first, keeping the order.
  */
 export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => void): void {
   useEffect(() => {
-    const pending = new Map<number, LoadEvent>();
+    const pending = new Map<string, LoadEvent>();
     let timer: NodeJS.Timeout | undefined;
     let closed = false;
     const flush = () => {
@@ -26,11 +26,8 @@ export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => v
     };
     const emit = (e: LoadEvent) => {
       if (closed) return;
-      const p = e.kind === "compare" && e.event?.kind === "progress" ? e.event : e;
-      const key = p.kind === "progress" ? (e === p ? p.layer : -2 - p.layer) : e.kind === "pull" ? -1 : null;
+      const key = coalescingKey(e);
       if (key !== null) {
-        // The second image's layers (--compare) are kept apart from the first's (keys -2 and
-        // below); a pull reports every chunk too, and its latest line is enough (key -1).
         pending.set(key, e);
         timer ??= setTimeout(flush, PROGRESS_EVERY_MS);
         return;
@@ -45,4 +42,20 @@ export function useLoadEvents(subscribe: Subscribe, onEvent: (e: LoadEvent) => v
       if (typeof cancel === "function") cancel();
     };
   }, [subscribe, onEvent]);
+}
+
+/**
+ * Events with the same key replace each other while they wait: a layer's read progress (the second
+ * image's, with --compare, kept apart), a pulled layer's status (the pull's decoder caps how many
+ * layers there are). Null: the event is delivered in order, never replaced.
+ */
+function coalescingKey(e: LoadEvent): string | null {
+  if (e.kind === "progress") return `read ${e.layer}`;
+  if (e.kind === "compare" && e.event !== null) {
+    const inner = coalescingKey(e.event);
+    return inner === null ? null : `compare ${inner}`;
+  }
+  // A line about the whole pull (id null) is delivered as it comes: the first ones head the board.
+  if (e.kind === "pull") return e.update.id === null ? null : `pull ${e.update.id}`;
+  return null;
 }

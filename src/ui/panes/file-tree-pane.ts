@@ -1,7 +1,7 @@
 import { NodeStatus } from "../../model/image-model.js";
 import { ENTRY_TYPE_NAMES, EntryType } from "../../model/layer-contents.js";
 import { Command, keysLabel } from "../keymap/keymap.js";
-import { formatBytes, formatCount, formatMode } from "../render/format.js";
+import { bar, formatBytes, formatCount, formatMode } from "../render/format.js";
 import { sanitize } from "../render/text.js";
 import { HIDDEN_LATER, type Line, paintLine, STYLES, statusLook } from "../render/theme.js";
 import type { ExplorerState } from "../state/explorer-state.js";
@@ -10,6 +10,7 @@ import { progressRate } from "../state/load-events.js";
 import type { Rect } from "../state/pane-layout.js";
 import { filterRegex } from "../tree/path-filter.js";
 import { titleLine } from "./pane.js";
+import { pullLines } from "./pull-lines.js";
 import { attributesHeader, hiddenReasonText, rowFacts, treeRowLine } from "./tree-rows.js";
 
 function titleExtra(s: ExplorerState): string {
@@ -57,11 +58,6 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
-function bar(ratio: number, width: number): string {
-  const full = Math.round(Math.max(0, Math.min(1, ratio)) * width);
-  return "█".repeat(full) + "░".repeat(width - full);
-}
-
 /** While layers are read: a bar per layer (bytes and entries). */
 export function progressLines(s: ExplorerState, width: number, height: number): Line[] {
   const out: Line[] = [];
@@ -76,7 +72,8 @@ export function progressLines(s: ExplorerState, width: number, height: number): 
   const read = s.progress.filter((p) => p !== null).length;
   if (s.pull !== null && read === 0) {
     out.push([{ text: "Pulling the image…", style: STYLES.label }]);
-    out.push([{ text: sanitize(s.pull), style: STYLES.muted }]);
+    // The rows that fit, leaving the lines below for what comes after the pull.
+    out.push(...pullLines(s.pull, width, Math.max(1, height - 5)));
     out.push([]);
   }
   out.push([

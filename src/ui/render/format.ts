@@ -46,3 +46,9 @@ export function shortDigest(d: string | null, full = false): string {
   const i = d.indexOf(":");
   return i < 0 ? d.slice(0, 12) : d.slice(0, i + 13);
 }
+
+/** A progress bar `width` cells wide, `ratio` of it full. */
+export function bar(ratio: number, width: number): string {
+  const full = Math.round(Math.max(0, Math.min(1, ratio)) * width);
+  return "█".repeat(full) + "░".repeat(width - full);
+}

@@ -16,6 +16,7 @@ import { type Expansion, type HideFlags, SHOW_ALL, type SortOrder } from "../tre
 import type { CompareState } from "./compare-types.js";
 import type { ImageOutline, LayerProgress, LoadEvent } from "./load-events.js";
 import type { PointerEvent } from "./pointer-event.js";
+import type { PullBoard } from "./pull-board.js";
 
 export type Pane = "layers" | "tree";
 
@@ -139,8 +140,8 @@ export interface ExplorerState {
   keymap: readonly Binding[];
   /** The filter is a regular expression (else a substring or a glob). */
   filterRegex: boolean;
-  /** The latest line of a `--pull` in progress, shown until the image is read. */
-  pull: string | null;
+  /** A `--pull` in progress (a row per layer), shown until the image is read. */
+  pull: PullBoard | null;
   /** Text to put on the clipboard (OSC 52): the app writes it when `seq` changes. */
   copy: { seq: number; text: string } | null;
   /** Ctrl+Z: the app suspends the process when this grows. */

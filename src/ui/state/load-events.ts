@@ -1,4 +1,5 @@
 import type { ImageModel } from "../../model/image-model.js";
+import type { PullUpdate } from "../../model/pull-progress.js";
 
 /** What the layers pane can show before the tree is indexed: the config and manifest alone. */
 export interface ImageOutline {
@@ -27,8 +28,8 @@ export type LoadEvent =
   /** The layers read so far (the first `layersRead`) as an image whose other layers are empty. */
   | { kind: "partial"; model: ImageModel; layersRead: number }
   | { kind: "ready"; model: ImageModel }
-  /** A line of `--pull` progress, before the image is read. */
-  | { kind: "pull"; message: string }
+  /** A message of `--pull` progress, before the image is read. */
+  | { kind: "pull"; update: PullUpdate }
   | { kind: "error"; message: string }
   /**
    * `--compare OTHER`: an event of the second image (`source` is what the user named); null

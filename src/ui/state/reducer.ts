@@ -21,6 +21,7 @@ import { comparing } from "./geometry.js";
 import { actionForKey, keyOfChar } from "./key-input.js";
 import { type LoadEvent, outlineOf } from "./load-events.js";
 import { applyPointer } from "./pointer.js";
+import { applyPullUpdate } from "./pull-board.js";
 
 /** A reducer whose effects reach `state.session` (see above); React's useReducer takes it as is. */
 export type SessionReducer = ((s: ExplorerState, a: Action) => ExplorerState) & {
@@ -71,7 +72,7 @@ function load(s: ExplorerState, e: LoadEvent): ExplorerState {
       return { ...s, compare: e.event ? compareLoad(c, e.event) : c };
     }
     case "pull":
-      return s.model ? s : { ...s, pull: e.message };
+      return s.model ? s : { ...s, pull: applyPullUpdate(s.pull, e.update) };
   }
 }
 

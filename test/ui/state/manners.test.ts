@@ -220,17 +220,58 @@ describe("suspend and pull", () => {
     expect(press(s, "?", "ctrl+z").suspends).toBe(2);
   });
 
-  test("pull progress shows until the image is read", () => {
+  test("pull progress: a row per layer, updated in place, until the image is read", () => {
     const m = sampleModel();
-    let s = reduce(initialState(120, 40), {
-      type: "load",
-      event: { kind: "pull", message: "abc123: Downloading 1 MB / 3 MB" },
-    });
-    expect(frame(s)).toContain("Pulling the image…");
-    expect(frame(s)).toContain("abc123: Downloading 1 MB / 3 MB");
+    const pull = (
+      id: string | null,
+      status: string,
+      current: number | null = null,
+      total: number | null = null,
+    ) => ({ type: "load", event: { kind: "pull", update: { id, status, current, total } } }) as Action;
+    let s = [
+      pull(null, "pulling app:1 with Docker (unix:///run/docker.sock)"),
+      pull("1", "Pulling from team/app"),
+      pull("0a541987fa60", "Pulling fs layer"),
+      pull("2577037b4974", "Pulling fs layer"),
+      pull("0a541987fa60", "Downloading", 1_000_000, 4_000_000),
+      pull("2577037b4974", "Already exists"),
+      pull("0a541987fa60", "Downloading", 3_000_000, 4_000_000),
+    ].reduce(reduce, initialState(120, 40));
+    let f = frame(s);
+    expect(f).toContain("Pulling the image…");
+    expect(f).toContain("pulling app:1 with Docker (unix:///run/docker.sock)");
+    expect(f).toContain("1: Pulling from team/app");
+    // One row per layer, the latest status in place: 3 MB of 4 MB, a bar three quarters full.
+    expect(f.match(/0a541987fa60/g)).toHaveLength(1);
+    expect(f).toMatch(/0a541987fa60 {2}Downloading\s+█{15}░{5} 3\.0 MB \/ 4\.0 MB/);
+    expect(f).toMatch(/2577037b4974 {2}Already exists/);
+    s = reduce(s, pull(null, "Digest: sha256:0123"));
+    f = frame(s);
+    expect(f).toContain("Digest: sha256:0123");
+    expect(f.indexOf("Digest")).toBeGreaterThan(f.indexOf("2577037b4974"));
     s = reduce(s, { type: "load", event: { kind: "image", ...outlineOf(m) } });
     s = reduce(s, { type: "load", event: { kind: "ready", model: m } });
     expect(frame(s)).not.toContain("Pulling");
+  });
+
+  test("pull progress of more layers than fit: the finished ones fold into a line, the rest cut with a count", () => {
+    const rows = 20;
+    let s = initialState(100, rows);
+    const pull = (id: string, status: string, current: number | null = null, total: number | null = null) =>
+      reduce(s, { type: "load", event: { kind: "pull", update: { id, status, current, total } } });
+    for (let i = 0; i < 30; i++) s = pull(`layer${String(i).padStart(2, "0")}`, "Waiting");
+    let f = frame(s);
+    expect(f.split("\n")).toHaveLength(rows);
+    expect(f).toContain("layer00");
+    expect(f).toMatch(/… \d+ more layers/);
+    for (let i = 0; i < 25; i++) s = pull(`layer${String(i).padStart(2, "0")}`, "Pull complete");
+    s = pull("layer27", "Downloading", 5, 10);
+    f = frame(s);
+    expect(f.split("\n")).toHaveLength(rows);
+    expect(f).toContain("25 layers done");
+    expect(f).not.toContain("layer00");
+    expect(f).toMatch(/layer27 {2}Downloading/);
+    expect(f).not.toMatch(/more layers/);
   });
 });
 
