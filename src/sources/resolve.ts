@@ -76,7 +76,9 @@ export function resolveSource(
   if (kind === "docker" || kind === "podman")
     return { kind: "daemon", engine: kind, ref: value, guessed: false };
 
-  if (value === "-" || env.exists(value)) return { kind: "archive", path: value };
+  if (value === "-" || value.startsWith("-:") || env.exists(value) || archiveWithImage(value, env)) {
+    return { kind: "archive", path: value };
+  }
   if (/^(\/|\.\.?\/|~)/.test(value) || ARCHIVE_NAME.test(value) || value.includes("\\")) {
     throw new UserError(
       `no such file or directory: ${value}`,
@@ -93,6 +95,14 @@ export function resolveSource(
   const engine: Engine =
     !engineConfigured("docker", env) && engineConfigured("podman", env) ? "podman" : "docker";
   return { kind: "daemon", engine, ref: value, guessed: true };
+}
+
+/** `ARCHIVE:name[:tag]`: some text before a colon is an existing file or directory (as `locate` splits it). */
+function archiveWithImage(value: string, env: EndpointEnv): boolean {
+  for (let i = value.lastIndexOf(":"); i > 0; i = value.lastIndexOf(":", i - 1)) {
+    if (i < value.length - 1 && env.exists(value.slice(0, i))) return true;
+  }
+  return false;
 }
 
 function describeKind(kind: SourceKind): string {

@@ -55,6 +55,14 @@ describe("resolveSource", () => {
     expect(resolveSource("-", { endpointEnv: env })).toEqual({ kind: "archive", path: "-" });
   });
 
+  it("reads ARCHIVE:name[:tag] from the archive when the text before a colon exists", () => {
+    for (const arg of ["image.tar:app", "image.tar:app:1", "oci-dir:app:1", "-:app:1"]) {
+      expect(resolveSource(arg, { endpointEnv: env }), arg).toEqual({ kind: "archive", path: arg });
+    }
+    // Not an existing file before any colon: an image name for the daemon, as before.
+    expect(resolveSource("other.tar:app", { endpointEnv: env }).kind).not.toBe("archive");
+  });
+
   it("reads other names from the Docker daemon", () => {
     expect(resolveSource("alpine:3.20", { endpointEnv: env })).toEqual({
       kind: "daemon",
