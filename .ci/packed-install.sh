@@ -59,6 +59,11 @@ for node in "${nodes[@]}"; do
     echo "[pack] $zstd_image is missing" >&2
     exit 1
   fi
+  # BLAKE3 for large files from the prebuilt binding the install fetched (not the SHA-256 fallback).
+  "$node" --input-type=module -e "
+    const { contentHashing } = await import('$work/prefix/node_modules/layerview/dist/sources/content-hash.js');
+    if (contentHashing().scheme !== 1) throw new Error('the BLAKE3 binding did not load');" ||
+    { echo "[pack] $v: @napi-rs/blake-hash did not load from the installed package" >&2; exit 1; }
   # The demo image fails the default CI rules on purpose: exit 4 with a FAIL line, nothing else.
   set +e
   out=$(run --ci "$PWD/test/fixtures/example/layerview-demo.tar" 2>&1)
@@ -66,5 +71,5 @@ for node in "${nodes[@]}"; do
   set -e
   [ "$code" -eq 4 ] && grep -q '^Result: FAIL' <<<"$out" ||
     { echo "[pack] $v: --ci exited $code: $out" >&2; exit 1; }
-  echo "[pack] $v: --version, --json (example, worker threads, zstd) and --ci work from the installed package"
+  echo "[pack] $v: --version, --json (example, worker threads, zstd), BLAKE3 and --ci work from the installed package"
 done
