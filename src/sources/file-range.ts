@@ -60,7 +60,14 @@ export class FileRangeChunks implements AsyncIterable<Buffer> {
   }
 }
 
-async function readFully(fh: FileHandle, buf: Buffer, length: number, position: number, label: string) {
+/** `length` bytes at `position` into `buf` (its first `length` bytes returned); the file shrinking is one clear error. */
+export async function readFully(
+  fh: FileHandle,
+  buf: Buffer,
+  length: number,
+  position: number,
+  label: string,
+): Promise<Buffer> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(buf, done, length - done, position + done);

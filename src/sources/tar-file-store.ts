@@ -10,6 +10,7 @@ import {
   normalizeArchivePath,
   resolveLinks,
 } from "./archive-store.js";
+import { readFully } from "./file-range.js";
 import {
   BLOCK,
   checksumOk,
@@ -84,7 +85,7 @@ export class TarFileStore implements ArchiveStore {
         if (pos === fileSize) break; // no end-of-archive blocks: tolerated
         throw truncated(`it ends inside a tar header at byte ${pos}`);
       }
-      await readFully(fh, header, BLOCK, pos);
+      await readFully(fh, header, BLOCK, pos, label);
       if (isZeroBlock(header, 0)) {
         complete = true;
         break;
@@ -111,7 +112,7 @@ export class TarFileStore implements ArchiveStore {
         if (size > MAX_META_SIZE)
           throw new UserError(`${label} is corrupt: oversized tar header at byte ${pos}`);
         const data = Buffer.alloc(size);
-        await readFully(fh, data, size, dataStart);
+        await readFully(fh, data, size, dataStart, label);
         try {
           if (flag === 0x78) pax = parsePax(data);
           else if (flag === 0x4c) longName = cString(data);
@@ -188,15 +189,6 @@ function linkOf(e: OuterEntry): { kind: "symlink" | "hardlink"; target: string }
   if (e.kind === "symlink") return { kind: "symlink", target: e.linkName };
   if (e.kind === "hardlink") return { kind: "hardlink", target: e.linkName };
   return null;
-}
-
-async function readFully(fh: FileHandle, buf: Buffer, length: number, position: number): Promise<void> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
-    if (bytesRead === 0) throw new UserError(`the archive changed while being read`, "read it again");
-    done += bytesRead;
-  }
 }
 
 function cString(b: Buffer): string {

@@ -3,16 +3,14 @@
  * a path table of its own, and hands back the result in the layer index cache's compact encoding,
  * its buffer transferred, not copied. The main thread interns it into the image's table in order.
  */
-import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
 import { parentPort } from "node:worker_threads";
 import { PathTable } from "../../model/path-table.js";
+import { FileRangeChunks } from "../file-range.js";
 import { LayerBlobReader } from "../layer-blob.js";
 import { encodeEntry } from "../layer-index-cache.js";
 import { readBlob } from "../read-layers.js";
 import type { LayerJob, LayerJobMessage } from "./layer-job.js";
 
-const READ_CHUNK = 1 << 20;
 /** The encoding's digest field: a worker's result never goes to disk, so it names no blob. */
 const NO_DIGEST = Buffer.alloc(32);
 
@@ -36,11 +34,8 @@ async function run(job: LayerJob): Promise<LayerJobMessage> {
       port!.postMessage({ type: "progress", id: job.id, blobBytes, entries }),
   });
   const { file, start, length } = job.range;
-  const source =
-    length === 0
-      ? Readable.from([])
-      : createReadStream(file, { start, end: start + length - 1, highWaterMark: READ_CHUNK });
-  const r = await readBlob(source, reader, undefined);
+  // The same reads as the main thread's: reused buffers, two ahead.
+  const r = await readBlob(new FileRangeChunks(file, start, length), reader, undefined);
   let encoded: Buffer | null = null;
   if (r.contents !== null) {
     const layer = {
