@@ -107,10 +107,11 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
   for (const s of signals) process.on(s, onSignal);
   process.on("exit", restore);
   process.on("uncaughtException", onUncaught);
+  let loading: Promise<typeof import("./terminal/mount-explorer.js")> | undefined;
   try {
     // Ink and React take most of the start-up to load: ask for them first, and meanwhile draw the
     // explorer's first frame from its initial state alone (the panes need neither).
-    const loading = import("./terminal/mount-explorer.js");
+    loading = import("./terminal/mount-explorer.js");
     session.enter();
     const first = composeFrame(initialState(screen.columns, screen.rows, opts.preferences), !noColor);
     screen.write(noColor ? first.join("\n") : themed(first.join("\n"), opts.preferences?.theme ?? "dark"));
@@ -142,5 +143,11 @@ export async function runExplorer(opts: ExplorerOptions): Promise<number> {
     for (const s of signals) process.off(s, onSignal);
     process.off("exit", restore);
     process.off("uncaughtException", onUncaught);
+    // A failure before Ink was mounted (the loader threw at once) leaves the import in flight:
+    // let it settle here, so nothing of this call is still loading once it has returned.
+    await loading?.then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
