@@ -175,8 +175,35 @@ export async function readPlannedLayers(
       if (range !== null) jobs.set(key, pool.read(range, false, progressOf(planned)));
     }
   }
+  // Read here, one layer ahead: the next layer's blob is read and decompressed (zlib's work runs on
+  // its thread pool, so on the other core) while this one is parsed; it is parsed in its turn.
+  const reading = new Map<string, { reader: LayerBlobReader; result: Promise<LayerBlobResult> }>();
+  const startReading = (planned: PlannedLayer, key: string, held: boolean) => {
+    const reader = new LayerBlobReader(paths, { onProgress: progressOf(planned) });
+    if (held) reader.hold();
+    const range = store.locate(key);
+    const source =
+      range !== null
+        ? new FileRangeChunks(range.file, range.start, range.length, store.label)
+        : store.open(key);
+    const result = readBlob(source, reader, opts.signal);
+    // Awaited in its turn; a failure before then (an abort) is seen there, not as an unhandled rejection.
+    result.catch(() => {});
+    const r = { reader, result };
+    reading.set(key, r);
+    return r;
+  };
+  const readAhead = (from: number) => {
+    if (pool !== null) return;
+    for (let j = from; j < plan.layers.length; j++) {
+      const key = keyOf(plan.layers[j]!);
+      if (key === null || done.has(key)) continue;
+      if (!reading.has(key)) startReading(plan.layers[j]!, key, true);
+      return;
+    }
+  };
   try {
-    for (const planned of plan.layers) {
+    for (const [i, planned] of plan.layers.entries()) {
       opts.signal?.throwIfAborted();
       const key = keyOf(planned);
       let result: LayerBlobResult | null = null;
@@ -190,13 +217,11 @@ export async function readPlannedLayers(
           if (result !== null) done.set(key, result);
         }
         if (result === null) {
-          const reader = new LayerBlobReader(paths, { onProgress: progressOf(planned) });
-          const range = store.locate(key);
-          const source =
-            range !== null
-              ? new FileRangeChunks(range.file, range.start, range.length, store.label)
-              : store.open(key);
-          result = await readBlob(source, reader, opts.signal);
+          const r = reading.get(key) ?? startReading(planned, key, false);
+          r.reader.release();
+          readAhead(i + 1);
+          result = await r.result;
+          reading.delete(key);
           done.set(key, result);
         }
       }
@@ -211,6 +236,9 @@ export async function readPlannedLayers(
   } finally {
     opts.signal?.removeEventListener("abort", stop);
     await pool?.close();
+    // Stopped early (aborted, or a failure): the layer read ahead is dropped, its file closed.
+    for (const r of reading.values()) r.reader.destroy();
+    await Promise.allSettled([...reading.values()].map((r) => r.result));
   }
   return out;
 }

@@ -14,12 +14,10 @@ import {
   normalizeArchivePath,
   resolveLinks,
 } from "./archive-store.js";
-import { SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
+import { OUTPUT_CHUNK, SNIFF_BYTES, sniffCompression } from "./layer-blob.js";
 import { drain, peek, prefixed, settled } from "./stream-io.js";
 import type { Compression } from "./types.js";
 import { createZstdDecompress } from "./zstd.js";
-
-const OUTPUT_CHUNK = 256 * 1024;
 
 export interface TarWalkOptions {
   signal?: AbortSignal;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
@@ -398,6 +398,34 @@ describe("cancelling", () => {
       }),
     ).rejects.toThrow(/aborted/i);
     expect(layers).toEqual([]);
+  });
+
+  it("aborted after a layer, drops the layer read ahead and closes its file", async () => {
+    const big = { "big.bin": Buffer.alloc(20_000_000, 3) };
+    const path = await writeFixture(
+      "abort3.tar",
+      buildArchive({ tags: ["a:1"], layers: [good, big, big, good] }, { compression: "gzip" }),
+    );
+    const ac = new AbortController();
+    const layers: number[] = [];
+    await expect(
+      readImage(path, {
+        signal: ac.signal,
+        onLayer: (l) => {
+          layers.push(l.descriptor.index);
+          ac.abort();
+        },
+      }),
+    ).rejects.toThrow(/aborted/i);
+    expect(layers).toEqual([0]);
+    const open = readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === realpathSync(path);
+      } catch {
+        return false;
+      }
+    });
+    expect(open).toEqual([]);
   });
 
   it("stops a stream in the middle", async () => {

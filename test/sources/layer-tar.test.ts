@@ -12,6 +12,7 @@ import { PathTable } from "../../src/model/path-table.js";
 import { LayerBlobReader } from "../../src/sources/layer-blob.js";
 import { LayerTarParser } from "../../src/sources/layer-tar.js";
 import { TarFormatError } from "../../src/sources/tar-format.js";
+import { zstdBackend } from "../../src/sources/zstd.js";
 import { compressBytes, makeLayerTar, type RawTarEntry, writeTar } from "../fixtures/images.js";
 import { describeLayer } from "./helpers.js";
 import { BASE_EXPECTED, BASE_LAYER, CHANGE_EXPECTED, CHANGE_LAYER } from "./specs.js";
@@ -247,6 +248,80 @@ describe("the layer blob reader", () => {
   it("reads an empty tar (all zero bytes) and a zero-byte blob as empty layers", async () => {
     expect((await read(Buffer.alloc(1024))).lines).toEqual([]);
     expect((await read(Buffer.alloc(0))).lines).toEqual([]);
+  });
+
+  /** zstd makes a few KiB of 80 MB of zeros, less than its input buffer holds: a 64 KiB pattern, repeated. */
+  const bigData = (c: string, size: number) => {
+    if (c !== "zstd") return Buffer.alloc(size, 7);
+    const pattern = randomBytes(64 << 10);
+    const out = Buffer.alloc(size);
+    for (let at = 0; at < size; at += pattern.length) pattern.copy(out, at);
+    return out;
+  };
+  // gzip (and zstd where node:zlib reads whole streams) decodes 64 MiB ahead: zeros, which compress
+  // a thousandfold and more; other zstd decoders only read 4 MiB of input ahead: incompressible data.
+  const zstdAhead = zstdBackend() === "node:zlib";
+  it.each([
+    ["none", 12e6, false],
+    ["gzip", 80e6, false],
+    ["zstd", zstdAhead ? 80e6 : 6e6, !zstdAhead],
+  ] as const)(
+    "held (%s): takes bytes ahead of its turn, parses none until released, then waits",
+    async (c, size, random) => {
+      const tar = writeTar([
+        { name: "small", typeflag: "0", data: Buffer.from("s") },
+        { name: "big", typeflag: "0", data: random ? randomBytes(size) : bigData(c, size) },
+        { name: "last", typeflag: "0", data: Buffer.from("l") },
+      ]);
+      const blob = compressBytes(tar, c);
+      const paths = new PathTable();
+      const entries: number[] = [];
+      const reader = new LayerBlobReader(paths, { onProgress: (_b, e) => entries.push(e) });
+      reader.hold();
+      let written = 0;
+      // Small writes of zeros, so that a few of them are taken before the reader stops taking them.
+      const chunk = random || c === "none" ? 1 << 20 : 16;
+      const feeding = (async () => {
+        for (; written < blob.length; written += chunk) {
+          const w = reader.write(blob.subarray(written, written + chunk));
+          if (w) await w;
+        }
+        return reader.end();
+      })();
+      let settled = false;
+      void feeding.then(() => {
+        settled = true;
+      });
+      // Let it run until it stops taking bytes: it must stop before the end, and have parsed nothing.
+      let last = -1;
+      while (written !== last) {
+        last = written;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(settled).toBe(false);
+      expect(written).toBeGreaterThan(0);
+      expect(written).toBeLessThan(blob.length);
+      expect(entries.every((e) => e === 0)).toBe(true);
+      reader.release();
+      const r = await feeding;
+      expect(r.error).toBeNull();
+      expect(r.compression).toBe(c);
+      expect(describeLayer(r.contents!, paths)).toEqual([
+        `/big file ${size}`,
+        "/last file 1",
+        "/small file 1",
+      ]);
+    },
+  );
+
+  it("a held reader destroyed before its turn ends at once, its result an error", async () => {
+    const reader = new LayerBlobReader(new PathTable());
+    reader.hold();
+    await reader.write(compressBytes(makeLayerTar(BASE_LAYER), "gzip"));
+    reader.destroy();
+    const r = await reader.end();
+    expect(r.contents).toBeNull();
+    expect(r.error).toBe("reading was cancelled");
   });
 
   it("reads gzip members concatenated (eStargz style)", async () => {
