@@ -23,12 +23,13 @@ export const OUTPUT_CHUNK = 1024 * 1024;
 const PROGRESS_INTERVAL_MS = 100;
 /**
  * How far a held reader (see `hold`) reads ahead of its turn. A decompressor that stops when its
- * output is not taken (node:zlib's gzip, and zstd where node:zlib reads whole streams) decodes up to
+ * output is not taken (node:zlib's gzip and zstd, also frame by frame) decodes up to
  * HOLD_DECODED_BYTES on zlib's thread pool — on the other core while this layer is parsed — and is
  * then paused (375 MB in 62 MB gzip layers, Node 20, `--json`: 16 MiB held 1.02 s, 32 MiB 0.97 s,
  * 64 MiB 0.81 s, 128 MiB 0.83 s; zstd on Node 24 0.47 → 0.42 s), for that much more peak memory.
- * Other decoders (fzstd, zstd frame by frame) expand a whole input chunk at once, which a crafted
- * blob can make gigabytes: for them, as for an uncompressed layer, only HOLD_READ_BYTES of input wait.
+ * fzstd expands a whole input chunk at once, which a crafted blob can make gigabytes (and decodes on
+ * this thread, so ahead gains nothing): for it, as for an uncompressed layer, only HOLD_READ_BYTES of
+ * input wait.
  */
 const HOLD_DECODED_BYTES = 64 * 1024 * 1024;
 const HOLD_READ_BYTES = 4 * 1024 * 1024;
@@ -253,7 +254,7 @@ export class LayerBlobReader {
         ? createGunzip({ chunkSize: OUTPUT_CHUNK })
         : createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
     this.decompressor = dec;
-    this.decodesAhead = this.compression === "gzip" || zstdBackend() === "node:zlib";
+    this.decodesAhead = this.compression === "gzip" || zstdBackend() !== "fzstd";
     dec.on("data", (c: Buffer) => this.parse(c));
     // Destroyed early (cancelled, or the tar failed) it rejects as a premature close: the error is already set.
     this.decompressorDone = finished(dec).catch((e: unknown) => this.fail(e));

@@ -212,10 +212,17 @@ class FrameByFrame extends Transform {
     this.head = Buffer.alloc(0);
   }
 
+  /** The decompressor whose output comes here now (until it ends, also after `frame` was closed). */
+  private output: Transform | null = null;
+
   private startFrame(): Transform {
     const d = this.make();
     this.frameError = null;
-    d.on("data", (c: Buffer) => this.push(c));
+    // Backpressure through: a frame's decompressor waits while what it gave waits here (see _read).
+    this.output = d;
+    d.on("data", (c: Buffer) => {
+      if (!this.push(c)) d.pause();
+    });
     this.frameDone = new Promise<void>((resolve) => {
       d.once("end", resolve);
       d.once("error", (e: Error) => {
@@ -240,6 +247,12 @@ class FrameByFrame extends Transform {
     d.end();
     await this.frameDone;
     if (this.frameError) throw this.frameError;
+  }
+
+  /** More is wanted: the frame's decompressor (paused when its output was not taken) goes on. */
+  override _read(size: number): void {
+    if (this.output?.isPaused()) this.output.resume();
+    super._read(size);
   }
 
   override _destroy(error: Error | null, done: (error: Error | null) => void): void {

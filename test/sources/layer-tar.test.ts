@@ -258,9 +258,9 @@ describe("the layer blob reader", () => {
     for (let at = 0; at < size; at += pattern.length) pattern.copy(out, at);
     return out;
   };
-  // gzip (and zstd where node:zlib reads whole streams) decodes 64 MiB ahead: zeros, which compress
+  // gzip (and zstd where node:zlib has it) decodes 64 MiB ahead: zeros, which compress
   // a thousandfold and more; other zstd decoders only read 4 MiB of input ahead: incompressible data.
-  const zstdAhead = zstdBackend() === "node:zlib";
+  const zstdAhead = zstdBackend() !== "fzstd";
   it.each([
     ["none", 12e6, false],
     ["gzip", 80e6, false],
