@@ -4,6 +4,8 @@ import { setFlagsFromString } from "node:v8";
 // WebAssembly compiled once, by the baseline compiler: otherwise V8 recompiles undici's HTTP parser in
 // the background and the process waits for that at exit, ~50 ms of a 250 ms registry reopen (bench/registry).
 setFlagsFromString("--liftoff-only");
+const { capYoungGeneration } = await import("../dist/cli/young-generation.js");
+capYoungGeneration();
 const { main } = await import("../dist/cli/main.js");
 const { outputFailure } = await import("../dist/cli/exit-codes.js");
 
