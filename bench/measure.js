@@ -3,6 +3,8 @@
 import { setFlagsFromString } from "node:v8";
 
 setFlagsFromString("--liftoff-only"); // as bin/layerview.js does, and why it does it is said there
+const { capYoungGeneration } = await import("../dist/cli/young-generation.js");
+capYoungGeneration();
 const { main } = await import("../dist/cli/main.js");
 
 const code = await main(process.argv.slice(2));
