@@ -32,6 +32,9 @@ const NO_DIGEST = Buffer.alloc(32);
  * 4.97 → 4.0–4.6 s, 375 MB uncompressed 0.83 → 0.68–0.74 s, the same gzip'd 1.53 → 1.31–1.39 s
  * (zlib already inflates on another core while this thread parses), for ~30 % more CPU and
  * 50–90 MB more peak memory (440–480 B per entry, over the 400 B budget): not yet the default.
+ * Since the in-thread read decodes the next layer ahead (on zlib's pool), workers lose in most rows
+ * (Node 20, bench/speed.js: 375 MB uncompressed 436 vs 563 ms, zstd 1543 vs 1645, gzip 1013 vs 1086;
+ * 1M entries 5.19 vs 4.93 s).
  */
 function workerThreads(plan: ImagePlan, keys: string[], opts: ReadOptions): number {
   const wanted = opts.threads ?? 0;
