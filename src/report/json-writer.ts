@@ -72,43 +72,54 @@ function* walk(v: unknown, indent: string, w: Out): Generator<void, void, void> 
   const inner = `${indent}  `;
   if (Array.isArray(v)) {
     w.buf += "[\n";
-    let i = 0;
-    while (i < v.length) {
-      if (i > 0) w.buf += ",\n";
-      const budget = { left: PIECE_VALUES };
-      let j = i;
-      while (j < v.length && fits(v[j], budget)) j++;
-      if (j > i) {
-        w.buf += inside(JSON.stringify(v.slice(i, j), null, 2), indent);
-        i = j;
-      } else {
-        w.buf += inner;
-        yield* walk(v[i], inner, w);
-        i++;
-      }
-      if (w.buf.length >= CHUNK) yield;
-    }
+    yield* members(
+      v,
+      (i, j) => v.slice(i, j),
+      () => inner,
+      indent,
+      w,
+    );
     w.buf += `\n${indent}]`;
     return;
   }
   const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => !skipped(x));
   w.buf += "{\n";
+  yield* members(
+    entries.map(([, x]) => x),
+    (i, j) => Object.fromEntries(entries.slice(i, j)),
+    (i) => `${inner}${JSON.stringify(entries[i]![0])}: `,
+    indent,
+    w,
+  );
+  w.buf += `\n${indent}}`;
+}
+
+/**
+ * The members of an array or object, `values` in order: runs that fit PIECE_VALUES stringified at
+ * once (`run(i, j)`: members i to j as an array or object of their own), any larger one walked after
+ * its `lead` (indent, and the key for an object member).
+ */
+function* members(
+  values: readonly unknown[],
+  run: (i: number, j: number) => unknown,
+  lead: (i: number) => string,
+  indent: string,
+  w: Out,
+): Generator<void, void, void> {
   let i = 0;
-  while (i < entries.length) {
+  while (i < values.length) {
     if (i > 0) w.buf += ",\n";
     const budget = { left: PIECE_VALUES };
     let j = i;
-    while (j < entries.length && fits(entries[j]![1], budget)) j++;
+    while (j < values.length && fits(values[j], budget)) j++;
     if (j > i) {
-      w.buf += inside(JSON.stringify(Object.fromEntries(entries.slice(i, j)), null, 2), indent);
+      w.buf += inside(JSON.stringify(run(i, j), null, 2), indent);
       i = j;
     } else {
-      const [k, x] = entries[i]!;
-      w.buf += `${inner}${JSON.stringify(k)}: `;
-      yield* walk(x, inner, w);
+      w.buf += lead(i);
+      yield* walk(values[i], `${indent}  `, w);
       i++;
     }
     if (w.buf.length >= CHUNK) yield;
   }
-  w.buf += `\n${indent}}`;
 }
