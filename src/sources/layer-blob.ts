@@ -10,7 +10,7 @@ import { PackageDbKeeper } from "./packages/package-keeper.js";
 import { settled } from "./stream-io.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
 import type { Compression } from "./types.js";
-import { createZstdDecompress, zstdBackend } from "./zstd.js";
+import { createZstdDecompress, stopsWhenOutputWaits } from "./zstd.js";
 
 /** Bytes needed to tell a tar from a compressed stream. */
 export const SNIFF_BYTES = BLOCK;
@@ -254,7 +254,7 @@ export class LayerBlobReader {
         ? createGunzip({ chunkSize: OUTPUT_CHUNK })
         : createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
     this.decompressor = dec;
-    this.decodesAhead = this.compression === "gzip" || zstdBackend() !== "fzstd";
+    this.decodesAhead = stopsWhenOutputWaits(dec);
     dec.on("data", (c: Buffer) => this.parse(c));
     // Destroyed early (cancelled, or the tar failed) it rejects as a premature close: the error is already set.
     this.decompressorDone = finished(dec).catch((e: unknown) => this.fail(e));

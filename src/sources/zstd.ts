@@ -51,6 +51,14 @@ export function createZstdDecompress(options: { chunkSize?: number; force?: Zstd
   return backend === "node:zlib" ? make() : new FrameByFrame(make);
 }
 
+/**
+ * Whether a decompressor stops decoding while its output is not taken: node:zlib's do (gzip, zstd,
+ * and zstd frame by frame, which passes it on); fzstd decodes each input chunk whole.
+ */
+export function stopsWhenOutputWaits(t: Transform): boolean {
+  return !(t instanceof FzstdTransform);
+}
+
 const FRAME_MAGIC = 0xfd2fb528;
 /** Skippable frames: 0x184D2A50 to 0x184D2A5F. */
 const isSkippable = (magic: number) => magic >>> 4 === 0x184d2a5;
