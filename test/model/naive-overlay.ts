@@ -42,20 +42,13 @@ export interface RawEntry {
 export type Reason = "overwritten" | "deleted" | "opaque" | "replaced";
 export type Change = "added" | "modified" | "same";
 
-export interface NaiveVersion {
+/** An entry as a layer left it at its path: the header's fields, and what became of it. */
+export interface NaiveVersion extends Omit<RawEntry, "name"> {
   /** `${layer}#${entry}` for a layer's own entry (its index among the entries kept), `${layer}#implied`. */
   key: string;
   path: string;
   layer: number;
   entry: number;
-  type: NaiveType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  content: string;
-  link: string | null;
   /** Against what the layer below showed at the path. */
   change: Change;
   hiddenAt: number | null;
