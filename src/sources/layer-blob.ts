@@ -3,9 +3,9 @@ import { finished } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { HashScheme, type LayerContents, LayerContentsBuilder } from "../model/layer-contents.js";
 import type { LayerPackageFiles } from "../model/package-db.js";
-import type { PathTable } from "../model/path-table.js";
+import { PathTable } from "../model/path-table.js";
 import { type ContentHashing, contentHashing } from "./content-hash.js";
-import { LayerTarParser, type SkippedEntries } from "./layer-tar.js";
+import { type EntrySink, LayerTarParser, type SkippedEntries } from "./layer-tar.js";
 import { PackageDbKeeper } from "./packages/package-keeper.js";
 import { settled } from "./stream-io.js";
 import { BLOCK, checksumOk, isZeroBlock, NOT_A_TAR, TarFormatError } from "./tar-format.js";
@@ -69,7 +69,13 @@ export function describeUnrecognised(head: Buffer): string {
   return `the blob is not a tar, gzip or zstd stream (it starts with ${hex})`;
 }
 
+/** Entries handed somewhere other than a LayerContentsBuilder (a worker's batches), counted. */
+export interface EntryCollector extends EntrySink {
+  readonly entriesRead: number;
+}
+
 export interface LayerBlobResult {
+  /** Null on error, and always when the entries went to an EntryCollector. */
   contents: LayerContents | null;
   /** Known once the first bytes were seen; null when they matched no layer format. */
   compression: Compression | null;
@@ -78,6 +84,8 @@ export interface LayerBlobResult {
   skipped: SkippedEntries[];
   /** Stored (compressed) bytes read. */
   blobBytes: number;
+  /** Bytes of the tar itself (after decompression) parsed; absent where a source does not count them. */
+  tarBytes?: number;
   /** The layer's package databases, decoded (null when the layer could not be read). */
   packages: LayerPackageFiles | null;
 }
@@ -105,6 +113,8 @@ export class LayerBlobReader {
   private started = false;
   private compression: Compression | null = null;
   private builder: LayerContentsBuilder | null = null;
+  private readonly paths: PathTable | null;
+  private readonly collector: EntryCollector | null;
   private parser: LayerTarParser | null = null;
   private readonly keeper = new PackageDbKeeper();
   private readonly hashing: ContentHashing;
@@ -117,10 +127,13 @@ export class LayerBlobReader {
   /** The decompressor stops when its output waits (see HOLD_DECODED_BYTES). */
   private decodesAhead = false;
 
+  /** Entries go into a LayerContentsBuilder on `target`, or to `target` itself when it is a collector. */
   constructor(
-    private readonly paths: PathTable,
+    target: PathTable | EntryCollector,
     private readonly options: LayerBlobOptions = {},
   ) {
+    this.paths = target instanceof PathTable ? target : null;
+    this.collector = target instanceof PathTable ? null : target;
     this.hashing = contentHashing(options.hashScheme ?? HashScheme.Blake3Large);
   }
 
@@ -131,7 +144,7 @@ export class LayerBlobReader {
       const now = Date.now();
       if (now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
         this.lastProgress = now;
-        this.options.onProgress(this.blobBytes, this.builder?.entriesRead ?? 0);
+        this.options.onProgress(this.blobBytes, this.entriesRead);
       }
     }
     if (this.error !== null) return null;
@@ -192,8 +205,7 @@ export class LayerBlobReader {
       if (all.length === 0) {
         // A zero-byte blob: read as an empty layer rather than guessing.
         this.compression = "none";
-        this.builder = new LayerContentsBuilder(this.paths, 16, { hashScheme: this.hashing.scheme });
-        this.parser = new LayerTarParser(this.builder, this.keeper, this.hashing);
+        this.startParser(16, false);
         this.started = true;
       } else {
         this.start(all);
@@ -214,14 +226,15 @@ export class LayerBlobReader {
         this.fail(e);
       }
     }
-    this.options.onProgress?.(this.blobBytes, this.builder?.entriesRead ?? 0);
-    const ok = this.error === null && this.builder !== null;
+    this.options.onProgress?.(this.blobBytes, this.entriesRead);
+    const ok = this.error === null && this.parser !== null;
     return {
-      contents: ok ? this.builder!.finish() : null,
+      contents: ok ? (this.builder?.finish() ?? null) : null,
       compression: this.compression,
       error: this.error,
       skipped: this.parser?.skippedEntries ?? [],
       blobBytes: this.blobBytes,
+      tarBytes: this.parser?.bytes ?? 0,
       packages: ok ? await this.keeper.finish() : null,
     };
   }
@@ -242,12 +255,7 @@ export class LayerBlobReader {
       this.error = describeUnrecognised(head);
       return;
     }
-    const dataOffsets = this.compression === "none" && this.options.dataOffsets === true;
-    this.builder = new LayerContentsBuilder(this.paths, 1024, {
-      dataOffsets,
-      hashScheme: this.hashing.scheme,
-    });
-    this.parser = new LayerTarParser(this.builder, this.keeper, this.hashing);
+    this.startParser(1024, this.compression === "none" && this.options.dataOffsets === true);
     if (this.compression === "none") return;
     const dec: Transform =
       this.compression === "gzip"
@@ -258,6 +266,45 @@ export class LayerBlobReader {
     dec.on("data", (c: Buffer) => this.parse(c));
     // Destroyed early (cancelled, or the tar failed) it rejects as a premature close: the error is already set.
     this.decompressorDone = finished(dec).catch((e: unknown) => this.fail(e));
+  }
+
+  private startParser(capacity: number, dataOffsets: boolean): void {
+    let sink: EntrySink | null = this.collector;
+    if (this.paths !== null) {
+      this.builder = new LayerContentsBuilder(this.paths, capacity, {
+        dataOffsets,
+        hashScheme: this.hashing.scheme,
+      });
+      sink = this.builder;
+    }
+    this.parser = new LayerTarParser(sink!, this.keeper, this.hashing);
+  }
+
+  private get entriesRead(): number {
+    return (this.builder ?? this.collector)?.entriesRead ?? 0;
+  }
+
+  /**
+   * Decompress nothing more until `until` settles: whoever takes the entries is behind. (An
+   * uncompressed blob's writer waits on its own: nothing is parsed but what it writes.)
+   */
+  pauseOutputUntil(until: Promise<void>): void {
+    const dec = this.decompressor;
+    if (dec === null || dec.destroyed || !this.decodesAhead) return;
+    dec.pause();
+    until.then(() => {
+      if (this.held === null && !dec.destroyed) dec.resume();
+    });
+  }
+
+  /** Stored bytes written so far. */
+  get blobBytesRead(): number {
+    return this.blobBytes;
+  }
+
+  /** The hash scheme the entries' digests were made with. */
+  get hashScheme(): HashScheme {
+    return this.hashing.scheme;
   }
 
   private feed(chunk: Buffer): Promise<void> | null {

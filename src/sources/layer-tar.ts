@@ -1,11 +1,5 @@
 import { hash as hashOnce } from "node:crypto";
-import {
-  type ContentDigest,
-  EntryType,
-  HashScheme,
-  type LayerContentsBuilder,
-  type TarEntryHeader,
-} from "../model/layer-contents.js";
+import { type ContentDigest, EntryType, HashScheme, type TarEntryHeader } from "../model/layer-contents.js";
 import { type ContentHasher, type ContentHashing, contentHashing } from "./content-hash.js";
 import type { MemberKeeper } from "./packages/package-keeper.js";
 import {
@@ -46,6 +40,14 @@ const TYPE_OF_FLAG = new Map<number, EntryType>([
   [0x35, EntryType.Dir],
   [0x36, EntryType.Fifo],
 ]);
+
+/**
+ * Where the parser hands each entry, after its data went by: a LayerContentsBuilder, or a worker
+ * thread's batch of entries for the main thread to add (workers/entry-batch.ts). `h` is reused.
+ */
+export interface EntrySink {
+  add(h: TarEntryHeader, digest: ContentDigest | null, dataOffset: number): void;
+}
 
 export interface SkippedEntries {
   /** The tar typeflag, as a printable character or a code. */
@@ -93,7 +95,7 @@ export class LayerTarParser {
   };
 
   constructor(
-    private readonly builder: LayerContentsBuilder,
+    private readonly builder: EntrySink,
     /** Keeps the data of the few members it asks for (package databases). */
     private readonly keeper: MemberKeeper | null = null,
     /** How file contents are hashed: the builder's HashScheme must be `hashes.scheme`. */
@@ -292,8 +294,6 @@ export class LayerTarParser {
     else this.skipped.set(typeflag, { typeflag, count: 1, first: name });
   }
 }
-
-/** Big-endian uint32 from a latin1 digest string. */
 
 function numberOr0(n: number): number {
   return Number.isNaN(n) ? 0 : n;
