@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { UserError } from "../model/diagnostics.js";
 
@@ -13,14 +14,14 @@ const AHEAD = 2;
  * decompressor still holds it) is simply left to the collector.
  */
 export class FileRangeChunks implements AsyncIterable<Buffer> {
-  private readonly free: Buffer[] = [];
+  protected readonly free: Buffer[] = [];
 
   constructor(
-    private readonly file: string,
-    private readonly start: number,
-    private readonly length: number,
+    protected readonly file: string,
+    protected readonly start: number,
+    protected readonly length: number,
     /** Names the file in an error (the archive's path as the user gave it). */
-    private readonly label: string = file,
+    protected readonly label: string = file,
   ) {}
 
   /** The consumer is done with `chunk` (one this iterator yielded): its buffer may be read into again. */
@@ -56,6 +57,41 @@ export class FileRangeChunks implements AsyncIterable<Buffer> {
     } finally {
       await Promise.allSettled(reads);
       await fh.close();
+    }
+  }
+}
+
+/**
+ * `FileRangeChunks` read with blocking reads, for a worker thread, which has nothing else to do
+ * meanwhile: each read is a copy from the page cache on this thread, with no hand-over to libuv's
+ * pool and back.
+ */
+export class SyncFileRangeChunks extends FileRangeChunks {
+  override async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    if (this.length === 0) return;
+    const fd = openSync(this.file, "r");
+    try {
+      let pos = this.start;
+      const end = this.start + this.length;
+      while (pos < end) {
+        const n = Math.min(CHUNK, end - pos);
+        const buf = this.free.pop() ?? Buffer.allocUnsafe(CHUNK);
+        let done = 0;
+        while (done < n) {
+          const got = readSync(fd, buf, done, n - done, pos + done);
+          if (got === 0) {
+            throw new UserError(
+              `${this.label} changed while being read (it is shorter now)`,
+              "read it again",
+            );
+          }
+          done += got;
+        }
+        pos += n;
+        yield done === buf.length ? buf : buf.subarray(0, done);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
 }

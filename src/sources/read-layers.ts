@@ -6,10 +6,9 @@ import type { ArchiveStore } from "./archive-store.js";
 import { FileRangeChunks } from "./file-range.js";
 import type { ImagePlan, PlannedLayer } from "./image-plan.js";
 import { LayerBlobReader, type LayerBlobResult } from "./layer-blob.js";
-import { decodeEntry } from "./layer-index-cache.js";
 import type { ImageData, ImageInfo, LayerDescriptor, ReadLayer, ReadOptions } from "./types.js";
-import type { FileRange } from "./workers/layer-job.js";
-import { type LayerJobResult, LayerWorkerPool, layerWorkerScript } from "./workers/layer-pool.js";
+import type { FileRange } from "./workers/entry-job.js";
+import { EntryWorker, entryWorkerScript, type WorkerLayer } from "./workers/entry-reader.js";
 
 /** Entry problems turned into diagnostics per layer; the rest stay in LayerContents.problems. */
 const MAX_ENTRY_DIAGNOSTICS = 20;
@@ -23,51 +22,18 @@ export interface SeekableStore extends ArchiveStore {
   locate(path: string): FileRange | null;
 }
 
-/** A worker result's digest field: in-memory hand-overs name no blob. */
-const NO_DIGEST = Buffer.alloc(32);
-
 /**
- * How many worker threads read this plan's layers: 0 (the default) reads them here, in order.
- * Measured on 2 cores (bench/speed.js, one thread against two workers in one run): 1M entries
- * 4.97 → 4.0–4.6 s, 375 MB uncompressed 0.83 → 0.68–0.74 s, the same gzip'd 1.53 → 1.31–1.39 s
- * (zlib already inflates on another core while this thread parses), for ~30 % more CPU and
- * 50–90 MB more peak memory (440–480 B per entry, over the 400 B budget): not yet the default.
- * Since the in-thread read decodes the next layer ahead (on zlib's pool), workers lose in most rows
- * (Node 20, bench/speed.js: 375 MB uncompressed 436 vs 563 ms, zstd 1543 vs 1645, gzip 1013 vs 1086;
- * 1M entries 5.19 vs 4.93 s).
+ * Layers of many small files — less than this much tar per entry, on average over the layers read
+ * so far — are read by a worker thread (workers/entry-reader.ts) while this thread interns their
+ * paths; others are read here, the next one decompressed ahead on zlib's pool. Measured on this
+ * machine's 2 vCPUs (alternated runs, Node 20 and 24), with the worker for every layer: 1M entries
+ * (~900 B per entry) 3.3–3.7 → 2.75–3.0 s; but the 375 MB content image (~100 KB per entry) was
+ * 10–25 % slower (the worker's start, and the reading done there is no faster), where this thread
+ * has little to intern. Where the two costs meet is at a few KB per entry; 8 KiB leans to the worker.
  */
-function workerThreads(plan: ImagePlan, keys: string[], opts: ReadOptions): number {
-  const wanted = opts.threads ?? 0;
-  if (wanted < 1 || plan.layers.length === 0 || keys.length === 0) return 0;
-  if (layerWorkerScript() === null) return 0;
-  return Math.min(wanted, keys.length);
-}
-
-/** A worker's result as the in-thread reader's, interned into `paths`; null to read it here instead. */
-function fromWorker(r: LayerJobResult, paths: PathTable): LayerBlobResult | null {
-  if (r.type === "failed") return null;
-  if (r.encoded === null) {
-    return {
-      contents: null,
-      compression: r.compression,
-      error: r.error,
-      skipped: r.skipped,
-      blobBytes: r.blobBytes,
-      packages: null,
-    };
-  }
-  const buf = Buffer.from(r.encoded.buffer, r.encoded.byteOffset, r.encoded.byteLength);
-  const layer = decodeEntry(buf, NO_DIGEST, paths);
-  if (layer === null) return null;
-  return {
-    contents: layer.contents,
-    compression: layer.compression,
-    error: null,
-    skipped: layer.skipped,
-    blobBytes: layer.blobBytes,
-    packages: layer.packages ?? null,
-  };
-}
+const WORKER_TAR_BYTES_PER_ENTRY = 8192;
+/** Layers the worker is given ahead of the one being interned: the one it parses, the next read ahead. */
+const WORKER_AHEAD = 2;
 
 export function layerLabel(d: LayerDescriptor): string {
   const id = d.digest ?? d.diffId;
@@ -161,23 +127,17 @@ export async function readPlannedLayers(
       : undefined;
   };
 
-  // Layers are independent until they are stacked: worker threads read them side by side (each
-  // into a path table of its own), and this thread interns each result in image order.
-  const keys = [...new Set(plan.layers.map(keyOf).filter((k): k is string => k !== null))];
-  const threads = workerThreads(plan, keys, opts);
-  const script = threads > 0 ? layerWorkerScript() : null;
-  const pool = script !== null ? new LayerWorkerPool(script, threads) : null;
-  const jobs = new Map<string, Promise<LayerJobResult>>();
-  const stop = () => void pool?.close();
-  if (pool !== null) {
-    opts.signal?.addEventListener("abort", stop, { once: true });
-    for (const planned of plan.layers) {
-      const key = keyOf(planned);
-      if (key === null || jobs.has(key)) continue;
-      const range = store.locate(key);
-      if (range !== null) jobs.set(key, pool.read(range, false, progressOf(planned)));
-    }
-  }
+  // The worker, once layers of many small files are seen (see WORKER_TAR_BYTES_PER_ENTRY).
+  const script = opts.threads === 0 ? null : entryWorkerScript();
+
+  let worker = null as EntryWorker | null;
+  const given = new Map<string, WorkerLayer>();
+  let tarBytes = 0;
+  let entries = 0;
+  const manySmallFiles = () => entries > 0 && tarBytes < entries * WORKER_TAR_BYTES_PER_ENTRY;
+  const stop = () => void worker?.close();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+
   // Read here, one layer ahead: the next layer's blob is read and decompressed (zlib's work runs on
   // its thread pool, so on the other core) while this one is parsed; it is parsed in its turn.
   const reading = new Map<string, { reader: LayerBlobReader; result: Promise<LayerBlobResult> }>();
@@ -196,13 +156,22 @@ export async function readPlannedLayers(
     reading.set(key, r);
     return r;
   };
-  const readAhead = (from: number) => {
-    if (pool !== null) return;
-    for (let j = from; j < plan.layers.length; j++) {
+  /** Start the layers after `i`: one held here, or up to WORKER_AHEAD with the worker. */
+  const readAhead = (i: number) => {
+    let ahead = 0;
+    for (let j = i + 1; j < plan.layers.length && ahead < WORKER_AHEAD; j++) {
       const key = keyOf(plan.layers[j]!);
       if (key === null || done.has(key)) continue;
-      if (!reading.has(key)) startReading(plan.layers[j]!, key, true);
-      return;
+      if (reading.has(key)) return;
+      ahead++;
+      if (given.has(key)) continue;
+      const range = script !== null && manySmallFiles() ? store.locate(key) : null;
+      if (range === null) {
+        if (ahead === 1) startReading(plan.layers[j]!, key, true);
+        return;
+      }
+      worker ??= new EntryWorker(script!, paths);
+      given.set(key, worker.give(range));
     }
   };
   try {
@@ -212,20 +181,24 @@ export async function readPlannedLayers(
       let result: LayerBlobResult | null = null;
       if (key !== null) {
         result = done.get(key) ?? null;
-        const job = result === null ? jobs.get(key) : undefined;
-        if (job !== undefined) {
-          const r = await job;
+        const fromWorker = result === null ? given.get(key) : undefined;
+        if (fromWorker !== undefined) {
+          readAhead(i);
+          result = await fromWorker.take(progressOf(planned));
           opts.signal?.throwIfAborted();
-          result = fromWorker(r, paths);
-          if (result !== null) done.set(key, result);
         }
         if (result === null) {
+          // Not the worker's (or the worker failed: read again here).
           const r = reading.get(key) ?? startReading(planned, key, false);
           r.reader.release();
-          readAhead(i + 1);
+          readAhead(i);
           result = await r.result;
           reading.delete(key);
-          done.set(key, result);
+        }
+        done.set(key, result);
+        if (result.contents !== null) {
+          tarBytes += result.tarBytes ?? 0;
+          entries += result.contents.tarEntries;
         }
       }
       const layer = finishLayer(planned, result, store.label, diagnostics);
@@ -238,7 +211,7 @@ export async function readPlannedLayers(
     }
   } finally {
     opts.signal?.removeEventListener("abort", stop);
-    await pool?.close();
+    await worker?.close();
     // Stopped early (aborted, or a failure): the layer read ahead is dropped, its file closed.
     for (const r of reading.values()) r.reader.destroy();
     await Promise.allSettled([...reading.values()].map((r) => r.result));

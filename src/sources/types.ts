@@ -114,8 +114,9 @@ export interface ReadOptions {
   onPartial?: (layersRead: number, snapshot: () => ImageData) => void;
   signal?: AbortSignal;
   /**
-   * Worker threads that read an archive's or OCI layout's layers side by side; 0 (the default)
-   * reads them in this thread (see workerThreads in read-layers.ts for why, measured).
+   * 0: read every layer in this thread. Otherwise (the default) a worker thread reads an archive's
+   * or OCI layout's layers of many small files while this one interns their paths (see
+   * WORKER_TAR_BYTES_PER_ENTRY in read-layers.ts, measured); there is never more than one.
    */
   threads?: number;
 }
