@@ -64,6 +64,20 @@ function keptName(name: string): string {
     : `${name.slice(0, 120)}… (${utf8Length(name)} bytes)`;
 }
 
+/** The next "/" at or after `from`, or `last` (itself a "/") when there is none before it. */
+function nextSlash(name: string, from: number, last: number): number {
+  const i = name.indexOf("/", from);
+  return i === -1 || i > last ? last : i;
+}
+
+/** `name[a, b)` is a name as it stands: not empty, ".", "..", nor long enough to need its bytes counted. */
+function plainPart(name: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n === 0 || n > MAX_COMPONENT_BYTES / 3) return false;
+  if (name.charCodeAt(a) !== 0x2e) return true;
+  return !(n === 1 || (n === 2 && name.charCodeAt(a + 1) === 0x2e));
+}
+
 export const OPAQUE_MARKER = ".wh..wh..opq";
 const WHITEOUT_PREFIX = ".wh.";
 const AUFS_META_PREFIX = ".wh..wh.";
@@ -302,22 +316,21 @@ export class LayerContentsBuilder {
     const name = h.name;
     const end = name.endsWith("/") ? name.length - 1 : name.length;
     const slash = name.lastIndexOf("/", end - 1);
-    if (slash > 0) {
+    if (slash > 0 && end <= MAX_NAME_BYTES / 3) {
+      // The deepest directory on the chain that `name` is inside of.
       const raw = this.dirRaw;
       let k = raw.length - 1;
-      while (k >= 0 && raw[k]!.length > slash) k--;
-      if (k >= 0 && raw[k]!.length === slash && name.startsWith(raw[k]!)) {
-        const base = name.slice(slash + 1, end);
-        // Short enough to need no byte count (see parseEntryName's limits); longer ones go the slow way.
-        const short = end <= MAX_NAME_BYTES / 3 && base.length <= MAX_COMPONENT_BYTES / 3;
-        if (short && base !== "" && base !== "." && base !== ".." && !base.startsWith(".wh.")) {
-          const node = this.paths.internChild(this.dirNode[k]!, base);
-          raw.length = k + 1;
-          this.dirNode.length = k + 1;
-          if (h.type === EntryType.Dir) this.enterDir(name.slice(0, end), node);
-          this.addEntry(h, node, digest, dataOffset);
-          return;
-        }
+      while (
+        k >= 0 &&
+        !(raw[k]!.length <= slash && name.charCodeAt(raw[k]!.length) === 0x2f && name.startsWith(raw[k]!))
+      ) {
+        k--;
+      }
+      const node = k >= 0 ? this.internBelow(k, name, slash, end) : -1;
+      if (node >= 0) {
+        if (h.type === EntryType.Dir) this.enterDir(name.slice(0, end), node);
+        this.addEntry(h, node, digest, dataOffset);
+        return;
       }
     }
     const parsed = parseEntryName(name);
@@ -345,10 +358,66 @@ export class LayerContentsBuilder {
     this.dirRaw.length = 0;
     this.dirNode.length = 0;
     if (slash > 0 && node !== ROOT && base !== "." && base !== ".." && base !== "") {
-      this.enterDir(name.slice(0, slash), this.paths.parent(node));
+      if (!this.enterAncestors(name, end, parsed.segments.length, node)) {
+        this.enterDir(name.slice(0, slash), this.paths.parent(node));
+      }
       if (h.type === EntryType.Dir) this.enterDir(name.slice(0, end), node);
     }
     this.addEntry(h, node, digest, dataOffset);
+  }
+
+  /**
+   * Put every directory above `node` on the chain, as raw prefixes of `name`, when `name` spells its
+   * path plainly (no empty, "." or ".." parts after a leading "/" or "./"): a tar that lists no
+   * directory entries (`usr/lib/a/x`, then `usr/lib/b/y`) then interns each next entry from the
+   * chain too, rather than from the root. False (nothing put) when it does not.
+   */
+  private enterAncestors(name: string, end: number, depth: number, node: number): boolean {
+    let off = 0;
+    while (
+      name.charCodeAt(off) === 0x2f ||
+      (name.charCodeAt(off) === 0x2e && name.charCodeAt(off + 1) === 0x2f)
+    ) {
+      off += name.charCodeAt(off) === 0x2f ? 1 : 2;
+    }
+    const slashes: number[] = [];
+    for (let i = name.indexOf("/", off); i !== -1 && i < end; i = name.indexOf("/", i + 1)) slashes.push(i);
+    // As many parts as segments: none was empty, "." or "..".
+    if (slashes.length + 1 !== depth || slashes.length === 0) return false;
+    const nodes: number[] = new Array(slashes.length);
+    let n = node;
+    for (let i = slashes.length - 1; i >= 0; i--) {
+      n = this.paths.parent(n);
+      nodes[i] = n;
+    }
+    for (let i = 0; i < slashes.length; i++) this.enterDir(name.slice(0, slashes[i]), nodes[i]!);
+    return true;
+  }
+
+  /**
+   * Intern `name` from chain entry `k`: the directories between it and the base name (each put on
+   * the chain), then the base name. -1, with nothing interned, when a part is not a plain name
+   * (empty, ".", "..", too long to need no byte count — see parseEntryName's limits) or the base is a
+   * whiteout marker: the slow way decides those.
+   */
+  private internBelow(k: number, name: string, slash: number, end: number): number {
+    const from = this.dirRaw[k]!.length + 1;
+    for (let a = from; a <= slash; ) {
+      const b = nextSlash(name, a, slash);
+      if (!plainPart(name, a, b)) return -1;
+      a = b + 1;
+    }
+    if (!plainPart(name, slash + 1, end) || name.startsWith(".wh.", slash + 1)) return -1;
+    this.dirRaw.length = k + 1;
+    this.dirNode.length = k + 1;
+    let parent = this.dirNode[k]!;
+    for (let a = from; a <= slash; ) {
+      const b = nextSlash(name, a, slash);
+      parent = this.paths.internChild(parent, name.slice(a, b));
+      this.enterDir(name.slice(0, b), parent);
+      a = b + 1;
+    }
+    return this.paths.internChild(parent, name.slice(slash + 1, end));
   }
 
   private enterDir(raw: string, node: number): void {
