@@ -18,10 +18,8 @@ import type { EntryWorkerMessage, FileRange, MainMessage } from "./entry-job.js"
  * The worker's heap: it keeps no entries (they are posted as they are parsed), only the chunks in
  * flight, the package databases it decodes and the batches waiting for this thread.
  */
-const LIMITS: ResourceLimits = {
-  maxYoungGenerationSizeMb: Number(process.env.YG ?? 8),
-  maxOldGenerationSizeMb: 256,
-};
+const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+
 /** The worker script beside this module once built; tests run the TypeScript source and use dist/. */
 export function entryWorkerScript(): URL | null {
   const here = new URL("./entry-worker.js", import.meta.url);

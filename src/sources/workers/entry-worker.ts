@@ -16,64 +16,73 @@ const MAX_POSTED = 8;
 const port = parentPort;
 if (port === null) throw new Error("entry-worker.js runs only as a worker thread");
 
-const queue: EntryJob[] = [];
-const free: EntryBatch[] = [];
-let posted = 0;
-let waiting: (() => void)[] = [];
-let current: { job: EntryJob; read: BatchRead } | null = null;
-let next: { job: EntryJob; read: BatchRead } | null = null;
+type Running = { job: EntryJob; read: BatchRead };
 
-const send = (m: EntryWorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
+/** This worker's reading: the jobs given, the one being parsed, the one read ahead, batches out. */
+class EntryReading {
+  private readonly queue: EntryJob[] = [];
+  private readonly free: EntryBatch[] = [];
+  private posted = 0;
+  private waiting: (() => void)[] = [];
+  private current: Running | null = null;
+  private next: Running | null = null;
 
-port.on("message", (m: MainMessage) => {
-  if (m.type === "read") {
-    queue.push(...m.jobs);
-    pump();
-    return;
+  constructor(private readonly send: (m: EntryWorkerMessage, transfer?: ArrayBuffer[]) => void) {}
+
+  onMessage(m: MainMessage): void {
+    if (m.type === "read") {
+      this.queue.push(...m.jobs);
+      this.pump();
+      return;
+    }
+    this.posted--;
+    this.free.push(reuseBatch(m.batch));
+    const w = this.waiting;
+    this.waiting = [];
+    for (const f of w) f();
   }
-  posted--;
-  free.push(reuseBatch(m.batch));
-  const w = waiting;
-  waiting = [];
-  for (const f of w) f();
-});
 
-function room(): Promise<void> | null {
-  if (posted < MAX_POSTED) return null;
-  return new Promise<void>((resolve) => waiting.push(resolve));
-}
-
-function start(job: EntryJob, held: boolean): { job: EntryJob; read: BatchRead } {
-  const read = readIntoBatches(job.range, {
-    held,
-    hashScheme: job.hashScheme,
-    post: (batch, blobBytes, hashScheme) => {
-      posted++;
-      send({ type: "batch", id: job.id, batch, blobBytes, hashScheme }, batchTransfers(batch));
-    },
-    next: () => free.pop() ?? newBatch(),
-    room,
-  });
-  return { job, read };
-}
-
-function pump(): void {
-  if (current === null) {
-    const c = next ?? (queue.length > 0 ? start(queue.shift()!, false) : null);
-    next = null;
-    if (c === null) return;
-    current = c;
-    c.read.reader.release(); // the held read ahead: parsed from here on (a no-op when not held)
-    c.read.result.then(
-      (end) => finish({ type: "done", id: c.job.id, ...end }),
-      (e: unknown) => finish({ type: "failed", id: c.job.id, message: String((e as Error)?.message ?? e) }),
-    );
+  private room(): Promise<void> | null {
+    if (this.posted < MAX_POSTED) return null;
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
   }
-  if (next === null && queue.length > 0) next = start(queue.shift()!, true);
+
+  private start(job: EntryJob, held: boolean): Running {
+    const read = readIntoBatches(job.range, {
+      held,
+      hashScheme: job.hashScheme,
+      post: (batch, blobBytes, hashScheme) => {
+        this.posted++;
+        this.send({ type: "batch", id: job.id, batch, blobBytes, hashScheme }, batchTransfers(batch));
+      },
+      next: () => this.free.pop() ?? newBatch(),
+      room: () => this.room(),
+    });
+    return { job, read };
+  }
+
+  private pump(): void {
+    if (this.current === null) {
+      const c = this.next ?? (this.queue.length > 0 ? this.start(this.queue.shift()!, false) : null);
+      this.next = null;
+      if (c === null) return;
+      this.current = c;
+      c.read.reader.release(); // the held read ahead: parsed from here on (a no-op when not held)
+      c.read.result.then(
+        (end) => this.finish({ type: "done", id: c.job.id, ...end }),
+        (e: unknown) =>
+          this.finish({ type: "failed", id: c.job.id, message: String((e as Error)?.message ?? e) }),
+      );
+    }
+    if (this.next === null && this.queue.length > 0) this.next = this.start(this.queue.shift()!, true);
+  }
+
+  private finish(m: EntryWorkerMessage): void {
+    this.send(m);
+    this.current = null;
+    this.pump();
+  }
 }
 
-function finish(m: EntryWorkerMessage): void {
-  send(m);
-  current = null;
-  pump();
-}
+const reading = new EntryReading((m, transfer = []) => port.postMessage(m, transfer));
+port.on("message", (m: MainMessage) => reading.onMessage(m));
