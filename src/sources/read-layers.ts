@@ -171,7 +171,7 @@ export async function readPlannedLayers(
         return;
       }
       worker ??= new EntryWorker(script!, paths);
-      given.set(key, worker.give(range));
+      given.set(key, worker.give(range, store.label));
     }
   };
   try {

@@ -262,10 +262,10 @@ describe("the entry worker reads layers of many small files beside this thread",
     const script = join(fixtureDir(), "ew-broken-worker.mjs");
     writeFileSync(script, "throw new Error('broken on purpose');\n");
     const w = new EntryWorker(pathToFileURL(script), new PathTable());
-    const layer = w.give({ file: "/nonexistent", start: 0, length: 1 });
+    const layer = w.give({ file: "/nonexistent", start: 0, length: 1 }, "x.tar");
     await expect(layer.take()).resolves.toBeNull();
     // Given after it is gone: null at once.
-    await expect(w.give({ file: "/nonexistent", start: 0, length: 1 }).take()).resolves.toBeNull();
+    await expect(w.give({ file: "/nonexistent", start: 0, length: 1 }, "x.tar").take()).resolves.toBeNull();
     await w.close();
   });
 

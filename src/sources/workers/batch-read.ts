@@ -40,7 +40,7 @@ export interface BatchRead {
 }
 
 /** Read the blob at `range` into batches; the result never rejects for bad data (its `error` says). */
-export function readIntoBatches(range: FileRange, o: BatchReadOptions): BatchRead {
+export function readIntoBatches(range: FileRange, label: string, o: BatchReadOptions): BatchRead {
   let reader: LayerBlobReader | null = null;
   const writer = new EntryBatchWriter((batch) => {
     o.post(batch, reader!.blobBytesRead, reader!.hashScheme);
@@ -49,16 +49,17 @@ export function readIntoBatches(range: FileRange, o: BatchReadOptions): BatchRea
   }, o.next);
   reader = new LayerBlobReader(writer, { hashScheme: o.hashScheme });
   if (o.held) reader.hold();
-  return { reader, result: read(range, reader, writer, o) };
+  return { reader, result: read(range, label, reader, writer, o) };
 }
 
 async function read(
   range: FileRange,
+  label: string,
   reader: LayerBlobReader,
   writer: EntryBatchWriter,
   o: BatchReadOptions,
 ): Promise<BatchReadEnd> {
-  const source = new SyncFileRangeChunks(range.file, range.start, range.length);
+  const source = new SyncFileRangeChunks(range.file, range.start, range.length, label);
   let failure: string | null = null;
   try {
     for await (const chunk of source) {

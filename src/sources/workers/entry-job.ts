@@ -15,6 +15,8 @@ export interface FileRange {
 export interface EntryJob {
   id: number;
   range: FileRange;
+  /** Names the file in an error (the archive's path as the user gave it). */
+  label: string;
   hashScheme?: HashScheme;
 }
 

@@ -82,7 +82,7 @@ export class EntryWorker {
   }
 
   /** Queue a layer blob; the worker reads it after those given before it (the next one ahead). */
-  give(range: FileRange): WorkerLayer {
+  give(range: FileRange, label: string): WorkerLayer {
     const messages = new LayerMessages();
     if (this.failure !== null) messages.push({ type: "failed", message: this.failure });
     else {
@@ -90,7 +90,7 @@ export class EntryWorker {
       this.layers.set(id, messages);
       // Only while layers are being read does the worker keep the process alive.
       this.worker.ref();
-      this.post({ type: "read", jobs: [{ id, range }] });
+      this.post({ type: "read", jobs: [{ id, range, label }] });
     }
     return { take: (onProgress) => this.take(messages, onProgress) };
   }

@@ -48,7 +48,7 @@ class EntryReading {
   }
 
   private start(job: EntryJob, held: boolean): Running {
-    const read = readIntoBatches(job.range, {
+    const read = readIntoBatches(job.range, job.label, {
       held,
       hashScheme: job.hashScheme,
       post: (batch, blobBytes, hashScheme) => {
