@@ -33,6 +33,8 @@ const PROGRESS_INTERVAL_MS = 100;
  */
 const HOLD_DECODED_BYTES = 64 * 1024 * 1024;
 const HOLD_READ_BYTES = 4 * 1024 * 1024;
+/** Tar bytes after which `onEarly` tells what a layer looks like (a few thousand entries of small files). */
+const EARLY_TAR_BYTES = 4 * 1024 * 1024;
 
 interface Held {
   /** Input not given to the decompressor (or parser) yet. */
@@ -93,6 +95,11 @@ export interface LayerBlobResult {
 export interface LayerBlobOptions {
   /** Stored bytes read so far and tar entries parsed; throttled, and called once at the end. */
   onProgress?: (blobBytes: number, entries: number) => void;
+  /**
+   * Called once, when EARLY_TAR_BYTES of tar have been parsed (or at the end, if sooner): what the
+   * layer looks like so far, for deciding how to read the layers after it.
+   */
+  onEarly?: (tarBytes: number, entries: number) => void;
   /** Keep each file's data offset when the blob is an uncompressed tar (its reader can fetch ranges). */
   dataOffsets?: boolean;
   /**
@@ -126,6 +133,7 @@ export class LayerBlobReader {
   private held: Held | null = null;
   /** The decompressor stops when its output waits (see HOLD_DECODED_BYTES). */
   private decodesAhead = false;
+  private earlyTold = false;
 
   /** Entries go into a LayerContentsBuilder on `target`, or to `target` itself when it is a collector. */
   constructor(
@@ -227,6 +235,7 @@ export class LayerBlobReader {
       }
     }
     this.options.onProgress?.(this.blobBytes, this.entriesRead);
+    this.early();
     const ok = this.error === null && this.parser !== null;
     return {
       contents: ok ? (this.builder?.finish() ?? null) : null,
@@ -340,6 +349,14 @@ export class LayerBlobReader {
       this.fail(e);
       this.decompressor?.destroy();
     }
+    if (this.parser.bytes >= EARLY_TAR_BYTES) this.early();
+  }
+
+  private early(): void {
+    const f = this.options.onEarly;
+    if (f === undefined || this.earlyTold) return;
+    this.earlyTold = true;
+    f(this.parser?.bytes ?? 0, this.entriesRead);
   }
 
   private fail(e: unknown): void {

@@ -134,15 +134,28 @@ export async function readPlannedLayers(
   const given = new Map<string, WorkerLayer>();
   let tarBytes = 0;
   let entries = 0;
-  const manySmallFiles = () => entries > 0 && tarBytes < entries * WORKER_TAR_BYTES_PER_ENTRY;
+  // Before any layer is done: the start of the first one (LayerBlobReader's onEarly).
+  let early: { tarBytes: number; entries: number } | null = null;
+  const manySmallFiles = () => {
+    const seen = entries > 0 ? { tarBytes, entries } : early;
+    return seen !== null && seen.entries > 0 && seen.tarBytes < seen.entries * WORKER_TAR_BYTES_PER_ENTRY;
+  };
   const stop = () => void worker?.close();
   opts.signal?.addEventListener("abort", stop, { once: true });
 
   // Read here, one layer ahead: the next layer's blob is read and decompressed (zlib's work runs on
   // its thread pool, so on the other core) while this one is parsed; it is parsed in its turn.
   const reading = new Map<string, { reader: LayerBlobReader; result: Promise<LayerBlobResult> }>();
-  const startReading = (planned: PlannedLayer, key: string, held: boolean) => {
-    const reader = new LayerBlobReader(paths, { onProgress: progressOf(planned) });
+  const startReading = (planned: PlannedLayer, key: string, held: boolean, i: number) => {
+    const reader = new LayerBlobReader(paths, {
+      onProgress: progressOf(planned),
+      // The first layer read decides, from its first megabytes, how the next one is read.
+      onEarly: (tarBytes, entries) => {
+        if (early !== null || plan.layers.length === 1) return;
+        early = { tarBytes, entries };
+        readAhead(i);
+      },
+    });
     if (held) reader.hold();
     const range = store.locate(key);
     const source =
@@ -167,7 +180,7 @@ export async function readPlannedLayers(
       if (given.has(key)) continue;
       const range = script !== null && manySmallFiles() ? store.locate(key) : null;
       if (range === null) {
-        if (ahead === 1) startReading(plan.layers[j]!, key, true);
+        if (ahead === 1) startReading(plan.layers[j]!, key, true, j);
         return;
       }
       worker ??= new EntryWorker(script!, paths);
@@ -189,9 +202,10 @@ export async function readPlannedLayers(
         }
         if (result === null) {
           // Not the worker's (or the worker failed: read again here).
-          const r = reading.get(key) ?? startReading(planned, key, false);
+          const r = reading.get(key) ?? startReading(planned, key, false, i);
           r.reader.release();
-          readAhead(i);
+          // Nothing known yet about the layers: onEarly reads ahead once the first megabytes are seen.
+          if (entries > 0 || early !== null) readAhead(i);
           result = await r.result;
           reading.delete(key);
         }

@@ -232,6 +232,19 @@ describe("the entry worker reads layers of many small files beside this thread",
     }
   });
 
+  it("every layer after the first goes to the worker when the first one is of many small files", async () => {
+    const layers = [0, 1, 2].map((i) => smallFiles(`p${i}`, 200));
+    const path = await writeFixture("ew-early.tar", buildDockerArchive({ layers }));
+    await same(path, 2);
+    const give = vi.spyOn(EntryWorker.prototype, "give");
+    try {
+      await readImage(path, {});
+      expect(give).toHaveBeenCalledTimes(2);
+    } finally {
+      give.mockRestore();
+    }
+  });
+
   it("layers of large files stay in this thread", async () => {
     const big = { layers: [0, 1, 2].map((i) => ({ [`f${i}`]: randomBytes(300_000), [`g${i}`]: "g" })) };
     const give = vi.spyOn(EntryWorker.prototype, "give");
