@@ -36,6 +36,11 @@ export interface TarEntryHeader {
   linkName: string | null;
 }
 
+/** A header to fill in, field by field, for each entry in turn (parsers reuse one). */
+export function blankHeader(): TarEntryHeader {
+  return { name: "", type: EntryType.File, mode: 0, uid: 0, gid: 0, size: 0, mtime: 0, linkName: null };
+}
+
 export interface EntryProblem {
   severity: "error" | "warning";
   /** The raw entry name, as in the tar. */

@@ -79,12 +79,7 @@ export class SyncFileRangeChunks extends FileRangeChunks {
         let done = 0;
         while (done < n) {
           const got = readSync(fd, buf, done, n - done, pos + done);
-          if (got === 0) {
-            throw new UserError(
-              `${this.label} changed while being read (it is shorter now)`,
-              "read it again",
-            );
-          }
+          if (got === 0) throw shrunk(this.label);
           done += got;
         }
         pos += n;
@@ -108,9 +103,13 @@ export async function readFully(
   while (done < length) {
     const { bytesRead } = await fh.read(buf, done, length - done, position + done);
     if (bytesRead === 0) {
-      throw new UserError(`${label} changed while being read (it is shorter now)`, "read it again");
+      throw shrunk(label);
     }
     done += bytesRead;
   }
   return done === buf.length ? buf : buf.subarray(0, done);
+}
+
+function shrunk(label: string): UserError {
+  return new UserError(`${label} changed while being read (it is shorter now)`, "read it again");
 }

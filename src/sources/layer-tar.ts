@@ -1,5 +1,11 @@
 import { hash as hashOnce } from "node:crypto";
-import { type ContentDigest, EntryType, HashScheme, type TarEntryHeader } from "../model/layer-contents.js";
+import {
+  blankHeader,
+  type ContentDigest,
+  EntryType,
+  HashScheme,
+  type TarEntryHeader,
+} from "../model/layer-contents.js";
 import { type ContentHasher, type ContentHashing, contentHashing } from "./content-hash.js";
 import type { MemberKeeper } from "./packages/package-keeper.js";
 import {
@@ -83,16 +89,7 @@ export class LayerTarParser {
   /** Where the current entry's data starts in the layer tar. */
   private dataStart = 0;
   private readonly skipped = new Map<string, SkippedEntries>();
-  private readonly header: TarEntryHeader = {
-    name: "",
-    type: EntryType.File,
-    mode: 0,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtime: 0,
-    linkName: null,
-  };
+  private readonly header: TarEntryHeader = blankHeader();
 
   constructor(
     private readonly builder: EntrySink,

@@ -6,18 +6,7 @@ import {
   type TarEntryHeader,
 } from "../../src/model/layer-contents.js";
 import { PathTable } from "../../src/model/path-table.js";
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./random-model.js";
 
 const PARTS = [
   "usr",

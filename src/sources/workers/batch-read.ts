@@ -3,24 +3,10 @@
  * what the entry worker (entry-worker.ts) does with each layer it is given.
  */
 import type { HashScheme } from "../../model/layer-contents.js";
-import type { LayerPackageFiles } from "../../model/package-db.js";
 import { SyncFileRangeChunks } from "../file-range.js";
 import { LayerBlobReader } from "../layer-blob.js";
-import type { SkippedEntries } from "../layer-tar.js";
-import type { Compression } from "../types.js";
 import { type EntryBatch, EntryBatchWriter } from "./entry-batch.js";
-import type { FileRange } from "./entry-job.js";
-
-/** How one layer read into batches ended. */
-export interface BatchReadEnd {
-  compression: Compression | null;
-  error: string | null;
-  skipped: SkippedEntries[];
-  blobBytes: number;
-  tarBytes: number;
-  packages: LayerPackageFiles | null;
-  hashScheme: HashScheme;
-}
+import type { BatchReadEnd, FileRange } from "./entry-job.js";
 
 export interface BatchReadOptions {
   /** Read and decompress ahead, but parse nothing until `release` (LayerBlobReader.hold). */

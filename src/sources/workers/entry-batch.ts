@@ -4,7 +4,12 @@
  * to its LayerContentsBuilder in order: the worker reads, decompresses, checks and hashes; the main
  * thread only interns paths. Entries come out exactly as the parser handed them in.
  */
-import { type ContentDigest, EntryType, type TarEntryHeader } from "../../model/layer-contents.js";
+import {
+  blankHeader,
+  type ContentDigest,
+  type EntryType,
+  type TarEntryHeader,
+} from "../../model/layer-contents.js";
 import type { EntryCollector } from "../layer-blob.js";
 
 /** Entries per batch: large enough that a message costs little per entry, small enough to start soon. */
@@ -132,16 +137,7 @@ export function replayBatch(
   }
   const text = asBuffer(b.text);
   const digest = new Uint8Array(DIGEST_BYTES);
-  const h: TarEntryHeader = {
-    name: "",
-    type: EntryType.File,
-    mode: 0,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    mtime: 0,
-    linkName: null,
-  };
+  const h = blankHeader();
   const { ints, nums, digests } = b;
   let pos = 0;
   for (let i = 0; i < count; i++) {

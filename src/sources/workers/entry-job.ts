@@ -20,22 +20,23 @@ export interface EntryJob {
   hashScheme?: HashScheme;
 }
 
+/** How one layer read into batches ended. */
+export interface BatchReadEnd {
+  compression: Compression | null;
+  error: string | null;
+  skipped: SkippedEntries[];
+  blobBytes: number;
+  tarBytes: number;
+  packages: LayerPackageFiles | null;
+  hashScheme: HashScheme;
+}
+
 /** The main thread to the entry worker: a layer to read, or a batch it is done with (buffers back). */
 export type MainMessage = { type: "read"; jobs: EntryJob[] } | { type: "return"; batch: EntryBatch };
 
 /** The entry worker to the main thread, per job: batches of entries in order, then its end. */
 export type EntryWorkerMessage =
   | { type: "batch"; id: number; batch: EntryBatch; blobBytes: number; hashScheme: HashScheme }
-  | {
-      type: "done";
-      id: number;
-      compression: Compression | null;
-      error: string | null;
-      skipped: SkippedEntries[];
-      blobBytes: number;
-      tarBytes: number;
-      packages: LayerPackageFiles | null;
-      hashScheme: HashScheme;
-    }
+  | ({ type: "done"; id: number } & BatchReadEnd)
   /** The worker itself failed (not the layer's data). */
   | { type: "failed"; id: number; message: string };
