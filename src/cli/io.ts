@@ -32,15 +32,16 @@ export function openOptions(args: CliArgs, io?: Pick<CliIo, "stderr">): OpenOpti
 }
 
 /**
- * `LAYERVIEW_THREADS`: 0 reads an archive's layers in one thread; unset or any other number, a
- * worker thread reads layers of many small files beside it (one at most: more gain nothing here).
+ * `LAYERVIEW_THREADS`: 0 reads an archive's layers in one thread; unset, a worker thread reads
+ * layers of many small files beside it when there are enough of them; any other number, whenever
+ * layers are of many small files (one worker at most: more gain nothing here).
  */
 export function threadsFromEnv(value: string | undefined): number | undefined {
   if (value === undefined || value === "") return undefined;
   if (!/^\d{1,3}$/.test(value) || Number(value) > 256) {
     throw new UserError(
       `LAYERVIEW_THREADS=${JSON.stringify(value.slice(0, 40))} is not a number of threads`,
-      "set it to 0 (read layers in one thread) or 1 (a worker thread beside it, the default)",
+      "set it to 0 (read layers in one thread) or 1 (a worker thread beside it), or leave it unset",
     );
   }
   return Number(value);

@@ -99,7 +99,7 @@ export interface LayerBlobOptions {
    * Called once, when EARLY_TAR_BYTES of tar have been parsed (or at the end, if sooner): what the
    * layer looks like so far, for deciding how to read the layers after it.
    */
-  onEarly?: (tarBytes: number, entries: number) => void;
+  onEarly?: (tarBytes: number, entries: number, blobBytes: number) => void;
   /** Keep each file's data offset when the blob is an uncompressed tar (its reader can fetch ranges). */
   dataOffsets?: boolean;
   /**
@@ -356,7 +356,7 @@ export class LayerBlobReader {
     const f = this.options.onEarly;
     if (f === undefined || this.earlyTold) return;
     this.earlyTold = true;
-    f(this.parser?.bytes ?? 0, this.entriesRead);
+    f(this.parser?.bytes ?? 0, this.entriesRead, this.blobBytes);
   }
 
   private fail(e: unknown): void {

@@ -32,6 +32,21 @@ export interface SeekableStore extends ArchiveStore {
  * has little to intern. Where the two costs meet is at a few KB per entry; 8 KiB leans to the worker.
  */
 const WORKER_TAR_BYTES_PER_ENTRY = 8192;
+/**
+ * …and only when the layers left to read hold this many entries, by the entries per stored byte
+ * seen so far: the worker's start costs ~50–100 ms (its own modules, the BLAKE3 binding), and it
+ * saves ~0.4 µs per entry (the 1M figures above). Below that it loses: the 277-entry example image
+ * took 194 → 264 ms with the worker, a 14-layer kaniko image 197 → 315 ms (`node bench/ab.js`).
+ * `threads: 1` (LAYERVIEW_THREADS=1) uses it for any layers of small files, however few.
+ */
+const WORKER_MIN_ENTRIES = 200_000;
+/** What the layers read so far hold: tar bytes, entries, stored bytes. */
+interface Seen {
+  tarBytes: number;
+  entries: number;
+  blobBytes: number;
+}
+
 /** Layers the worker is given ahead of the one being interned: the one it parses, the next read ahead. */
 const WORKER_AHEAD = 2;
 
@@ -127,18 +142,33 @@ export async function readPlannedLayers(
       : undefined;
   };
 
-  // The worker, once layers of many small files are seen (see WORKER_TAR_BYTES_PER_ENTRY).
+  // The worker, once many layers of many small files are seen (see WORKER_TAR_BYTES_PER_ENTRY).
   const script = opts.threads === 0 ? null : entryWorkerScript();
+  const always = opts.threads !== undefined && opts.threads > 0;
 
   let worker = null as EntryWorker | null;
   const given = new Map<string, WorkerLayer>();
   let tarBytes = 0;
   let entries = 0;
+  let blobBytes = 0;
   // Before any layer is done: the start of the first one (LayerBlobReader's onEarly).
-  let early: { tarBytes: number; entries: number } | null = null;
-  const manySmallFiles = () => {
-    const seen = entries > 0 ? { tarBytes, entries } : early;
-    return seen !== null && seen.entries > 0 && seen.tarBytes < seen.entries * WORKER_TAR_BYTES_PER_ENTRY;
+  let early: Seen | null = null;
+  /** Whether the worker should read the layers from `j` on. */
+  const forWorker = (j: number) => {
+    const seen = entries > 0 ? { tarBytes, entries, blobBytes } : early;
+    if (seen === null || seen.entries === 0 || seen.tarBytes >= seen.entries * WORKER_TAR_BYTES_PER_ENTRY) {
+      return false;
+    }
+    if (always || worker !== null) return true;
+    let left = 0;
+    const counted = new Set<string>();
+    for (let k = j; k < plan.layers.length; k++) {
+      const key = keyOf(plan.layers[k]!);
+      if (key === null || done.has(key) || reading.has(key) || counted.has(key)) continue;
+      counted.add(key);
+      left += store.locate(key)?.length ?? 0;
+    }
+    return (left * seen.entries) / Math.max(1, seen.blobBytes) >= WORKER_MIN_ENTRIES;
   };
   const stop = () => void worker?.close();
   opts.signal?.addEventListener("abort", stop, { once: true });
@@ -150,9 +180,9 @@ export async function readPlannedLayers(
     const reader = new LayerBlobReader(paths, {
       onProgress: progressOf(planned),
       // The first layer read decides, from its first megabytes, how the next one is read.
-      onEarly: (tarBytes, entries) => {
+      onEarly: (tarBytes, entries, blobBytes) => {
         if (early !== null || plan.layers.length === 1) return;
-        early = { tarBytes, entries };
+        early = { tarBytes, entries, blobBytes };
         readAhead(i);
       },
     });
@@ -178,7 +208,7 @@ export async function readPlannedLayers(
       if (reading.has(key)) return;
       ahead++;
       if (given.has(key)) continue;
-      const range = script !== null && manySmallFiles() ? store.locate(key) : null;
+      const range = script !== null && forWorker(j) ? store.locate(key) : null;
       if (range === null) {
         if (ahead === 1) startReading(plan.layers[j]!, key, true, j);
         return;
@@ -213,6 +243,7 @@ export async function readPlannedLayers(
         if (result.contents !== null) {
           tarBytes += result.tarBytes ?? 0;
           entries += result.contents.tarEntries;
+          blobBytes += result.blobBytes;
         }
       }
       const layer = finishLayer(planned, result, store.label, diagnostics);

@@ -114,9 +114,11 @@ export interface ReadOptions {
   onPartial?: (layersRead: number, snapshot: () => ImageData) => void;
   signal?: AbortSignal;
   /**
-   * 0: read every layer in this thread. Otherwise (the default) a worker thread reads an archive's
-   * or OCI layout's layers of many small files while this one interns their paths (see
-   * WORKER_TAR_BYTES_PER_ENTRY in read-layers.ts, measured); there is never more than one.
+   * 0: read every layer in this thread. Unset (the default): a worker thread reads an archive's or
+   * OCI layout's layers of many small files while this one interns their paths, when enough of
+   * them are left to pay for its start (WORKER_TAR_BYTES_PER_ENTRY and WORKER_MIN_ENTRIES in
+   * read-layers.ts, measured). 1 or more: the worker for any layers of many small files. Never more
+   * than one worker.
    */
   threads?: number;
 }

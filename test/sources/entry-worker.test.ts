@@ -78,7 +78,7 @@ async function same(path: string, workerLayers = 1): Promise<ImageData> {
   const give = vi.spyOn(EntryWorker.prototype, "give");
   let withWorker: ImageData;
   try {
-    withWorker = await readImage(path, { onProgress: (p) => progress.push(p) });
+    withWorker = await readImage(path, { threads: 1, onProgress: (p) => progress.push(p) });
     expect(give.mock.calls.length).toBeGreaterThanOrEqual(workerLayers);
   } finally {
     give.mockRestore();
@@ -217,7 +217,7 @@ describe("the entry worker reads layers of many small files beside this thread",
     const seen: { layer: number; turns: number }[] = [];
     const give = vi.spyOn(EntryWorker.prototype, "give");
     try {
-      await readImage(path, { onProgress: (p) => seen.push({ layer: p.layer, turns }) });
+      await readImage(path, { threads: 1, onProgress: (p) => seen.push({ layer: p.layer, turns }) });
       expect(give).toHaveBeenCalled();
     } finally {
       spinning = false;
@@ -238,8 +238,19 @@ describe("the entry worker reads layers of many small files beside this thread",
     await same(path, 2);
     const give = vi.spyOn(EntryWorker.prototype, "give");
     try {
-      await readImage(path, {});
+      await readImage(path, { threads: 1 });
       expect(give).toHaveBeenCalledTimes(2);
+    } finally {
+      give.mockRestore();
+    }
+  });
+
+  it("by default, only for images with many entries left to read: a small one stays in this thread", async () => {
+    const path = await writeFixture("ew-small.tar", buildDockerArchive(spec));
+    const give = vi.spyOn(EntryWorker.prototype, "give");
+    try {
+      await readImage(path, {});
+      expect(give).not.toHaveBeenCalled();
     } finally {
       give.mockRestore();
     }
@@ -249,7 +260,7 @@ describe("the entry worker reads layers of many small files beside this thread",
     const big = { layers: [0, 1, 2].map((i) => ({ [`f${i}`]: randomBytes(300_000), [`g${i}`]: "g" })) };
     const give = vi.spyOn(EntryWorker.prototype, "give");
     try {
-      await readImage(await writeFixture("ew-large.tar", buildDockerArchive(big)), {});
+      await readImage(await writeFixture("ew-large.tar", buildDockerArchive(big)), { threads: 1 });
       expect(give).not.toHaveBeenCalled();
     } finally {
       give.mockRestore();
@@ -263,7 +274,7 @@ describe("the entry worker reads layers of many small files beside this thread",
       .spyOn(EntryWorker.prototype, "give")
       .mockImplementation(() => ({ take: () => Promise.resolve(null) }));
     try {
-      const d = await readImage(path, {});
+      const d = await readImage(path, { threads: 1 });
       expect(give).toHaveBeenCalled();
       expect(exact(d)).toEqual(exact(inThread));
     } finally {
@@ -288,6 +299,7 @@ describe("the entry worker reads layers of many small files beside this thread",
     const abort = new AbortController();
     let seen = 0;
     const read = readImage(path, {
+      threads: 1,
       signal: abort.signal,
       onProgress: (p) => {
         if (p.layer >= 2 && ++seen === 1) abort.abort(new Error("stop here"));
