@@ -160,15 +160,22 @@ export async function readPlannedLayers(
       return false;
     }
     if (always || worker !== null) return true;
-    let left = 0;
-    const counted = new Set<string>();
-    for (let k = j; k < plan.layers.length; k++) {
-      const key = keyOf(plan.layers[k]!);
-      if (key === null || done.has(key) || reading.has(key) || counted.has(key)) continue;
-      counted.add(key);
-      left += store.locate(key)?.length ?? 0;
-    }
-    return (left * seen.entries) / Math.max(1, seen.blobBytes) >= WORKER_MIN_ENTRIES;
+    bytesFrom ??= storedBytesFrom();
+    return (bytesFrom[j]! * seen.entries) / Math.max(1, seen.blobBytes) >= WORKER_MIN_ENTRIES;
+  };
+  /** Stored bytes of the distinct blobs from layer j on (each counted where it first appears), once. */
+  let bytesFrom: number[] | null = null;
+  const storedBytesFrom = () => {
+    const first = new Set<string>();
+    const own = plan.layers.map((planned) => {
+      const key = keyOf(planned);
+      if (key === null || first.has(key)) return 0;
+      first.add(key);
+      return store.locate(key)?.length ?? 0;
+    });
+    const from = new Array<number>(own.length + 1).fill(0);
+    for (let k = own.length - 1; k >= 0; k--) from[k] = from[k + 1]! + own[k]!;
+    return from;
   };
   const stop = () => void worker?.close();
   opts.signal?.addEventListener("abort", stop, { once: true });
